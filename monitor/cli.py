@@ -1,0 +1,311 @@
+"""The ``monitor`` command line (CONTRACT.md): exit 0 success, 2 bad usage/config/input, 1 unexpected."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from monitor import __version__
+from monitor.config import BrandConfig, LoadedConfig, load_config
+from monitor.errors import ConfigError, InputError, MonitorError
+from monitor.logs import redact, register_secrets, setup_logging
+
+log = logging.getLogger("monitor")
+
+CONFIG_HELP = "TOML config file (default: embedded defaults: SQLite in the working dir, console alerts)."
+
+
+def _load(path: str | None, brands: tuple[str, ...] = ()) -> LoadedConfig:
+    loaded = load_config(path)
+    register_secrets(loaded.config.secrets())
+    if brands:
+        extra = [BrandConfig(name=b, keywords=[b]) for b in brands if b.strip()]
+        config = loaded.config.model_copy(update={"brands": [*loaded.config.brands, *extra]})
+        loaded = LoadedConfig(config, loaded.origin, loaded.warnings, loaded.off)
+    for w in loaded.warnings:
+        log.warning(w)
+    return loaded
+
+
+@contextlib.contextmanager
+def _open_input(name: str) -> Iterator[IO[str]]:
+    if name == "-":
+        yield sys.stdin
+        return
+    try:
+        with open(name, encoding="utf-8", errors="replace") as f:
+            yield f
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror}") from None
+
+
+class MonitorGroup(click.Group):
+    """Turns the project's errors into messages and exit codes instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, InputError) as exc:
+            click.echo(redact(f"error: {exc}"), err=True)
+            sys.exit(2)
+        except MonitorError as exc:
+            click.echo(redact(f"error: {exc}"), err=True)
+            sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - last resort: say what happened, log the trace
+            log.exception("unexpected failure")
+            click.echo(redact(f"unexpected error: {type(exc).__name__}: {exc}"), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="monitor")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None,
+              help="Log level (default: from the config, else info).")
+@click.option("--log-json/--log-text", default=None, help="Force JSON or text logs (default: JSON unless a TTY).")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None, log_json: bool | None) -> None:
+    """Watch social media for complaints about a brand and alert a human before they blow up."""
+    setup_logging(log_level or "info", json=log_json)
+    ctx.obj = {"log_level": log_level}
+
+
+def _brand_option(f: Any) -> Any:
+    return click.option("--brand", "brands", multiple=True, metavar="NAME",
+                        help="Watch this brand (keyword = the name); repeatable; adds to the config's brands.")(f)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@_brand_option
+def run(config_path: str | None, brands: tuple[str, ...]) -> None:
+    """The daemon: scheduled polls, scoring and alerts until SIGTERM/SIGINT (graceful stop)."""
+    from monitor.app import Monitor
+    from monitor.scheduler import run_daemon
+
+    loaded = _load(config_path, brands)
+    logging.getLogger().setLevel(loaded.config.daemon.log_level.upper())
+    mon = Monitor.create(loaded)
+    try:
+        run_daemon(mon)
+    finally:
+        mon.close()
+
+
+@main.command("poll-once")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@_brand_option
+def poll_once(config_path: str | None, brands: tuple[str, ...]) -> None:
+    """One poll of every enabled source, then scoring and alerting, then exit."""
+    from monitor.app import Monitor
+
+    mon = Monitor.create(_load(config_path, brands))
+    try:
+        for name, why in sorted(mon.off.items()):
+            log.warning("source off", extra={"source": name, "reason": why})
+        total = 0
+        for name in mon.sources:
+            total += mon.poll_source(name)
+        for name in mon.sources:
+            mon.reobserve(name)
+        mon.deliver()
+        failed = [n for n, h in mon.health.items() if h.last_error]
+        click.echo(f"polled {len(mon.sources)} source(s): {total} observation(s)"
+                   + (f"; failed: {', '.join(failed)}" if failed else ""), err=True)
+        if failed and len(failed) == len(mon.sources):
+            sys.exit(1)
+    finally:
+        mon.close()
+
+
+@main.command("check-config")
+@click.argument("path", type=click.Path(dir_okay=False))
+def check_config(path: str) -> None:
+    """Validate a config file: exit 0 with a summary, or exit 2 naming each bad key."""
+    if not Path(path).exists():
+        raise ConfigError(path, [("", "no such file")])
+    loaded = load_config(path)
+    register_secrets(loaded.config.secrets())
+    cfg = loaded.config
+    click.echo(f"{path}: OK")
+    click.echo(f"  storage: {cfg.storage.url.split('://', 1)[0]}")
+    click.echo(f"  brands: {', '.join(b.name for b in cfg.brands) or '(none)'}")
+    for name in ("reddit", "x"):
+        sc = getattr(cfg.sources, name)
+        state = "enabled" if sc.enabled else "disabled"
+        click.echo(f"  sources.{name}: {state}, every {sc.interval:g}s")
+    chans = ["console"] if cfg.alerts.console.enabled else []
+    if cfg.alerts.slack is not None and cfg.alerts.slack.enabled:
+        chans.append(f"slack {cfg.alerts.slack.channel}")
+    click.echo(f"  alerts: {', '.join(chans) or '(none)'} (minimum tier {cfg.alerts.min_tier})")
+    for w in loaded.warnings:
+        click.echo(f"  warning: {w}")
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--input", "input_path", metavar="FILE.jsonl", help="Observation JSONL to score ('-' for stdin).")
+@click.option("--strict", is_flag=True, help="Stop at the first malformed line (exit 2).")
+@click.argument("text", required=False)
+def score(config_path: str | None, input_path: str | None, strict: bool, text: str | None) -> None:
+    """Score observations (JSONL) or one TEXT: one JSON object per input on stdout."""
+    from monitor.jsonl import ReadStats, read_observations
+    from monitor.scoring import MentionScorer
+
+    if config_path:
+        _load(config_path)
+    if (input_path is None) == (text is None):
+        raise click.UsageError("give either --input FILE.jsonl or one TEXT")
+    scorer = MentionScorer()
+    out = sys.stdout
+
+    def emit(source: str | None, ident: str | None, t: str, lang: str | None, followers: int | None,
+             engagement: int) -> None:
+        r = scorer.score(t, lang=lang, followers=followers, engagement=engagement)
+        out.write(json.dumps({"source": source, "id": ident, "lang": r.lang, "sentiment": r.sentiment,
+                              "complaint": r.complaint, "is_complaint": r.is_complaint, "cues": list(r.cues),
+                              "score": r.score}, ensure_ascii=False) + "\n")
+
+    if text is not None:
+        emit(None, None, text, None, None, 0)
+        return
+    assert input_path is not None
+    stats = ReadStats()
+    with _open_input(input_path) as stream:
+        for obs in read_observations(stream, input_path, strict=strict, stats=stats):
+            emit(obs.source, obs.id, obs.text, obs.lang, obs.author.followers, obs.metrics.engagement())
+    if stats.skipped:
+        click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--since", required=True, help="Start: ISO 8601 timestamp or a duration ago ('24h').")
+@click.option("--until", default=None, help="End (exclusive): ISO 8601 timestamp or a duration ago.")
+@click.option("--brand", default=None, help="Only this brand's observations.")
+@click.option("-o", "--output", required=True, help="Output file ('-' for stdout).")
+def export(config_path: str | None, since: str, until: str | None, brand: str | None, output: str) -> None:
+    """Write stored observations as observation JSONL, in event-time order."""
+    from monitor.app import utc_now
+    from monitor.durations import since_spec
+    from monitor.store import Store
+
+    loaded = _load(config_path)
+    now = utc_now()
+    try:
+        start = since_spec(since, now)
+        end = since_spec(until, now) if until else None
+    except ValueError as exc:
+        raise InputError(f"--since/--until: {exc}") from None
+    store = Store(loaded.config.storage.url)
+    count = 0
+    try:
+        with contextlib.ExitStack() as stack:
+            f = sys.stdout if output == "-" else stack.enter_context(open(output, "w", encoding="utf-8"))
+            for payload in store.observation_payloads(start, end, brand):
+                f.write(json.dumps(payload, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+                count += 1
+    finally:
+        store.close()
+    click.echo(f"exported {count} observation(s)", err=True)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config whose brands, thresholds, weights and routes to use (the live database is not touched).")
+@click.option("--input", "input_path", metavar="FILE.jsonl", help="Observation JSONL ('-' for stdin).")
+@click.option("--since", default=None, help="Replay the stored history from here (timestamp or '7d').")
+@click.option("--until", default=None, help="...until here (exclusive).")
+@click.option("--brand", default=None, help="With --since: only this brand.")
+@click.option("--demo", is_flag=True, help="Replay the bundled demo scenario (a fictional brand's bad month).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
+              help="Output: table (default on a terminal) or json (CONTRACT.md).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
+@click.option("--marker", "markers", multiple=True, metavar="NAME=TIMESTAMP",
+              help="A moment to measure lead time against (e.g. tv=2024-05-02T18:00Z); repeatable.")
+@click.option("--send", is_flag=True, help="Really send the alerts (marked as a replay) to the config's channels.")
+@click.option("--strict", is_flag=True, help="Stop at the first malformed line (exit 2).")
+def replay(config_path: str | None, input_path: str | None, since: str | None, until: str | None,
+           brand: str | None, demo: bool, fmt: str | None, report_path: str | None, markers: tuple[str, ...],
+           send: bool, strict: bool) -> None:
+    """Re-run scoring and alert decisions over recorded observations, in event-time order, on a simulated clock."""
+    from monitor.app import build_channels, utc_now
+    from monitor.durations import since_spec
+    from monitor.jsonl import ReadStats, read_observations
+    from monitor.outbox import Deliverer
+    from monitor.replay import replay as run_replay
+    from monitor.replay_cli import count_lines, parse_markers, print_table, progress_bar, stderr_console
+    from monitor.store import Store
+
+    if sum(x is not None and x is not False for x in (input_path, since, demo or None)) != 1:
+        raise click.UsageError("give exactly one of --input FILE.jsonl, --since T or --demo")
+    marks = parse_markers(markers)
+    loaded = _load(config_path)
+    config = loaded.config
+    console = stderr_console()
+    stats = ReadStats()
+    total: int | None = None
+    with contextlib.ExitStack() as stack:
+        if demo:
+            from monitor import demo as demo_module
+
+            observations: Any = demo_module.observations()
+            config = demo_module.config(config if config_path else None)
+            marks = marks or demo_module.markers()
+        elif input_path is not None:
+            stream = stack.enter_context(_open_input(input_path))
+            total = count_lines(input_path)
+            observations = read_observations(stream, input_path, strict=strict, stats=stats)
+        else:
+            assert since is not None
+            now = utc_now()
+            try:
+                start, end = since_spec(since, now), (since_spec(until, now) if until else None)
+            except ValueError as exc:
+                raise InputError(f"--since/--until: {exc}") from None
+            live = Store(config.storage.url)
+            stack.callback(live.close)
+            from monitor.jsonl import observation_from_dict
+
+            observations = (observation_from_dict(p) for p in live.observation_payloads(start, end, brand))
+        channels = build_channels(config) if send else {}
+        after = None
+        if send:
+            def after(store: Store) -> None:
+                Deliverer(store, channels, utc_now).deliver()
+        progress = stack.enter_context(progress_bar(console, total))
+        result = run_replay(observations, config, _scorer(), channels=tuple(channels) if send else ("replay",),
+                            keep_series=report_path is not None, after_batch=after, progress=progress)
+    result.skipped_lines = stats.skipped
+    if stats.skipped:
+        click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
+    if report_path:
+        from monitor.report import write_report
+
+        write_report(result, marks, report_path)
+        click.echo(f"report written to {report_path}", err=True)
+    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    if fmt == "json":
+        sys.stdout.write(result.to_json())
+    else:
+        print_table(result, marks, sys.stdout)
+
+
+def _scorer() -> Any:
+    from monitor.scoring import MentionScorer
+
+    return MentionScorer()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,296 @@
+"""The TOML config, validated strictly once at start-up.
+
+String values may be ``${ENV_VAR}``; a secret ``foo`` may instead be given as ``foo_file = "/path"``.
+Every problem is reported with its dotted key (``sources.x.bearer_token``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.alerting_config import AlertsConfig
+from monitor.durations import parse_duration
+from monitor.errors import ConfigError
+from monitor.models import BrandQuery
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+TierName = Literal["watch", "warning", "critical"]
+
+# Keys whose values are secrets: never logged, may come from ``<key>_file``.
+SECRET_KEYS = frozenset(
+    {"client_id", "client_secret", "bearer_token", "bot_token", "app_token", "password", "secret", "url_secret"}
+)
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Re-exported for the config's users; defined in monitor/alerting_config.py.
+__all__ = ["AlertsConfig", "Config", "LoadedConfig", "load_config", "parse_config"]
+
+
+class StorageConfig(Strict):
+    url: str = "sqlite:///monitor.db"
+
+
+class BrandConfig(Strict):
+    name: str = Field(min_length=1)
+    keywords: list[str] = Field(min_length=1)
+    handles: dict[str, str] = Field(default_factory=dict)
+    exclude: list[str] = Field(default_factory=list)
+
+    @field_validator("keywords")
+    @classmethod
+    def _no_blank_keywords(cls, v: list[str]) -> list[str]:
+        if any(not k.strip() for k in v):
+            raise ValueError("keywords must not be blank")
+        return v
+
+    def query(self) -> BrandQuery:
+        handles = {k: v.lstrip("@").lower() for k, v in self.handles.items()}
+        return BrandQuery(self.name, tuple(self.keywords), handles, tuple(self.exclude))
+
+
+class SourceBase(Strict):
+    enabled: bool = True
+    interval: Duration = 300.0
+    api_base_url: str | None = None
+    timeout: Duration = 20.0
+
+
+class RedditConfig(SourceBase):
+    client_id: str | None = None
+    client_secret: str | None = None
+    user_agent: str = "complaint-monitor (github.com/complaint-monitor)"
+    interval: Duration = 120.0
+    subreddits: list[str] = Field(default_factory=lambda: ["all"])
+    include_comments: bool = True
+
+
+class XConfig(SourceBase):
+    bearer_token: str | None = None
+    max_pages: int = Field(default=5, ge=1, le=100)
+
+
+class SourcesConfig(Strict):
+    reddit: RedditConfig = Field(default_factory=RedditConfig)
+    x: XConfig = Field(default_factory=XConfig)
+
+
+class ScoringConfig(Strict):
+    """Thresholds and weights of incident scoring (see monitor/incidents.py for their meaning)."""
+
+    window: Duration = 86400.0 * 3
+    repeat_window: Duration = 86400.0 * 90
+    repeat_gap: Duration = 6 * 3600.0
+    min_mentions_first_alert: int = Field(default=2, ge=1)
+    watch: float = Field(default=0.35, ge=0, le=1)
+    warning: float = Field(default=0.55, ge=0, le=1)
+    critical: float = Field(default=0.75, ge=0, le=1)
+    hysteresis: float = Field(default=0.08, ge=0, le=0.5)
+    weight_mentions: float = 1.0
+    weight_velocity: float = 1.0
+    weight_cues: float = 1.0
+    weight_reach: float = 1.0
+    weight_repeat: float = 1.0
+    weight_unanswered: float = 1.0
+    unanswered_after: Duration = 4 * 3600.0
+
+
+class DaemonConfig(Strict):
+    reobserve_interval: Duration = 600.0
+    reobserve_window: Duration = 48 * 3600.0
+    jitter: Duration = 10.0
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Config(Strict):
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    brands: list[BrandConfig] = Field(default_factory=list)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+
+    def brand_queries(self) -> list[BrandQuery]:
+        return [b.query() for b in self.brands]
+
+    def secrets(self) -> list[str]:
+        """Every secret value in the config, for redaction of logs and errors."""
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, BaseModel):
+                for key, value in node:
+                    if key in SECRET_KEYS and isinstance(value, str) and value:
+                        found.append(value)
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self)
+        return found
+
+
+# Embedded defaults (CONTRACT: SQLite in the working dir, keyless sources, console alerts). The
+# credentials of Reddit and X are taken from the environment when present; otherwise those sources
+# say they are off and why.
+DEFAULT_TOML = """
+[storage]
+url = "sqlite:///monitor.db"
+[sources.reddit]
+client_id = "${REDDIT_CLIENT_ID}"
+client_secret = "${REDDIT_CLIENT_SECRET}"
+[sources.x]
+bearer_token = "${X_BEARER_TOKEN}"
+[alerts.console]
+enabled = true
+"""
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _resolve(node: Any, path: tuple[Any, ...], env: dict[str, str], base: Path,
+             problems: list[tuple[str, str]], unset: dict[str, str]) -> Any:
+    """Expand ``${VAR}`` and ``*_file`` secrets. Unset variables are collected in ``unset``."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key.endswith("_file") and key[: -len("_file")] in SECRET_KEYS:
+                target = key[: -len("_file")]
+                dotted = _dotted((*path, key))
+                resolved = _resolve(value, (*path, key), env, base, problems, unset)
+                if not isinstance(resolved, str):
+                    problems.append((dotted, "expected a file path"))
+                    continue
+                file = (base / resolved).expanduser()
+                try:
+                    out[target] = file.read_text(encoding="utf-8").strip()
+                except OSError as exc:
+                    problems.append((dotted, f"cannot read secret file {file}: {exc.strerror}"))
+                    continue
+                if file.stat().st_mode & stat.S_IROTH:
+                    problems.append((f"!{dotted}", f"secret file {file} is readable by every user"))
+                continue
+            out[key] = _resolve(value, (*path, key), env, base, problems, unset)
+        return out
+    if isinstance(node, list):
+        return [_resolve(v, (*path, i), env, base, problems, unset) for i, v in enumerate(node)]
+    if isinstance(node, str):
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in env:
+                unset[_dotted(path)] = m.group(1)
+                return ""
+            return env[m.group(1)]
+        return _ENV_REF.sub(sub, node)
+    return node
+
+
+def _section_enabled(raw: dict[str, Any], dotted: str) -> bool:
+    """Is the section holding ``dotted`` enabled? (An unset secret of a disabled section is fine.)"""
+    node: Any = raw
+    enabled = True
+    for part in dotted.split(".")[:-1]:
+        if not isinstance(node, dict):
+            break
+        node = node.get(part)
+        if isinstance(node, dict) and node.get("enabled") is False:
+            enabled = False
+    return enabled
+
+
+class LoadedConfig:
+    """A validated config, with the warnings found and the sources switched off for lack of secrets."""
+
+    def __init__(self, config: Config, origin: str, warnings: list[str], off: dict[str, str]):
+        self.config = config
+        self.origin = origin
+        self.warnings = warnings
+        self.off = off  # dotted section → why it is off (an unset secret)
+
+
+def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[str, str] | None = None,
+                 base: Path | None = None, strict_secrets: bool = True) -> LoadedConfig:
+    env = dict(os.environ) if env is None else env
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(origin, [("", f"not valid TOML: {exc}")]) from None
+    problems: list[tuple[str, str]] = []
+    unset: dict[str, str] = {}
+    resolved = _resolve(raw, (), env, base or Path.cwd(), problems, unset)
+    warnings = [f"{key[1:]}: {msg}" for key, msg in problems if key.startswith("!")]
+    problems = [(k, m) for k, m in problems if not k.startswith("!")]
+    off: dict[str, str] = {}
+    for dotted, var in unset.items():
+        section = dotted.rsplit(".", 1)[0]
+        if not _section_enabled(raw, dotted):
+            continue
+        if strict_secrets or dotted.rsplit(".", 1)[-1] not in SECRET_KEYS:
+            problems.append((dotted, f"environment variable {var} is not set"))
+        else:
+            off[section] = f"{dotted.rsplit('.', 1)[-1]} not given (set {var})"
+    for dotted in _plain_secrets(raw):
+        warnings.append(f"{dotted}: secret written in plain text in the config; use ${{VAR}} or {dotted.rsplit('.', 1)[-1]}_file")
+    try:
+        config = Config.model_validate(resolved)
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = _dotted(err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                section = _dotted(err["loc"][:-1])
+                msg = ("unknown source (known: reddit, x)" if section == "sources"
+                       else "unknown key (check the spelling)")
+            elif err["type"] == "too_short" and err["loc"][-1] == "keywords":
+                msg = "a brand needs at least one keyword"
+            elif msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+            problems.append((key, msg))
+    if problems:
+        raise ConfigError(origin, problems)
+    return LoadedConfig(config, origin, warnings, off)
+
+
+def _plain_secrets(raw: dict[str, Any], path: tuple[str, ...] = ()) -> list[str]:
+    found: list[str] = []
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            found += _plain_secrets(value, (*path, key))
+        elif key in SECRET_KEYS and isinstance(value, str) and value and not _ENV_REF.search(value):
+            found.append(".".join((*path, key)))
+    return found
+
+
+def load_config(path: str | Path | None, *, strict_secrets: bool = True,
+                env: dict[str, str] | None = None) -> LoadedConfig:
+    """Load ``path`` or, when None, the embedded defaults (whose unset secrets switch sources off)."""
+    if path is None:
+        return parse_config(DEFAULT_TOML, env=env, strict_secrets=False)
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(p), [("", f"cannot read config: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(p), [("", "config is not UTF-8 text")]) from None
+    return parse_config(text, str(p), env=env, base=p.parent, strict_secrets=strict_secrets)

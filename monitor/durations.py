@@ -1,0 +1,66 @@
+"""Durations in config and on the command line: "90s", "2m", "1h30m", "7d", or plain seconds."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> float:
+    """Seconds in ``value``; raises ValueError with a message fit for a user."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as '90s', '5m' or '1h'")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError("expected a duration such as '90s', '5m' or '1h'")
+    text = value.strip().lower().replace(" ", "")
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    pos, total = 0, 0.0
+    for m in _PART.finditer(text):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(text) or not text:
+        raise ValueError(f"{value!r} is not a duration; use e.g. '90s', '5m', '1h30m' or '7d'")
+    return total
+
+
+def parse_timestamp(value: str) -> datetime:
+    """ISO 8601 to an aware UTC datetime; a value without an offset is UTC (CONTRACT.md)."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def format_timestamp(dt: datetime) -> str:
+    """The one way timestamps are written: UTC, seconds (or microseconds when present), 'Z'."""
+    dt = dt.astimezone(UTC)
+    spec = "seconds" if dt.microsecond == 0 else "microseconds"
+    return dt.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def since_spec(value: str, now: datetime) -> datetime:
+    """``--since`` accepts a timestamp or a duration ago ("24h")."""
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        pass
+    try:
+        return now - timedelta(seconds=parse_duration(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is neither an ISO 8601 timestamp nor a duration like '24h'") from None

@@ -1,0 +1,116 @@
+"""Observation JSONL (CONTRACT.md): parse with line numbers, write back exactly."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from monitor.durations import format_timestamp, parse_timestamp
+from monitor.errors import InputError
+from monitor.models import KINDS, METRIC_NAMES, Author, Metrics, Observation
+
+_KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
+          "metrics", "in_reply_to", "conversation_id", "brand"}
+
+
+def _opt_str(d: dict[str, Any], key: str) -> str | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if isinstance(v, (str, int)) and not isinstance(v, bool):
+        return str(v)
+    raise ValueError(f"'{key}' must be a string")
+
+
+def _opt_int(d: dict[str, Any], key: str, where: str) -> int | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"'{where}.{key}' must be a number")
+    return int(v)
+
+
+def observation_from_dict(d: Any) -> Observation:
+    """Raises ValueError with a message naming the field."""
+    if not isinstance(d, dict):
+        raise ValueError("expected a JSON object")
+    for key in ("source", "id", "text", "created_at"):
+        if d.get(key) is None:
+            raise ValueError(f"missing required field '{key}'")
+    source, ident = _opt_str(d, "source"), _opt_str(d, "id")
+    if not isinstance(d["text"], str):
+        raise ValueError("'text' must be a string")
+    if not isinstance(d["created_at"], str):
+        raise ValueError("'created_at' must be an ISO 8601 string")
+    created = parse_timestamp(d["created_at"])
+    observed = parse_timestamp(d["observed_at"]) if isinstance(d.get("observed_at"), str) else created
+    kind = d.get("kind") or "post"
+    if kind not in KINDS:
+        raise ValueError(f"'kind' must be one of {', '.join(KINDS)}")
+    a = d.get("author") or {}
+    if not isinstance(a, dict):
+        raise ValueError("'author' must be an object")
+    m = d.get("metrics") or {}
+    if not isinstance(m, dict):
+        raise ValueError("'metrics' must be an object")
+    verified = a.get("verified")
+    return Observation(
+        source=str(source).lower(), id=str(ident), text=d["text"], created_at=created, observed_at=observed,
+        url=_opt_str(d, "url"), kind=kind, lang=_opt_str(d, "lang"),
+        author=Author(id=_opt_str(a, "id"), handle=_opt_str(a, "handle"),
+                      followers=_opt_int(a, "followers", "author"),
+                      verified=bool(verified) if verified is not None else None),
+        metrics=Metrics(**{k: _opt_int(m, k, "metrics") for k in METRIC_NAMES}),
+        in_reply_to=_opt_str(d, "in_reply_to"), conversation_id=_opt_str(d, "conversation_id"),
+        brand=_opt_str(d, "brand"),
+        extra={k: v for k, v in d.items() if k not in _KNOWN},
+    )
+
+
+def observation_to_dict(o: Observation) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "source": o.source, "id": o.id, "url": o.url, "kind": o.kind, "text": o.text, "lang": o.lang,
+        "author": {"id": o.author.id, "handle": o.author.handle, "followers": o.author.followers,
+                   "verified": o.author.verified},
+        "created_at": format_timestamp(o.created_at), "observed_at": format_timestamp(o.observed_at),
+        "metrics": {k: getattr(o.metrics, k) for k in METRIC_NAMES},
+        "in_reply_to": o.in_reply_to, "conversation_id": o.conversation_id, "brand": o.brand,
+    }
+    for k, v in o.extra.items():
+        d.setdefault(k, v)
+    return d
+
+
+def dumps(o: Observation) -> str:
+    return json.dumps(observation_to_dict(o), ensure_ascii=False, separators=(", ", ": "))
+
+
+@dataclass
+class ReadStats:
+    lines: int = 0
+    skipped: int = 0
+
+
+def read_observations(stream: Iterable[str], name: str, *, strict: bool = False,
+                      stats: ReadStats | None = None, warn: IO[str] | None = None) -> Iterator[Observation]:
+    """Yield observations; a malformed line is reported with its number and skipped (or raised)."""
+    stats = stats if stats is not None else ReadStats()
+    warn = warn if warn is not None else sys.stderr
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        stats.lines += 1
+        try:
+            obs = observation_from_dict(json.loads(line))
+        except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
+            message = f"{name}:{number}: {exc if not isinstance(exc, RecursionError) else 'nested too deeply'}"
+            if strict:
+                raise InputError(message) from None
+            stats.skipped += 1
+            print(f"skipped {message}", file=warn)
+            continue
+        yield obs

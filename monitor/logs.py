@@ -1,0 +1,72 @@
+"""Structured logs: one line per event, JSON when stderr is not a terminal; secrets redacted.
+
+Modules log with the standard library (``logging.getLogger(...).info("event", extra={...})``);
+structlog renders the records. Every rendered line passes through ``redact`` last, so a secret that
+slipped into an exception message or a URL still never reaches the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+import structlog
+
+_SECRETS: list[str] = []
+_STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Values (tokens, passwords) that must never be printed. Short values are ignored."""
+    for v in values:
+        if v and len(v) >= 4 and v not in _SECRETS:
+            _SECRETS.append(v)
+    _SECRETS.sort(key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _extras(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    record = event.get("_record")
+    if record is not None:
+        for key, value in record.__dict__.items():
+            if key not in _STD_ATTRS and not key.startswith("_"):
+                event.setdefault(key, value)
+    return event
+
+
+class _Redacting(structlog.stdlib.ProcessorFormatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(level: str = "info", *, json: bool | None = None, stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    if json is None:
+        json = not (hasattr(stream, "isatty") and stream.isatty())
+    renderer: Any = structlog.processors.JSONRenderer(sort_keys=True) if json else structlog.dev.ConsoleRenderer(colors=False)
+    formatter = _Redacting(
+        foreign_pre_chain=[
+            structlog.stdlib.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _extras,
+        ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, renderer],
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for noisy in ("apscheduler", "urllib3", "prawcore", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

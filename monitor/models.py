@@ -1,0 +1,128 @@
+"""Records shared by sources, the pipeline and alert channels. Frozen: nobody edits a record in place."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+METRIC_NAMES = ("likes", "reposts", "replies", "quotes", "views", "score")
+KINDS = ("post", "comment", "article")
+
+
+@dataclass(frozen=True)
+class Author:
+    id: str | None = None
+    handle: str | None = None
+    followers: int | None = None
+    verified: bool | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Engagement counts as the platform reports them. ``None`` means unknown, never zero."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    views: int | None = None
+    score: int | None = None
+
+    def engagement(self) -> int:
+        """One comparable number: interactions that spread a post (views excluded)."""
+        return sum(v for v in (self.likes, self.reposts, self.replies, self.quotes, self.score) if v)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a poller saw of one post at one moment (CONTRACT.md, "Observation JSONL")."""
+
+    source: str
+    id: str
+    text: str
+    created_at: datetime
+    observed_at: datetime
+    url: str | None = None
+    kind: str = "post"
+    lang: str | None = None
+    author: Author = field(default_factory=Author)
+    metrics: Metrics = field(default_factory=Metrics)
+    in_reply_to: str | None = None
+    conversation_id: str | None = None
+    brand: str | None = None
+    # Unknown JSONL fields, kept so that an export round-trips what it was given.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.id)
+
+
+@dataclass(frozen=True)
+class BrandQuery:
+    """What a source needs to know of a brand to search for it."""
+
+    name: str
+    keywords: tuple[str, ...]
+    handles: dict[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """One poll's harvest. ``cursor`` is stored in the same transaction as the observations."""
+
+    observations: list[Observation]
+    cursor: dict[str, Any]
+    # Set when the source stopped early (rate limit, error) and the cursor was not advanced.
+    partial: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MentionScore:
+    """Per-mention scores (CONTRACT.md, "monitor score output")."""
+
+    lang: str
+    sentiment: float
+    complaint: float
+    is_complaint: bool
+    cues: tuple[str, ...]
+    score: float
+    lang_supported: bool = True
+
+
+class Tier(enum.IntEnum):
+    none = 0
+    watch = 1
+    warning = 2
+    critical = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Tier:
+        try:
+            return cls[name]
+        except KeyError:
+            raise ValueError(f"unknown tier {name!r}; expected one of watch, warning, critical") from None
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """A decision to tell a human about an incident: what channels render and send."""
+
+    incident: str
+    brand: str
+    tier: Tier
+    at: datetime
+    score: float
+    mentions: int
+    authors: int
+    sources: tuple[str, ...]
+    reasons: tuple[str, ...]
+    first_seen: datetime
+    previous_tier: Tier = Tier.none
+    top_posts: tuple[dict[str, Any], ...] = ()
+    test: bool = False
+    replay: bool = False

@@ -1,0 +1,448 @@
+"""The one pipeline: match brand → store → score → attach to incident → assess → decide → outbox.
+
+The daemon, ``poll-once``, ``replay`` and ``score`` all drive it; the clock is injected. One call to
+``process`` is one transaction: the observations, the scores, the incident updates, the alert rows in
+the outbox and the source's cursor are committed together or not at all.
+
+A batch reads what it needs up front (the mentions, incident keys and incidents its observations
+touch), works in memory, and writes back with one multi-row statement per table: that is what lets a
+replay run thousands of observations a second on SQLite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from monitor import schema as s
+from monitor.brands import BrandMatcher
+from monitor.config import Config
+from monitor.events import event_to_dict
+from monitor.incidents import Baseline, MentionFacts, add_engagement, add_mention, assess, incident_id, new_state
+from monitor.interfaces import Clock
+from monitor.jsonl import observation_to_dict
+from monitor.models import METRIC_NAMES, AlertEvent, MentionScore, Observation, Tier
+from monitor.store import Store
+from monitor.textsig import distinctive_numbers, normalise, signature, urls
+
+BASELINE_DAYS = 14
+CHUNK = 500  # ids per IN (...) query
+_MENTION_COLS = ("source", "post_id", "engagement", "metrics", "text", "incident_id", "last_observed_at",
+                 "by_brand", "sentiment", "complaint", "is_complaint", "cues", "score", "author_handle",
+                 "author_id", "followers")
+
+Router = Callable[[AlertEvent], Sequence[str]]
+"""Which channels an alert goes to (alerts/ decides: routes, silences, snoozes); default: all."""
+Observer = Callable[[str, str, datetime, float, Tier], None]
+"""Told of every assessment (incident, brand, time, score, tier): replay draws its charts from it."""
+
+
+class Scorer(Protocol):
+    def score(self, text: str, *, lang: str | None = None, followers: int | None = None,
+              engagement: int = 0) -> MentionScore: ...
+
+
+@dataclass
+class BatchStats:
+    observations: int = 0
+    unmatched: int = 0
+    new_mentions: int = 0
+    snapshots: int = 0
+    unchanged: int = 0
+    new_incidents: int = 0
+    alerts: list[AlertEvent] = field(default_factory=list)
+
+
+@dataclass
+class _Incident:
+    id: str
+    brand: str
+    first_seen: datetime
+    state: dict[str, Any]
+    alerted_tier: int
+    new: bool = False
+
+
+@dataclass
+class _Pending:
+    """An observation with what the batch derived from it before touching the database."""
+
+    obs: Observation
+    brand: str
+    keys: dict[str, float]
+    parents: tuple[str, ...]
+
+
+class Pipeline:
+    def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
+                 channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
+                 observer: Observer | None = None):
+        self.store = store
+        self.config = config
+        self.scorer = scorer
+        self.clock = clock
+        self.channels = tuple(channels)
+        self.matcher = BrandMatcher(config.brand_queries())
+        self.min_tier = Tier.parse(config.alerts.min_tier)
+        self.replay = replay
+        self.route: Router = router or (lambda _event: self.channels)
+        self.observer = observer
+        self.brand_words: dict[str, frozenset[str]] = {}
+
+    def process(self, observations: Iterable[Observation], *, source: str | None = None,
+                cursor: dict[str, Any] | None = None) -> BatchStats:
+        stats = BatchStats()
+        with self.store.begin() as conn:
+            batch = _Batch(self, conn, stats)
+            batch.run(observations)
+            if source is not None and cursor is not None:
+                Store.set_cursor(conn, source, cursor, self.clock())
+        return stats
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i:i + CHUNK]
+
+
+class _Batch:
+    """The work of one transaction."""
+
+    def __init__(self, p: Pipeline, conn: Connection, stats: BatchStats):
+        self.p, self.conn, self.stats = p, conn, stats
+        self.cfg = p.config.scoring
+        self.mentions: dict[tuple[str, str], dict[str, Any]] = {}
+        self.new_mentions: list[dict[str, Any]] = []
+        self.changed: dict[tuple[str, str], dict[str, Any]] = {}
+        self.snapshots: list[dict[str, Any]] = []
+        self.keys: dict[tuple[str, str], list[Any]] = {}  # (brand, key) → [incident, last_seen, stored?]
+        self.dirty_keys: set[tuple[str, str]] = set()
+        self.incidents: dict[str, _Incident] = {}
+        self.outbox: list[dict[str, Any]] = []
+        self.baselines: dict[tuple[str, str], Baseline] = {}
+        self.day_deltas: dict[tuple[str, str], list[int]] = {}
+
+    def run(self, observations: Iterable[Observation]) -> None:
+        pending: list[_Pending] = []
+        for obs in observations:
+            self.stats.observations += 1
+            brand = self.p.matcher.match(obs)
+            if brand is None:
+                self.stats.unmatched += 1
+                continue
+            pending.append(_Pending(obs, brand, _candidate_keys(obs, self._brand_words(brand)),
+                                    tuple(p for p in {obs.in_reply_to, obs.conversation_id} if p)))
+        if not pending:
+            return
+        self._prefetch(pending)
+        for item in pending:
+            self._one(item)
+        self._flush()
+
+    def _brand_words(self, brand: str) -> frozenset[str]:
+        words = self.p.brand_words.get(brand)
+        if words is None:
+            q = self.p.matcher.brands.get(brand)
+            phrases = (brand, *(q.keywords if q else ()), *(q.handles.values() if q else ()))
+            words = frozenset(w for p in phrases for w in normalise(p))
+            self.p.brand_words[brand] = words
+        return words
+
+    # reading ahead -------------------------------------------------------------------------------
+
+    def _prefetch(self, pending: list[_Pending]) -> None:
+        m, k, i = s.mentions, s.incident_keys, s.incidents
+        by_source: dict[str, set[str]] = {}
+        for item in pending:
+            by_source.setdefault(item.obs.source, set()).update((item.obs.id, *item.parents))
+        for source, id_set in by_source.items():
+            for part in _chunks(sorted(id_set)):
+                cols = [m.c[c] for c in _MENTION_COLS]
+                for row in self.conn.execute(select(*cols).where(m.c.source == source, m.c.post_id.in_(part))):
+                    self.mentions[(row.source, row.post_id)] = dict(row._mapping)
+        brands = {item.brand for item in pending}
+        wanted = sorted({key for item in pending for key in item.keys} | {f"post:{item.obs.source}:{item.obs.id}"
+                                                                          for item in pending})
+        for part in _chunks(wanted):
+            for row in self.conn.execute(select(k.c.brand, k.c.key, k.c.incident_id, k.c.last_seen)
+                                         .where(k.c.key.in_(part))):
+                if row.brand in brands:
+                    self.keys[(row.brand, row.key)] = [row.incident_id, row.last_seen, True]
+        ids = sorted({v[0] for v in self.keys.values()} | {r["incident_id"] for r in self.mentions.values()
+                                                           if r["incident_id"]})
+        for part in _chunks(ids):
+            for r in self.conn.execute(select(i).where(i.c.id.in_(part))):
+                self.incidents[r.id] = _Incident(r.id, r.brand, r.first_seen, dict(r.state), r.alerted_tier)
+
+    # one observation -----------------------------------------------------------------------------
+
+    def _one(self, item: _Pending) -> None:
+        obs = item.obs
+        row = self.mentions.get(obs.key)
+        metrics = {name: getattr(obs.metrics, name) for name in METRIC_NAMES}
+        engagement = obs.metrics.engagement()
+        if row is None:
+            self._new_mention(item, metrics, engagement)
+            return
+        if row["metrics"] == metrics and row["text"] == obs.text:
+            self.stats.unchanged += 1
+            return
+        # A later snapshot of a post we hold: store it, follow its engagement.
+        self.stats.snapshots += 1
+        self._snapshot(obs, item.brand)
+        if obs.observed_at < row["last_observed_at"]:
+            return  # an older snapshot arriving late: kept, but the latest state stays
+        delta = engagement - int(row["engagement"])
+        row.update(metrics=metrics, engagement=engagement, text=obs.text, last_observed_at=obs.observed_at)
+        if not row.get("_new"):
+            self.changed[obs.key] = row
+        inc = self.incidents.get(row["incident_id"]) if row["incident_id"] else None
+        if inc is not None and delta:
+            facts = MentionFacts(
+                obs.source, obs.id, obs.kind, obs.url, obs.text, row["author_handle"] or row["author_id"],
+                row["followers"] or 0, obs.created_at, engagement, bool(row["is_complaint"]),
+                row["complaint"] or 0.0, row["sentiment"] or 0.0, tuple(row["cues"] or ()), row["score"] or 0.0,
+                bool(row["by_brand"]))
+            add_engagement(inc.state, delta, obs.observed_at, snapshot=True, m=facts)
+            self._count_day(item.brand, obs.created_at, engagement=delta)
+            self._decide(inc, obs.observed_at)
+
+    def _new_mention(self, item: _Pending, metrics: dict[str, Any], engagement: int) -> None:
+        obs, brand = item.obs, item.brand
+        self.stats.new_mentions += 1
+        by_brand = self.p.matcher.by_brand(obs, brand)
+        if by_brand:
+            sc = MentionScore(lang=obs.lang or "und", sentiment=0.0, complaint=0.0, is_complaint=False, cues=(),
+                              score=0.0)
+        else:
+            sc = self.p.scorer.score(obs.text, lang=obs.lang, followers=obs.author.followers, engagement=engagement)
+        author = obs.author.handle or obs.author.id
+        facts = MentionFacts(obs.source, obs.id, obs.kind, obs.url, obs.text, author, obs.author.followers or 0,
+                             obs.created_at, engagement, sc.is_complaint, sc.complaint, sc.sentiment,
+                             tuple(sc.cues), sc.score, by_brand)
+        inc = self._attach(item, facts)
+        row = dict(
+            source=obs.source, post_id=obs.id, brand=brand, kind=obs.kind, url=obs.url, text=obs.text,
+            author_id=obs.author.id, author_handle=obs.author.handle, followers=obs.author.followers,
+            created_at=obs.created_at, first_seen=obs.observed_at, last_observed_at=obs.observed_at,
+            metrics=metrics, engagement=engagement, in_reply_to=obs.in_reply_to,
+            conversation_id=obs.conversation_id, by_brand=by_brand, lang=sc.lang, sentiment=sc.sentiment,
+            complaint=sc.complaint, is_complaint=sc.is_complaint, cues=list(sc.cues), score=sc.score,
+            incident_id=inc.id if inc else None, _new=True)
+        self.mentions[obs.key] = row
+        self.new_mentions.append(row)
+        self._snapshot(obs, brand)
+        if not by_brand:
+            self._count_day(brand, obs.created_at, mentions=1, complaints=int(sc.is_complaint), engagement=engagement)
+        if inc is not None:
+            add_mention(inc.state, facts, self.cfg.repeat_gap)
+            if engagement and not by_brand:
+                add_engagement(inc.state, engagement, obs.observed_at, snapshot=False)
+            self._decide(inc, obs.observed_at)
+
+    def _snapshot(self, obs: Observation, brand: str) -> None:
+        payload = observation_to_dict(obs)
+        payload["brand"] = brand
+        self.snapshots.append(dict(source=obs.source, post_id=obs.id, brand=brand, created_at=obs.created_at,
+                                   observed_at=obs.observed_at, payload=payload))
+
+    # incidents -----------------------------------------------------------------------------------
+
+    def _attach(self, item: _Pending, facts: MentionFacts) -> _Incident | None:
+        """Join the single best-matching open incident, or open a new one (complaints and cues only)."""
+        obs, brand = item.obs, item.brand
+        votes: dict[str, float] = {}
+        for parent in item.parents:  # reply/quote chain or conversation: the strongest link
+            r = self.mentions.get((obs.source, parent))
+            if r and r["incident_id"]:
+                votes[r["incident_id"]] = votes.get(r["incident_id"], 0) + 10
+        keys = dict(item.keys)
+        if not facts.is_complaint:
+            keys = {k: v for k, v in keys.items() if not k.startswith("author:")}
+        window = obs.observed_at - timedelta(seconds=self.cfg.window)
+        repeat_window = obs.observed_at - timedelta(seconds=self.cfg.repeat_window)
+        sig_hits: dict[str, int] = {}
+        n_sig = 0
+        for key, weight in keys.items():
+            if key.startswith("sig:"):
+                n_sig += 1
+            hit = self.keys.get((brand, key))
+            # A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
+            # look-alike wording only for the short window.
+            if hit is None or hit[1] < (window if key.startswith("sig:") else repeat_window):
+                continue
+            if key.startswith("sig:"):
+                sig_hits[hit[0]] = sig_hits.get(hit[0], 0) + 1
+            else:
+                votes[hit[0]] = votes.get(hit[0], 0) + weight
+        need = max(4, math.ceil(0.6 * n_sig))
+        for inc_id, hits in sig_hits.items():
+            if hits >= need:
+                votes[inc_id] = votes.get(inc_id, 0) + 2 + hits / n_sig
+        inc: _Incident | None = None
+        if votes:
+            best = max(votes, key=lambda i: (votes[i], i))
+            inc = self.incidents.get(best) or self._load(best)
+        if inc is None:
+            if facts.by_brand or not (facts.is_complaint or facts.cues):
+                return None
+            inc = _Incident(incident_id(brand, obs.source, obs.id), brand, obs.created_at, new_state(facts), 0,
+                            new=True)
+            self.incidents[inc.id] = inc
+            self.stats.new_incidents += 1
+        # Register this mention's keys so that the next post finds the incident.
+        for key in [f"post:{obs.source}:{obs.id}", *keys]:
+            slot = self.keys.get((brand, key))
+            if slot is None:
+                self.keys[(brand, key)] = [inc.id, obs.observed_at, False]
+            else:
+                slot[0], slot[1] = inc.id, max(slot[1], obs.observed_at)
+            self.dirty_keys.add((brand, key))
+        return inc
+
+    def _load(self, inc_id: str) -> _Incident | None:
+        r = self.conn.execute(select(s.incidents).where(s.incidents.c.id == inc_id)).first()
+        if r is None:
+            return None
+        inc = _Incident(r.id, r.brand, r.first_seen, dict(r.state), r.alerted_tier)
+        self.incidents[inc_id] = inc
+        return inc
+
+    def _decide(self, inc: _Incident, at: datetime) -> None:
+        now = at if self.p.replay else max(at, self.p.clock())
+        a = assess(inc.state, now, self._baseline(inc.brand, now), self.cfg)
+        inc.state.update(tier=int(a.tier), score=a.score, reasons=list(a.reasons), last_seen=now.timestamp())
+        if self.p.observer is not None:
+            self.p.observer(inc.id, inc.brand, now, a.score, a.tier)
+        if a.tier > inc.alerted_tier and a.tier >= self.p.min_tier and a.evidence:
+            event = AlertEvent(
+                incident=inc.id, brand=inc.brand, tier=a.tier, at=now, score=a.score,
+                mentions=inc.state["mentions"], authors=inc.state["n_authors"], sources=tuple(inc.state["sources"]),
+                reasons=a.reasons, first_seen=inc.first_seen, previous_tier=Tier(inc.alerted_tier),
+                top_posts=tuple(dict(t) for t in inc.state["top"]), replay=self.p.replay)
+            inc.alerted_tier = int(a.tier)
+            self.stats.alerts.append(event)
+            payload = event_to_dict(event)
+            for channel in self.p.route(event):
+                self.outbox.append(dict(dedup_key=f"{inc.id}:{a.tier.name}:{channel}", incident_id=inc.id,
+                                        channel=channel, created_at=now, event=payload, attempts=0))
+
+    def _baseline(self, brand: str, now: datetime) -> Baseline:
+        day = now.date().isoformat()
+        key = (brand, day)
+        if key not in self.baselines:
+            t = s.brand_days
+            first = (now - timedelta(days=BASELINE_DAYS)).date().isoformat()
+            rows = self.conn.execute(select(t.c.day, t.c.mentions, t.c.engagement).where(
+                t.c.brand == brand, t.c.day >= first, t.c.day <= day)).all()
+            pending = self.day_deltas.get(key, [0, 0, 0])
+            past = [(r.mentions, r.engagement) for r in rows if r.day < day]
+            today_m = sum(r.mentions for r in rows if r.day == day) + pending[0]
+            today_e = sum(r.engagement for r in rows if r.day == day) + pending[2]
+            past_m = sum(m for m, _ in past)
+            daily = max(past_m / len(past) if past else 0.0, float(today_m))
+            total_m = past_m + today_m
+            typical = (sum(e for _, e in past) + today_e) / total_m if total_m else 0.0
+            self.baselines[key] = Baseline(daily_mentions=daily, typical_engagement=typical)
+        return self.baselines[key]
+
+    def _count_day(self, brand: str, created: datetime, *, mentions: int = 0, complaints: int = 0,
+                   engagement: int = 0) -> None:
+        key = (brand, created.date().isoformat())
+        d = self.day_deltas.setdefault(key, [0, 0, 0])
+        d[0] += mentions
+        d[1] += complaints
+        d[2] += engagement
+        if mentions and d[0] % 100 == 0:  # a long batch sees today's volume grow
+            self.baselines.pop(key, None)
+
+    # writing back --------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        c = self.conn
+        if self.new_mentions:
+            c.execute(insert(s.mentions), [{k: v for k, v in r.items() if k != "_new"} for r in self.new_mentions])
+        if self.changed:
+            m = s.mentions
+            c.execute(update(m).where(m.c.source == bindparam("k_source"), m.c.post_id == bindparam("k_post"))
+                      .values(metrics=bindparam("v_metrics"), engagement=bindparam("v_engagement"),
+                              text=bindparam("v_text"), last_observed_at=bindparam("v_last")),
+                      [{"k_source": r["source"], "k_post": r["post_id"], "v_metrics": r["metrics"],
+                        "v_engagement": r["engagement"], "v_text": r["text"], "v_last": r["last_observed_at"]}
+                       for r in self.changed.values()])
+        if self.snapshots:
+            c.execute(insert(s.observations), self.snapshots)
+        self._flush_keys()
+        self._flush_incidents()
+        if self.outbox:
+            c.execute(insert(s.outbox), self.outbox)
+        self._flush_days()
+
+    def _flush_keys(self) -> None:
+        t = s.incident_keys
+        fresh: list[dict[str, Any]] = []
+        known: list[dict[str, Any]] = []
+        for brand, key in sorted(self.dirty_keys):
+            inc, seen, stored = self.keys[(brand, key)]
+            (known if stored else fresh).append({"k_brand": brand, "k_key": key, "v_inc": inc, "v_seen": seen})
+            self.keys[(brand, key)][2] = True
+        if fresh:
+            self.conn.execute(insert(t), [{"brand": r["k_brand"], "key": r["k_key"], "incident_id": r["v_inc"],
+                                           "last_seen": r["v_seen"]} for r in fresh])
+        if known:
+            self.conn.execute(update(t).where(t.c.brand == bindparam("k_brand"), t.c.key == bindparam("k_key"))
+                              .values(incident_id=bindparam("v_inc"), last_seen=bindparam("v_seen")), known)
+
+    def _flush_incidents(self) -> None:
+        t = s.incidents
+        new, old = [], []
+        for inc in self.incidents.values():
+            st = inc.state
+            values = dict(brand=inc.brand, first_seen=inc.first_seen,
+                          last_seen=_from_epoch(st.get("last_seen"), inc.first_seen),
+                          tier=st.get("tier", 0), alerted_tier=inc.alerted_tier, score=st.get("score", 0.0),
+                          mentions=st["mentions"], authors=st["n_authors"],
+                          brand_replied_at=_from_epoch(st.get("brand_replied_at"), None), state=st)
+            if inc.new:
+                new.append({"id": inc.id, **values})
+                inc.new = False
+            else:
+                old.append({"k_id": inc.id, **{f"v_{k}": v for k, v in values.items()}})
+        if new:
+            self.conn.execute(insert(t), new)
+        if old:
+            self.conn.execute(update(t).where(t.c.id == bindparam("k_id")).values(
+                **{k[2:]: bindparam(k) for k in old[0] if k != "k_id"}), old)
+
+    def _flush_days(self) -> None:
+        t = s.brand_days
+        for (brand, day), (m, c, e) in sorted(self.day_deltas.items()):
+            done = self.conn.execute(update(t).where(t.c.brand == brand, t.c.day == day).values(
+                mentions=t.c.mentions + m, complaints=t.c.complaints + c, engagement=t.c.engagement + e))
+            if done.rowcount == 0:
+                self.conn.execute(insert(t).values(brand=brand, day=day, mentions=m, complaints=c, engagement=e))
+
+
+def _from_epoch(value: float | None, default: datetime | None) -> datetime | None:
+    return default if value is None else datetime.fromtimestamp(value, timezone.utc)
+
+
+def _candidate_keys(obs: Observation, brand_words: frozenset[str]) -> dict[str, float]:
+    """Keys through which this post may find its incident, with the weight of a match."""
+    keys: dict[str, float] = {}
+    for u in urls(obs.text):
+        if obs.url is None or u not in obs.url.lower():
+            keys[f"url:{u}"] = 4
+    for n in distinctive_numbers(obs.text):
+        keys[f"num:{n}"] = 3
+    author = obs.author.handle or obs.author.id
+    if author:
+        keys[f"author:{obs.source}:{author.lower()}"] = 3
+    for h in signature(obs.text, brand_words):
+        keys[f"sig:{h}"] = 1
+    return keys

@@ -1,0 +1,118 @@
+"""Storage on SQLAlchemy 2 Core: SQLite (WAL) by default, PostgreSQL for a service.
+
+Nothing here is SQLite-only; every write that belongs to one decision happens in one transaction
+opened by the caller with ``Store.begin()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from monitor import schema as s
+from monitor.errors import ConfigError, MonitorError
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise ConfigError("config", [("storage.url", f"not a usable database URL: {exc}")]) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Store:
+    def __init__(self, url: str, *, migrate: bool = True):
+        self.url = url
+        self.engine = make_engine(url)
+        if migrate:
+            self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (creates it on an empty database)."""
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(resources.files("monitor") / "migrations"))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            raise MonitorError(f"cannot open the database: {exc.orig}") from None
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # cursors ---------------------------------------------------------------------------------
+
+    def get_cursor(self, source: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(s.cursors.c.cursor).where(s.cursors.c.source == source)).first()
+        return dict(row[0]) if row else {}
+
+    @staticmethod
+    def set_cursor(conn: Connection, source: str, cursor: dict[str, Any], now: datetime) -> None:
+        done = conn.execute(
+            update(s.cursors).where(s.cursors.c.source == source).values(cursor=cursor, updated_at=now)
+        )
+        if done.rowcount == 0:
+            conn.execute(insert(s.cursors).values(source=source, cursor=cursor, updated_at=now))
+
+    # reads used by export, replay and re-observation ------------------------------------------
+
+    def observation_payloads(self, since: datetime, until: datetime | None = None,
+                             brand: str | None = None, batch: int = 2000) -> Iterator[dict[str, Any]]:
+        """Stored snapshots in event-time order, streamed in batches (memory stays flat)."""
+        last: tuple[datetime, int] | None = None
+        t = s.observations
+        while True:
+            q = select(t.c.id, t.c.observed_at, t.c.payload).where(t.c.observed_at >= since)
+            if until is not None:
+                q = q.where(t.c.observed_at < until)
+            if brand is not None:
+                q = q.where(t.c.brand == brand)
+            if last is not None:
+                q = q.where((t.c.observed_at > last[0]) | ((t.c.observed_at == last[0]) & (t.c.id > last[1])))
+            q = q.order_by(t.c.observed_at, t.c.id).limit(batch)
+            with self.engine.connect() as conn:
+                rows = conn.execute(q).all()
+            if not rows:
+                return
+            for row in rows:
+                yield dict(row.payload)
+            last = (rows[-1].observed_at, rows[-1].id)
+
+    def watched_posts(self, source: str, since: datetime, limit: int = 1000) -> list[str]:
+        """Posts of ``source`` seen recently enough that their engagement is still worth following."""
+        m = s.mentions
+        q = (select(m.c.post_id).where(m.c.source == source, m.c.created_at >= since)
+             .order_by(m.c.created_at.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(s.metadata.tables[table])).scalar_one())
