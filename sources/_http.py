@@ -1,0 +1,112 @@
+"""Small helpers shared by the sources: one requests session per source, redaction, lenient numbers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+
+class _Adapter(HTTPAdapter):
+    """Forces our timeout on every request and, optionally, moves one origin to another base URL."""
+
+    def __init__(self, timeout: float, move_from: str | None = None, move_to: str | None = None):
+        super().__init__()
+        self.timeout = timeout
+        self.move_from = move_from.rstrip("/") if move_from else None
+        self.move_to = move_to.rstrip("/") if move_to else None
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        # Libraries pass their own timeout (prawcore: 16 s) or none at all (tweepy): ours wins.
+        kwargs["timeout"] = self.timeout
+        if self.move_from and self.move_to and request.url and request.url.startswith(self.move_from):
+            request.url = self.move_to + request.url[len(self.move_from) :]
+        return super().send(request, *args, **kwargs)
+
+
+def make_session(timeout: float, *, move_from: str | None = None, move_to: str | None = None) -> requests.Session:
+    """A session whose every request times out after ``timeout`` s.
+
+    With ``move_from``/``move_to``, requests addressed to ``move_from`` (a library's hard-coded
+    origin) go to ``move_to`` instead, path and query kept.
+    """
+    session = requests.Session()
+    adapter = _Adapter(timeout, move_from, move_to)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def normalize_base_url(url: str) -> str:
+    """``url`` without a trailing slash; a bare host keeps no path. Rejects what is not http(s)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"api_base_url must be an http(s) URL, got {url!r}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every secret value replaced by ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def count(value: Any) -> int | None:
+    """A platform count as an int, or ``None`` when absent or not a number (unknown is not zero)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def number(value: Any) -> float | None:
+    """A finite int or float as a float, else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def epoch_to_utc(value: Any) -> datetime | None:
+    """Reddit's ``created_utc`` (epoch seconds) as an aware datetime, or ``None`` if unusable."""
+    seconds = number(value)
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def header_seconds(headers: Mapping[str, str], *names: str) -> float | None:
+    """The first of ``names`` that holds a non-negative number of seconds."""
+    for name in names:
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if math.isfinite(value) and value >= 0:
+            return value
+    return None

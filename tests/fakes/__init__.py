@@ -1,0 +1,1 @@
+"""Local stand-ins for the HTTP APIs the monitor talks to (see ``tests.fakes.social``)."""
