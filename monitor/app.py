@@ -49,7 +49,7 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
         reasons["reddit"] = "disabled in the config"
     elif "sources.reddit" in off or not (rc.client_id and rc.client_secret):
         reasons["reddit"] = off.get("sources.reddit", "no credentials") + \
-            " — Reddit's API needs an app's client_id and client_secret (see README)"
+            " (Reddit's API needs an app's client_id and client_secret; see README)"
     else:
         active["reddit"] = load_source_class("reddit")(
             client_id=rc.client_id, client_secret=rc.client_secret, user_agent=rc.user_agent, clock=clock,
@@ -58,7 +58,7 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
     if not xc.enabled:
         reasons["x"] = "disabled in the config"
     elif "sources.x" in off or not xc.bearer_token:
-        reasons["x"] = off.get("sources.x", "no credentials") + " — X's API needs a bearer token (see README)"
+        reasons["x"] = off.get("sources.x", "no credentials") + " (X's API needs a bearer token; see README)"
     else:
         active["x"] = load_source_class("x")(bearer_token=xc.bearer_token, clock=clock,
                                              api_base_url=xc.api_base_url, max_pages=xc.max_pages,

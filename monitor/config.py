@@ -248,7 +248,8 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
         if strict_secrets or dotted.rsplit(".", 1)[-1] not in SECRET_KEYS:
             problems.append((dotted, f"environment variable {var} is not set"))
         else:
-            off[section] = f"{dotted.rsplit('.', 1)[-1]} not given (set {var})"
+            prev = off.get(section)
+            off[section] = f"{prev}, {var}" if prev else f"no credentials: set {var}"
     for dotted in _plain_secrets(raw):
         warnings.append(f"{dotted}: secret written in plain text in the config; use ${{VAR}} or {dotted.rsplit('.', 1)[-1]}_file")
     try:

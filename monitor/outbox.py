@@ -1,14 +1,26 @@
 """Delivery of stored alerts: oldest first, per channel in order, retried with backoff.
 
-Guarantee: at-least-once. An alert row is committed before any send and marked sent after; a crash
-between a successful send and the mark can repeat that one alert on restart, never lose it.
+Guarantee: at-least-once. An alert row is committed (with the decision that made it) before any send,
+marked *in flight* just before the send and *sent* just after, each in its own transaction. So:
+
+- a crash before the send delivers the alert after restart (the row is still pending);
+- a crash between the channel accepting and the mark can repeat that one alert, never lose it. The
+  retry (like any retry: a timeout hides a success as well) is flagged to the channel as uncertain
+  (``state[UNCERTAIN]``), so that a channel able to look (Slack, through message metadata) finds what
+  it already posted instead of posting it again.
+
+Per channel, nothing overtakes an alert that waits for a retry: a failure blocks that channel until
+the alert's ``next_attempt_at`` (``retry_after`` when the channel was told, else exponential backoff up
+to five minutes), while the other channels go on. A permanent failure (bad token, unknown channel)
+marks that alert failed, is logged once per channel and error, and is not retried; ``requeue_failed``
+puts such alerts back once the config is fixed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -17,16 +29,21 @@ from monitor import schema as s
 from monitor.errors import ChannelError
 from monitor.events import event_from_dict
 from monitor.interfaces import Channel, Clock
+from monitor.logs import redact
 from monitor.store import Store
 
 log = logging.getLogger("monitor.outbox")
 
 MAX_BACKOFF = 300.0
+UNCERTAIN = "_uncertain"
+"""Set in the ``state`` given to ``Channel.send`` when an earlier attempt of this alert may have arrived."""
+IN_FLIGHT = "in flight: if the process stopped here, the channel may have received it"
 
 
 class Deliverer:
     def __init__(self, store: Store, channels: Mapping[str, Channel], clock: Clock):
         self.store, self.channels, self.clock = store, channels, clock
+        self._reported: set[tuple[str, str]] = set()
 
     def pending(self) -> int:
         o = s.outbox
@@ -53,6 +70,10 @@ class Deliverer:
                 continue
             event = event_from_dict(row.event)
             state = self._state(row.incident_id, row.channel)
+            if row.attempts:  # tried before: a crash or a timeout may have hidden a success
+                state[UNCERTAIN] = True
+            with self.store.begin() as conn:
+                conn.execute(update(o).where(o.c.id == row.id).values(attempts=row.attempts + 1, last_error=IN_FLIGHT))
             try:
                 new_state = channel.send(event, state)
             except ChannelError as exc:
@@ -60,25 +81,45 @@ class Deliverer:
                 blocked.add(row.channel)
                 self._failed(row, exc, now)
                 continue
+            except Exception as exc:  # noqa: BLE001 - a channel's bug must not stop the others
+                log.exception("alert channel raised an unexpected error", extra={"channel": row.channel})
+                failed += 1
+                blocked.add(row.channel)
+                self._failed(row, ChannelError(f"{type(exc).__name__}: {exc}"), now)
+                continue
             with self.store.begin() as conn:
-                conn.execute(update(o).where(o.c.id == row.id).values(sent_at=self.clock(), attempts=row.attempts + 1,
-                                                                      last_error=None))
-                self._save_state(conn, row.incident_id, row.channel, new_state)
+                conn.execute(update(o).where(o.c.id == row.id).values(sent_at=self.clock(), last_error=None))
+                self._save_state(conn, row.incident_id, row.channel,
+                                 {k: v for k, v in new_state.items() if k != UNCERTAIN})
             sent += 1
         return sent, failed
 
-    def _failed(self, row: Any, exc: ChannelError, now: Any) -> None:
+    def requeue_failed(self, channel: str | None = None) -> int:
+        """Put permanently failed alerts back in line (after fixing a token, say); returns how many."""
+        o = s.outbox
+        q = update(o).where(o.c.failed_at.is_not(None), o.c.sent_at.is_(None))
+        if channel is not None:
+            q = q.where(o.c.channel == channel)
+        with self.store.begin() as conn:
+            return int(conn.execute(q.values(failed_at=None, next_attempt_at=None, last_error=None)).rowcount)
+
+    def _failed(self, row: Any, exc: ChannelError, now: datetime) -> None:
         o = s.outbox
         attempts = row.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "last_error": str(exc)[:500]}
+        error = redact(str(exc))
+        values: dict[str, Any] = {"last_error": error[:500]}
         if exc.permanent:
             values["failed_at"] = now
-            log.error("alert delivery failed permanently", extra={"channel": row.channel, "error": str(exc)})
+            key = (row.channel, error)
+            level = logging.ERROR if key not in self._reported else logging.DEBUG
+            self._reported.add(key)
+            log.log(level, "alert delivery failed permanently; not retried",
+                    extra={"channel": row.channel, "error": error, "incident": row.incident_id})
         else:
             delay = exc.retry_after if exc.retry_after is not None else min(MAX_BACKOFF, 5.0 * 2 ** min(attempts, 10))
             values["next_attempt_at"] = now + timedelta(seconds=delay)
             log.warning("alert delivery will be retried",
-                        extra={"channel": row.channel, "error": str(exc), "retry_in": delay})
+                        extra={"channel": row.channel, "error": error, "retry_in": delay, "attempts": attempts})
         with self.store.begin() as conn:
             conn.execute(update(o).where(o.c.id == row.id).values(**values))
 

@@ -209,7 +209,6 @@ class _Batch:
                 row["complaint"] or 0.0, row["sentiment"] or 0.0, tuple(row["cues"] or ()), row["score"] or 0.0,
                 bool(row["by_brand"]))
             add_engagement(inc.state, delta, obs.observed_at, snapshot=True, m=facts)
-            self._count_day(item.brand, obs.created_at, engagement=delta)
             self._decide(inc, obs.observed_at)
 
     def _new_mention(self, item: _Pending, metrics: dict[str, Any], engagement: int) -> None:

@@ -139,7 +139,8 @@ channel_state = Table(
     Column("state", JSON, nullable=False),
 )
 
-# Per-brand daily volume, the baseline against which an incident is judged.
+# Per-brand daily volume, the baseline against which an incident is judged. Engagement is counted as
+# first seen, so a post going viral does not raise the "typical post" it is measured against.
 brand_days = Table(
     "brand_days", metadata,
     Column("brand", String(200), primary_key=True),

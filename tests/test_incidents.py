@@ -1,0 +1,168 @@
+"""Incidents through the real pipeline, scorer and SQLite: grouping, baselines, tiers, determinism."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from monitor.config import ScoringConfig, parse_config
+from monitor.incidents import _tier_with_hysteresis
+from monitor.models import Author, Metrics, Observation, Tier
+from monitor.pipeline import Pipeline
+from monitor.replay import replay
+from monitor.store import Store
+
+T0 = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+CONFIG = parse_config("""
+[[brands]]
+name = "Acme Air"
+keywords = ["acme air"]
+handles = { x = "acmeair" }
+[alerts]
+min_tier = "watch"
+""", env={}).config
+
+
+def post(ident: str, text: str, at: datetime, author: str = "someone", *, source: str = "x", likes: int = 0,
+         reposts: int = 0, observed: datetime | None = None, followers: int = 200, reply_to: str | None = None,
+         kind: str = "post") -> Observation:
+    return Observation(source=source, id=ident, text=text, created_at=at, observed_at=observed or at,
+                       url=f"https://x.com/{author}/status/{ident}", kind=kind, lang="en",
+                       author=Author(id=f"id-{author}", handle=author, followers=followers),
+                       metrics=Metrics(likes=likes, reposts=reposts), in_reply_to=reply_to)
+
+
+def run(tmp: Path, scorer, observations: list[Observation], config=CONFIG):
+    store = Store(f"sqlite:///{tmp / 'i.db'}")
+    now = [T0]
+    pipe = Pipeline(store, config, scorer, lambda: now[-1], channels=("console",), replay=True)
+    alerts = []
+    for obs in sorted(observations, key=lambda o: o.observed_at):
+        now.append(obs.observed_at)
+        alerts += pipe.process([obs]).alerts
+    return store, alerts
+
+
+def incident_of(store: Store, ident: str) -> str | None:
+    from sqlalchemy import select
+
+    from monitor import schema as s
+
+    with store.begin() as c:
+        return c.execute(select(s.mentions.c.incident_id).where(s.mentions.c.post_id == ident)).scalar_one()
+
+
+def test_fourth_repeat_of_the_same_complaint_raises_its_incident(tmp_path: Path, scorer) -> None:
+    texts = ["Acme Air lost my suitcase on the Denver flight and nobody has called me back",
+             "Day 6 and Acme Air still has not found my suitcase. Called again today.",
+             "Acme Air: suitcase still missing after two weeks, third time I am writing to you",
+             "Fourth time asking Acme Air where my suitcase is. No answer, no compensation, nothing."]
+    obs = [post(f"r{i}", t, T0 + timedelta(days=4 * i), "lost_bag_lucy") for i, t in enumerate(texts)]
+    store, alerts = run(tmp_path, scorer, obs)
+    incidents = {incident_of(store, f"r{i}") for i in range(4)}
+    assert len(incidents) == 1
+    assert alerts, "four complaints from one customer over two weeks deserve a human"
+    last = alerts[-1]
+    assert any("complained 4 times" in r or "complained 3 times" in r for r in last.reasons)
+    assert last.tier >= Tier.warning
+
+
+def test_a_thread_of_posts_minutes_apart_is_one_episode(tmp_path: Path, scorer) -> None:
+    obs = [post(f"t{i}", f"Acme Air cancelled my flight and the rebooking is a mess ({i}/4)", T0 + timedelta(minutes=3 * i),
+                "ranter") for i in range(4)]
+    store, alerts = run(tmp_path, scorer, obs)
+    assert all(a.tier < Tier.warning for a in alerts)
+
+
+def test_thousand_near_copies_are_one_incident_and_unrelated_complaints_two(tmp_path: Path, scorer) -> None:
+    rng = random.Random(1)
+    base = "Acme Air cancelled flight 2231 to Boston and left two hundred of us sleeping on the terminal floor"
+    obs = [post("orig", base, T0, "witness")]
+    for i in range(1000):
+        variant = rng.choice([f"RT @witness: {base}", f"{base} #acmeair", f"{base}!!", f"Unbelievable. {base}",
+                              f"{base} https://t.co/x{i}"])
+        obs.append(post(f"c{i}", variant, T0 + timedelta(seconds=10 + i * 3), f"user{i}"))
+    obs.append(post("u1", "Acme Air charged my card twice for one seat and support will not reverse it",
+                    T0 + timedelta(minutes=5), "other1"))
+    obs.append(post("u2", "The Acme Air app deleted my boarding pass at the gate, had to queue for an hour",
+                    T0 + timedelta(minutes=6), "other2"))
+    store, alerts = run(tmp_path, scorer, obs)
+    copies = {incident_of(store, f"c{i}") for i in range(1000)} | {incident_of(store, "orig")}
+    assert len(copies) == 1
+    assert incident_of(store, "u1") not in copies and incident_of(store, "u2") not in copies
+    assert incident_of(store, "u1") != incident_of(store, "u2")
+    assert alerts and alerts[-1].tier == Tier.critical  # a thousand people is a storm
+
+
+MILD = ["my Acme Air flight is {n} minutes late", "Acme Air seat {n}C has no legroom", "bag took {n} minutes at the carousel, Acme Air",
+        "Acme Air wifi dropped {n} times", "Acme Air gate changed again, now gate {n}", "cold coffee on Acme Air flight {n}",
+        "Acme Air boarding group {n} took forever", "Acme Air app is slow today, {n} seconds to load"]
+CITIES = ["Boston", "Denver", "Austin", "Miami", "Seattle", "Dallas", "Atlanta", "Phoenix", "Chicago", "Portland"]
+EXTRA = ["ugh", "meh", "as usual", "oh well", "sigh", "classic", "", "whatever", "not great", "come on"]
+
+
+def mild_day(rng: random.Random, day: int, n: int, prefix: str) -> list[Observation]:
+    out = []
+    for i in range(n):
+        text = f"{rng.choice(EXTRA)} {rng.choice(MILD).format(n=rng.randint(2, 99))} in {rng.choice(CITIES)} {rng.choice(EXTRA)}"
+        at = T0 + timedelta(days=day, seconds=rng.randint(0, 86399))
+        out.append(post(f"{prefix}{day}-{i}", text, at, f"traveller{rng.randint(1, 200000)}",
+                        likes=rng.choice([0, 0, 1, 2, 3])))
+    return out
+
+
+def test_big_brand_ordinary_day_does_not_alert(tmp_path: Path, scorer) -> None:
+    rng = random.Random(5)
+    history = [o for d in range(2) for o in mild_day(rng, d, 5000, "h")]
+    ordinary = mild_day(rng, 2, 5000, "o")
+    config = CONFIG.model_copy(update={"alerts": CONFIG.alerts.model_copy(update={"min_tier": "warning"})})
+    result = replay(history + ordinary, config, scorer)
+    assert result.alerts == [], [(a.at, a.reasons) for a in result.alerts[:3]]
+
+
+def test_small_brand_alerts_when_one_complaint_accelerates(tmp_path: Path, scorer) -> None:
+    at = T0 + timedelta(days=3)
+    quiet = [post(f"q{i}", "Flew Acme Air to Austin, fine flight", T0 + timedelta(days=i % 3, hours=i), f"p{i}", likes=1)
+             for i in range(6)]
+    text = "Acme Air lost my wheelchair and the staff just shrugged. I have been waiting at the gate for 3 hours."
+    snaps = [post("w1", text, at, "wheels", likes=likes, reposts=likes // 3, observed=at + timedelta(minutes=m))
+             for m, likes in [(0, 2), (20, 40), (40, 300), (60, 1500), (80, 6000)]]
+    store, alerts = run(tmp_path, scorer, quiet + snaps)
+    assert alerts and alerts[-1].tier >= Tier.warning
+    assert any("engagement" in r for r in alerts[-1].reasons)
+
+
+def test_brand_replies_are_recognised_not_scored_as_complaints(tmp_path: Path, scorer) -> None:
+    complaint = post("c1", "Acme Air charged me twice for my ticket, still no refund", T0, "payer")
+    answer = post("b1", "@payer We're sorry! Please DM us and we'll fix the double charge. Acme Air",
+                  T0 + timedelta(minutes=30), "acmeair", reply_to="c1")
+    store, _ = run(tmp_path, scorer, [complaint, answer])
+    from sqlalchemy import select
+
+    from monitor import schema as s
+
+    with store.begin() as c:
+        row = c.execute(select(s.mentions.c.by_brand, s.mentions.c.is_complaint).where(s.mentions.c.post_id == "b1")).one()
+        inc = c.execute(select(s.incidents.c.brand_replied_at)).scalar_one()
+    assert row.by_brand and not row.is_complaint
+    assert inc == T0 + timedelta(minutes=30)
+
+
+def test_tiers_do_not_flap_at_a_threshold() -> None:
+    cfg = ScoringConfig()
+    tier = Tier.none
+    seen = []
+    for score in [0.54, 0.56, 0.54, 0.56, 0.53, 0.57, 0.55, 0.56]:
+        tier = _tier_with_hysteresis(tier, score, cfg)
+        seen.append(tier)
+    assert seen[0] == Tier.watch and all(t == Tier.warning for t in seen[1:])
+    assert _tier_with_hysteresis(Tier.warning, cfg.warning - cfg.hysteresis - 0.01, cfg) == Tier.watch
+
+
+def test_same_input_same_output(scorer) -> None:
+    from monitor import demo
+
+    first = replay(demo.observations(), demo.config(), scorer).to_json()
+    second = replay(reversed(list(demo.observations())), demo.config(), scorer).to_json()
+    assert first == second
