@@ -99,7 +99,7 @@ def test_poll_once_stores_dedups_snapshots_and_exports(tmp_path: Path, fake: Fak
     for line in lines:
         assert {"source", "id", "text", "created_at", "observed_at", "metrics", "author", "brand"} <= set(line)
         assert line["brand"] == "Acme Air"
-    assert [l["observed_at"] for l in lines] == sorted(l["observed_at"] for l in lines)
+    assert [x["observed_at"] for x in lines] == sorted(x["observed_at"] for x in lines)
     # The export replays and scores as contract JSONL.
     scored = monitor("score", "--input", str(out))
     assert scored.returncode == 0 and len(scored.stdout.splitlines()) == len(lines)
