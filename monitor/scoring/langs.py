@@ -1,0 +1,93 @@
+"""Per-language rule words for the VADER-style sentiment engine: negators, boosters, contrast words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUPPORTED = ("en", "pl", "sv", "de", "es", "fr")
+INC = 0.293
+DEC = -0.293
+
+
+def _b(up: str, down: str = "") -> dict[str, float]:
+    out = {w: INC for w in up.split()}
+    out.update({w: DEC for w in down.split()})
+    return out
+
+
+@dataclass(frozen=True)
+class LangRules:
+    negators: frozenset[str]
+    boosters: dict[str, float]
+    contrast: frozenset[str]
+    # Negators that may follow the word they negate ("gillar inte", "gefällt mir nicht", "j'aime pas").
+    post_negators: frozenset[str] = frozenset()
+
+
+RULES: dict[str, LangRules] = {
+    "en": LangRules(
+        negators=frozenset(
+            "not no never nothing nowhere none nope nor neither without cannot cant dont doesnt didnt "
+            "isnt wasnt arent werent wont wouldnt couldnt shouldnt havent hasnt hadnt aint rarely "
+            "seldom despite".split()
+        ),
+        boosters=_b(
+            "absolutely amazingly awfully completely considerably decidedly deeply effing enormously "
+            "entirely especially exceptionally extremely fabulously flipping freaking fricking frigging "
+            "fully fucking greatly hella highly hugely incredibly intensely majorly most particularly "
+            "purely quite really remarkably so substantially thoroughly totally tremendously uber "
+            "unbelievably unusually utterly very super seriously literally",
+            "almost barely hardly kinda less little marginally occasionally partly scarcely slightly somewhat sorta",
+        ),
+        contrast=frozenset({"but"}),
+    ),
+    "pl": LangRules(
+        negators=frozenset("nie ani nigdy żaden żadna żadne żadnego żadnej żadnych żadnym brak braku bez nic niczego".split()),
+        boosters=_b(
+            "bardzo mega strasznie naprawdę totalnie zupełnie kompletnie całkowicie niesamowicie "
+            "okropnie ogromnie najbardziej absolutnie serio tak taki taka takie ultra wyjątkowo "
+            "niezwykle szczególnie potwornie cholernie zajebiście",
+            "trochę nieco raczej dość dosyć lekko troszkę",
+        ),
+        contrast=frozenset({"ale", "lecz", "jednak", "natomiast"}),
+    ),
+    "sv": LangRules(
+        negators=frozenset("inte ej aldrig ingen inget inga icke utan varken knappast".split()),
+        boosters=_b(
+            "mycket väldigt riktigt otroligt helt verkligen extremt sjukt så super himla jävligt "
+            "fruktansvärt grymt enormt oerhört asså totalt",
+            "lite ganska rätt typ något",
+        ),
+        contrast=frozenset({"men", "fast", "dock"}),
+        post_negators=frozenset("inte ej aldrig icke".split()),
+    ),
+    "de": LangRules(
+        negators=frozenset("nicht kein keine keinen keinem keiner keines nie niemals nichts ohne weder nix kaum".split()),
+        boosters=_b(
+            "sehr extrem total völlig absolut echt wirklich richtig mega so besonders unglaublich "
+            "super voll total komplett äußerst höchst wahnsinnig verdammt einfach zu",
+            "ziemlich etwas bisschen wenig eher",
+        ),
+        contrast=frozenset({"aber", "jedoch", "sondern", "trotzdem"}),
+        post_negators=frozenset("nicht nie niemals".split()),
+    ),
+    "es": LangRules(
+        negators=frozenset("no nunca jamás jamas ni nada ningún ninguna ninguno sin tampoco nadie".split()),
+        boosters=_b(
+            "muy mucho muchísimo muchisimo tan súper super totalmente realmente demasiado "
+            "completamente extremadamente re sumamente increíblemente increiblemente tremendamente",
+            "poco algo apenas",
+        ),
+        contrast=frozenset({"pero", "sino", "aunque"}),
+    ),
+    "fr": LangRules(
+        negators=frozenset("ne n pas jamais rien aucun aucune sans ni personne guère".split()),
+        boosters=_b(
+            "très tres trop vraiment tellement super hyper totalement complètement absolument si "
+            "extrêmement grave vachement carrément trop hyper ultra",
+            "peu assez plutôt légèrement",
+        ),
+        contrast=frozenset({"mais", "pourtant", "cependant"}),
+        post_negators=frozenset("pas jamais rien plus".split()),
+    ),
+}
