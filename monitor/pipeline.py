@@ -124,7 +124,7 @@ class _Batch:
         self.dirty_keys: set[tuple[str, str]] = set()
         self.incidents: dict[str, _Incident] = {}
         self.outbox: list[dict[str, Any]] = []
-        self.baselines: dict[tuple[str, str], Baseline] = {}
+        self.baselines: dict[tuple[str, str], tuple[int, int, int, int, int]] = {}
         self.day_deltas: dict[tuple[str, str], list[int]] = {}
 
     def run(self, observations: Iterable[Observation]) -> None:
@@ -332,33 +332,34 @@ class _Batch:
                                         channel=channel, created_at=now, event=payload, attempts=0))
 
     def _baseline(self, brand: str, now: datetime) -> Baseline:
+        """Stored days plus this batch's own counts: the same answer whatever the batch boundaries."""
         day = now.date().isoformat()
         key = (brand, day)
-        if key not in self.baselines:
+        stored = self.baselines.get(key)
+        if stored is None:
             t = s.brand_days
             first = (now - timedelta(days=BASELINE_DAYS)).date().isoformat()
             rows = self.conn.execute(select(t.c.day, t.c.mentions, t.c.engagement).where(
                 t.c.brand == brand, t.c.day >= first, t.c.day <= day)).all()
-            pending = self.day_deltas.get(key, [0, 0, 0])
-            past = [(r.mentions, r.engagement) for r in rows if r.day < day]
-            today_m = sum(r.mentions for r in rows if r.day == day) + pending[0]
-            today_e = sum(r.engagement for r in rows if r.day == day) + pending[2]
-            past_m = sum(m for m, _ in past)
-            daily = max(past_m / len(past) if past else 0.0, float(today_m))
-            total_m = past_m + today_m
-            typical = (sum(e for _, e in past) + today_e) / total_m if total_m else 0.0
-            self.baselines[key] = Baseline(daily_mentions=daily, typical_engagement=typical)
-        return self.baselines[key]
+            past = [r for r in rows if r.day < day]
+            today = [r for r in rows if r.day == day]
+            stored = self.baselines[key] = (
+                len(past), sum(r.mentions for r in past), sum(r.engagement for r in past),
+                sum(r.mentions for r in today), sum(r.engagement for r in today))
+        n_past, past_m, past_e, today_m, today_e = stored
+        pending = self.day_deltas.get(key, (0, 0, 0))
+        today_m += pending[0]
+        today_e += pending[2]
+        daily = max(past_m / n_past if n_past else 0.0, float(today_m))
+        total_m = past_m + today_m
+        return Baseline(daily_mentions=daily, typical_engagement=(past_e + today_e) / total_m if total_m else 0.0)
 
     def _count_day(self, brand: str, created: datetime, *, mentions: int = 0, complaints: int = 0,
                    engagement: int = 0) -> None:
-        key = (brand, created.date().isoformat())
-        d = self.day_deltas.setdefault(key, [0, 0, 0])
+        d = self.day_deltas.setdefault((brand, created.date().isoformat()), [0, 0, 0])
         d[0] += mentions
         d[1] += complaints
         d[2] += engagement
-        if mentions and d[0] % 100 == 0:  # a long batch sees today's volume grow
-            self.baselines.pop(key, None)
 
     # writing back --------------------------------------------------------------------------------
 

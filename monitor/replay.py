@@ -1,12 +1,12 @@
 """``monitor replay``: recorded observations through the very same pipeline on a simulated clock.
 
-Input is staged in a temporary SQLite file and read back in event-time order, so a file of any size
-replays in flat memory and in the right order even when its lines are not sorted. Decisions go to a
-temporary database: the live one is never touched.
+Input streams through a bounded reorder buffer into event-time order, so a file of any size replays
+in flat memory. Decisions go to a temporary database: the live one is never touched.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -15,16 +15,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, insert, select
+from sqlalchemy import select
 
 from monitor.config import Config
 from monitor.events import contract_alert
-from monitor.jsonl import observation_from_dict, observation_to_dict
 from monitor.models import AlertEvent, Observation, Tier
 from monitor.pipeline import Pipeline, Scorer
 from monitor.store import Store
 
-BATCH = 1000
+BATCH = 2000
+REORDER_WINDOW = 50_000
 MAX_POINTS = 400  # per incident series kept for the report, downsampled beyond
 
 
@@ -53,6 +53,7 @@ class ReplayResult:
     mentions: int = 0
     incidents: int = 0
     skipped_lines: int = 0
+    late: int = 0  # observations that arrived too far out of order to be put back in place
     series: dict[str, Series] = field(default_factory=dict)
     hourly: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # incident → hour → source → n
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -65,46 +66,30 @@ class ReplayResult:
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-class _Staging:
-    """An on-disk sort buffer: lines in, observations out in (observed_at, arrival) order."""
+def in_event_order(observations: Iterable[Observation], window: int = REORDER_WINDOW,
+                   late: list[int] | None = None) -> Iterator[Observation]:
+    """Observations in ``observed_at`` order, through a bounded reorder buffer.
 
-    def __init__(self, folder: Path):
-        self.engine = create_engine(f"sqlite:///{folder / 'staging.db'}")
-        md = MetaData()
-        self.t = Table("staged", md, Column("seq", Integer, primary_key=True), Column("at", String(40), index=True),
-                       Column("line", Text, nullable=False))
-        md.create_all(self.engine)
-        self.count = 0
-
-    def add_all(self, observations: Iterable[Observation]) -> None:
-        buf: list[dict[str, Any]] = []
-        with self.engine.begin() as conn:
-            for obs in observations:
-                self.count += 1
-                # Sorting on the UTC ISO string is sorting on time (fixed width, same zone).
-                at = obs.observed_at.strftime("%Y-%m-%dT%H:%M:%S.%f")
-                buf.append({"seq": self.count, "at": at, "line": json.dumps(observation_to_dict(obs))})
-                if len(buf) >= 5000:
-                    conn.execute(insert(self.t), buf)
-                    buf.clear()
-            if buf:
-                conn.execute(insert(self.t), buf)
-
-    def ordered(self) -> Iterator[Observation]:
-        last: tuple[str, int] = ("", 0)
-        while True:
-            with self.engine.connect() as conn:
-                rows = conn.execute(select(self.t.c.seq, self.t.c.at, self.t.c.line)
-                                    .where((self.t.c.at > last[0]) | ((self.t.c.at == last[0]) & (self.t.c.seq > last[1])))
-                                    .order_by(self.t.c.at, self.t.c.seq).limit(5000)).all()
-            if not rows:
-                return
-            for r in rows:
-                yield observation_from_dict(json.loads(r.line))
-            last = (rows[-1].at, rows[-1].seq)
-
-    def close(self) -> None:
-        self.engine.dispose()
+    Exports and recordings are already in order or nearly so; a buffer of ``window`` observations
+    puts them right in flat memory. One that arrives later than the buffer can wait for is replayed
+    when it arrives (at the simulated clock's current time) and counted in ``late``.
+    """
+    heap: list[tuple[datetime, int, Observation]] = []
+    last: datetime | None = None
+    for seq, obs in enumerate(observations):
+        heapq.heappush(heap, (obs.observed_at, seq, obs))
+        if len(heap) > window:
+            at, _, out = heapq.heappop(heap)
+            if last is not None and at < last and late is not None:
+                late[0] += 1
+            last = at if last is None or at > last else last
+            yield out
+    while heap:
+        at, _, out = heapq.heappop(heap)
+        if last is not None and at < last and late is not None:
+            late[0] += 1
+        last = at if last is None or at > last else last
+        yield out
 
 
 def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, *,
@@ -114,10 +99,8 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
     """Replay ``observations`` (any order) and return the alert decisions in event-time order."""
     result = ReplayResult(alerts=[])
     with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp:
-        folder = Path(tmp)
-        staging = _Staging(folder)
-        staging.add_all(observations)
-        store = Store(store_url or f"sqlite:///{folder / 'replay.db'}")
+        # A throwaway database: durability buys nothing here, so SQLite may skip the fsyncs.
+        store = Store(store_url or f"sqlite:///{Path(tmp) / 'replay.db'}", durable=store_url is not None)
         clock_now: list[datetime] = []
 
         def observe(inc: str, brand: str, at: datetime, score: float, tier: Tier) -> None:
@@ -146,7 +129,8 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
             if progress is not None:
                 progress(done)
 
-        for obs in staging.ordered():
+        late = [0]
+        for obs in in_event_order(observations, late=late):
             batch.append(obs)
             if len(batch) >= BATCH:
                 flush()
@@ -154,7 +138,7 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
         if keep_series:
             _collect_report_data(store, result)
         store.close()
-        staging.close()
+    result.late = late[0]
     return result
 
 

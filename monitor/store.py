@@ -19,28 +19,31 @@ from monitor import schema as s
 from monitor.errors import ConfigError, MonitorError
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
+def _sqlite_pragmas(durable: bool) -> Any:
+    def apply(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL" if durable else "PRAGMA synchronous=OFF")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    return apply
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, durable: bool = True) -> Engine:
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ConfigError("config", [("storage.url", f"not a usable database URL: {exc}")]) from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(durable))
     return engine
 
 
 class Store:
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True, durable: bool = True):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, durable=durable)
         if migrate:
             self.migrate()
 
