@@ -21,15 +21,15 @@ log = logging.getLogger("monitor.daemon")
 
 def build_scheduler(mon: Monitor) -> BlockingScheduler:
     cfg = mon.config
-    sched = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(4)},
-                              job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
+    sched = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(4)})
+    once: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
     intervals = {"reddit": cfg.sources.reddit.interval, "x": cfg.sources.x.interval}
     for name in mon.sources:
         sched.add_job(mon.poll_source, "interval", args=[name], id=f"poll:{name}", name=f"poll {name}",
-                      seconds=intervals[name], jitter=cfg.daemon.jitter, next_run_time=mon.clock())
+                      seconds=intervals[name], jitter=cfg.daemon.jitter, next_run_time=mon.clock(), **once)
         sched.add_job(mon.reobserve, "interval", args=[name], id=f"reobserve:{name}", name=f"reobserve {name}",
-                      seconds=cfg.daemon.reobserve_interval, jitter=cfg.daemon.jitter)
-    sched.add_job(mon.deliver, "interval", id="deliver", name="deliver alerts", seconds=30)
+                      seconds=cfg.daemon.reobserve_interval, jitter=cfg.daemon.jitter, **once)
+    sched.add_job(mon.deliver, "interval", id="deliver", name="deliver alerts", seconds=30, **once)
     return sched
 
 
