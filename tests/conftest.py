@@ -40,3 +40,25 @@ def scorer():
     from monitor.scoring import MentionScorer
 
     return MentionScorer()
+
+
+POSTGRES_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path) -> str:
+    """A fresh, empty database: SQLite always; PostgreSQL when MONITOR_TEST_POSTGRES_URL is set (CI sets it)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide MONITOR_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("set MONITOR_TEST_POSTGRES_URL to run the PostgreSQL variant")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return POSTGRES_URL

@@ -33,8 +33,8 @@ def post(ident: str, text: str, at: datetime, author: str = "someone", *, source
                        metrics=Metrics(likes=likes, reposts=reposts), in_reply_to=reply_to)
 
 
-def run(tmp: Path, scorer, observations: list[Observation], config=CONFIG):
-    store = Store(f"sqlite:///{tmp / 'i.db'}")
+def run(db_url: str, scorer, observations: list[Observation], config=CONFIG):
+    store = Store(db_url)
     now = [T0]
     pipe = Pipeline(store, config, scorer, lambda: now[-1], channels=("console",), replay=True)
     alerts = []
@@ -53,13 +53,13 @@ def incident_of(store: Store, ident: str) -> str | None:
         return c.execute(select(s.mentions.c.incident_id).where(s.mentions.c.post_id == ident)).scalar_one()
 
 
-def test_fourth_repeat_of_the_same_complaint_raises_its_incident(tmp_path: Path, scorer) -> None:
+def test_fourth_repeat_of_the_same_complaint_raises_its_incident(db_url: str, scorer) -> None:
     texts = ["Acme Air lost my suitcase on the Denver flight and nobody has called me back",
              "Day 6 and Acme Air still has not found my suitcase. Called again today.",
              "Acme Air: suitcase still missing after two weeks, third time I am writing to you",
              "Fourth time asking Acme Air where my suitcase is. No answer, no compensation, nothing."]
     obs = [post(f"r{i}", t, T0 + timedelta(days=4 * i), "lost_bag_lucy") for i, t in enumerate(texts)]
-    store, alerts = run(tmp_path, scorer, obs)
+    store, alerts = run(db_url, scorer, obs)
     incidents = {incident_of(store, f"r{i}") for i in range(4)}
     assert len(incidents) == 1
     assert alerts, "four complaints from one customer over two weeks deserve a human"
@@ -68,14 +68,14 @@ def test_fourth_repeat_of_the_same_complaint_raises_its_incident(tmp_path: Path,
     assert last.tier >= Tier.warning
 
 
-def test_a_thread_of_posts_minutes_apart_is_one_episode(tmp_path: Path, scorer) -> None:
+def test_a_thread_of_posts_minutes_apart_is_one_episode(db_url: str, scorer) -> None:
     obs = [post(f"t{i}", f"Acme Air cancelled my flight and the rebooking is a mess ({i}/4)", T0 + timedelta(minutes=3 * i),
                 "ranter") for i in range(4)]
-    store, alerts = run(tmp_path, scorer, obs)
+    store, alerts = run(db_url, scorer, obs)
     assert all(a.tier < Tier.warning for a in alerts)
 
 
-def test_thousand_near_copies_are_one_incident_and_unrelated_complaints_two(tmp_path: Path, scorer) -> None:
+def test_thousand_near_copies_are_one_incident_and_unrelated_complaints_two(db_url: str, scorer) -> None:
     rng = random.Random(1)
     base = "Acme Air cancelled flight 2231 to Boston and left two hundred of us sleeping on the terminal floor"
     obs = [post("orig", base, T0, "witness")]
@@ -87,7 +87,7 @@ def test_thousand_near_copies_are_one_incident_and_unrelated_complaints_two(tmp_
                     T0 + timedelta(minutes=5), "other1"))
     obs.append(post("u2", "The Acme Air app deleted my boarding pass at the gate, had to queue for an hour",
                     T0 + timedelta(minutes=6), "other2"))
-    store, alerts = run(tmp_path, scorer, obs)
+    store, alerts = run(db_url, scorer, obs)
     copies = {incident_of(store, f"c{i}") for i in range(1000)} | {incident_of(store, "orig")}
     assert len(copies) == 1
     assert incident_of(store, "u1") not in copies and incident_of(store, "u2") not in copies
@@ -121,23 +121,23 @@ def test_big_brand_ordinary_day_does_not_alert(tmp_path: Path, scorer) -> None:
     assert result.alerts == [], [(a.at, a.reasons) for a in result.alerts[:3]]
 
 
-def test_small_brand_alerts_when_one_complaint_accelerates(tmp_path: Path, scorer) -> None:
+def test_small_brand_alerts_when_one_complaint_accelerates(db_url: str, scorer) -> None:
     at = T0 + timedelta(days=3)
     quiet = [post(f"q{i}", "Flew Acme Air to Austin, fine flight", T0 + timedelta(days=i % 3, hours=i), f"p{i}", likes=1)
              for i in range(6)]
     text = "Acme Air lost my wheelchair and the staff just shrugged. I have been waiting at the gate for 3 hours."
     snaps = [post("w1", text, at, "wheels", likes=likes, reposts=likes // 3, observed=at + timedelta(minutes=m))
              for m, likes in [(0, 2), (20, 40), (40, 300), (60, 1500), (80, 6000)]]
-    store, alerts = run(tmp_path, scorer, quiet + snaps)
+    store, alerts = run(db_url, scorer, quiet + snaps)
     assert alerts and alerts[-1].tier >= Tier.warning
     assert any("engagement" in r for r in alerts[-1].reasons)
 
 
-def test_brand_replies_are_recognised_not_scored_as_complaints(tmp_path: Path, scorer) -> None:
+def test_brand_replies_are_recognised_not_scored_as_complaints(db_url: str, scorer) -> None:
     complaint = post("c1", "Acme Air charged me twice for my ticket, still no refund", T0, "payer")
     answer = post("b1", "@payer We're sorry! Please DM us and we'll fix the double charge. Acme Air",
                   T0 + timedelta(minutes=30), "acmeair", reply_to="c1")
-    store, _ = run(tmp_path, scorer, [complaint, answer])
+    store, _ = run(db_url, scorer, [complaint, answer])
     from sqlalchemy import select
 
     from monitor import schema as s

@@ -19,16 +19,17 @@ from tests.conftest import FakeClock
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
 
 
-def test_migrated_database_matches_the_schema(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrated_database_matches_the_schema(db_url: str) -> None:
+    store = Store(db_url)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
     assert "alembic_version" in inspect(store.engine).get_table_names()
+    store.close()
 
 
-def test_migrate_is_idempotent_and_keeps_data(tmp_path: Path, scorer) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_migrate_is_idempotent_and_keeps_data(db_url: str, scorer) -> None:
+    url = db_url
     clock = FakeClock()
     store = Store(url)
     obs = Observation("x", "1", "Acme Air lost my bag, still no answer", clock(), clock(), author=Author(handle="a"),
@@ -40,10 +41,11 @@ def test_migrate_is_idempotent_and_keeps_data(tmp_path: Path, scorer) -> None:
     assert again.get_cursor("x") == {"since_id": "1"}
     payloads = list(again.observation_payloads(clock() - timedelta(days=1)))
     assert payloads[0]["id"] == "1" and payloads[0]["brand"] == "Acme Air"
+    again.close()
 
 
-def test_failed_batch_commits_nothing(tmp_path: Path, scorer) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+def test_failed_batch_commits_nothing(db_url: str, scorer) -> None:
+    store = Store(db_url)
     clock = FakeClock()
 
     class Exploding:
@@ -57,6 +59,7 @@ def test_failed_batch_commits_nothing(tmp_path: Path, scorer) -> None:
         pass
     assert store.count("mentions") == 0 and store.count("observations") == 0
     assert store.get_cursor("x") == {}
+    store.close()
 
 
 def test_scheduler_jobs(tmp_path: Path, scorer) -> None:
