@@ -81,8 +81,10 @@ class _Pending:
 class Pipeline:
     def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
                  channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
-                 observer: Observer | None = None):
+                 observer: Observer | None = None, keep_snapshots: bool = True):
         self.store = store
+        # A replay into a throwaway database need not copy its input into ``observations`` again.
+        self.keep_snapshots = keep_snapshots
         self.config = config
         self.scorer = scorer
         self.clock = clock
@@ -245,6 +247,8 @@ class _Batch:
             self._decide(inc, obs.observed_at)
 
     def _snapshot(self, obs: Observation, brand: str) -> None:
+        if not self.p.keep_snapshots:
+            return
         payload = observation_to_dict(obs)
         payload["brand"] = brand
         self.snapshots.append(dict(source=obs.source, post_id=obs.id, brand=brand, created_at=obs.created_at,
