@@ -27,6 +27,7 @@ from monitor.incidents import Baseline, MentionFacts, add_engagement, add_mentio
 from monitor.interfaces import Clock
 from monitor.jsonl import observation_to_dict
 from monitor.models import METRIC_NAMES, AlertEvent, MentionScore, Observation, Tier
+from monitor.sanitize import clean_observation
 from monitor.store import Store
 from monitor.textsig import distinctive_numbers, normalise, signature, urls
 
@@ -131,8 +132,9 @@ class _Batch:
 
     def run(self, observations: Iterable[Observation]) -> None:
         pending: list[_Pending] = []
-        for obs in observations:
+        for raw in observations:
             self.stats.observations += 1
+            obs = clean_observation(raw)
             brand = self.p.matcher.match(obs)
             if brand is None:
                 self.stats.unmatched += 1

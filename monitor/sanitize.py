@@ -1,0 +1,44 @@
+"""Untrusted text made safe to store: no lone surrogates, no NUL bytes, bounded length.
+
+Posts come from the public and from APIs that may be hostile or broken: a lone surrogate cannot be
+encoded as UTF-8 (SQLite and PostgreSQL refuse it), PostgreSQL refuses NUL in text, and a
+multi-megabyte post must not cost megabytes in every table and alert.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from monitor.models import Author, Observation
+
+MAX_TEXT = 40_000  # Reddit's own limit for a post body; tweets are far shorter
+MAX_FIELD = 2_000
+
+
+def clean_text(value: str, limit: int = MAX_TEXT) -> str:
+    if len(value) > limit:
+        value = value[:limit] + "…"
+    if value.isascii():
+        return value.replace("\x00", "") if "\x00" in value else value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.replace("\x00", "")
+
+
+def _opt(value: str | None) -> str | None:
+    return None if value is None else clean_text(value, MAX_FIELD)
+
+
+def clean_observation(obs: Observation) -> Observation:
+    """The same observation with every string made storable; returned as is when already clean."""
+    a = obs.author
+    fields = (obs.text, obs.id, obs.url, obs.lang, obs.brand, obs.in_reply_to, obs.conversation_id, a.id, a.handle)
+    if all(f is None or (len(f) <= MAX_FIELD and f.isascii() and "\x00" not in f) for f in fields[1:]) and (
+            len(obs.text) <= MAX_TEXT and (obs.text.isascii() and "\x00" not in obs.text)):
+        return obs
+    return dataclasses.replace(
+        obs, text=clean_text(obs.text), id=clean_text(obs.id, MAX_FIELD), url=_opt(obs.url), lang=_opt(obs.lang),
+        brand=_opt(obs.brand), in_reply_to=_opt(obs.in_reply_to), conversation_id=_opt(obs.conversation_id),
+        author=Author(id=_opt(a.id), handle=_opt(a.handle), followers=a.followers, verified=a.verified))
