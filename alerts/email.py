@@ -1,0 +1,89 @@
+"""Email over SMTP: STARTTLS (port 587) or implicit TLS (465), optional login, plain text.
+
+One message per alert. Escalations of an incident reply to its first message (``In-Reply-To`` and
+``References``), so mail clients show an incident as one thread. Plain text only: nothing from a post
+is interpreted as markup. 4xx answers and network errors are retried; 5xx (a refused login, a refused
+recipient) and a server without the STARTTLS it was asked for are permanent.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from monitor.durations import format_timestamp
+from monitor.errors import ChannelError
+from monitor.models import AlertEvent
+
+
+def render(event: AlertEvent) -> tuple[str, str]:
+    mark = "[TEST] " if event.test else ("[REPLAY] " if event.replay else "")
+    verb = "escalated to " if event.previous_tier > 0 else ""
+    subject = f"{mark}{event.brand}: complaint incident {verb}{event.tier.name.upper()} ({event.mentions} mentions)"
+    lines = [f"{mark}{event.tier.name.upper()} · {event.brand} · score {event.score:.2f}",
+             f"{event.mentions} mentions by {event.authors} authors on {', '.join(event.sources) or '-'}",
+             f"first seen {format_timestamp(event.first_seen)}, updated {format_timestamp(event.at)}", ""]
+    lines += ["Why:", *(f"  - {r}" for r in event.reasons), ""]
+    for post in event.top_posts[:5]:
+        text = " ".join(str(post.get("text") or "").split())[:500]
+        lines += [f"{post.get('source', '?')} · @{post.get('author') or '?'} · "
+                  f"{int(post.get('engagement') or 0)} engagement", f"  {text}", f"  {post.get('url') or ''}", ""]
+    lines.append(f"incident {event.incident}")
+    return " ".join(subject.split())[:200], "\n".join(lines)
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, host: str, sender: str, to: list[str], *, port: int = 587, starttls: bool = True,
+                 ssl_: bool = False, username: str | None = None, password: str | None = None,
+                 timeout: float = 20.0, tls_context: ssl.SSLContext | None = None):
+        self.host, self.port, self.sender, self.to = host, port, sender, list(to)
+        self.starttls, self.ssl, self.timeout = starttls, ssl_, timeout
+        self.username, self._password = username, password
+        self.tls = tls_context or ssl.create_default_context()
+
+    def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
+        subject, body = render(event)
+        msg = EmailMessage()
+        msg["Subject"], msg["From"], msg["To"] = subject, self.sender, ", ".join(self.to)
+        msg["Date"] = formatdate(event.at.timestamp())
+        msg["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        first = state.get("message_id")
+        if first:
+            msg["In-Reply-To"] = msg["References"] = first
+        msg.set_content(body)
+        self._deliver(msg)
+        return {"message_id": first or msg["Message-ID"], "sent": int(state.get("sent", 0)) + 1}
+
+    def _deliver(self, msg: EmailMessage) -> None:
+        where = f"smtp {self.host}:{self.port}"
+        try:
+            smtp: smtplib.SMTP = (smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls)
+                                  if self.ssl else smtplib.SMTP(self.host, self.port, timeout=self.timeout))
+            with smtp:
+                if self.starttls:
+                    smtp.starttls(context=self.tls)
+                if self.username:
+                    smtp.login(self.username, self._password or "")
+                smtp.send_message(msg)
+        except smtplib.SMTPNotSupportedError:
+            raise ChannelError(f"{where}: the server does not offer STARTTLS (set starttls = false only on a "
+                               "trusted network, or ssl = true for port 465)", permanent=True) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ChannelError(f"{where}: login refused ({exc.smtp_code}); check alerts.email.username and "
+                               "password", permanent=True) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise ChannelError(f"{where}: recipients refused: {', '.join(exc.recipients)}", permanent=True) from None
+        except smtplib.SMTPResponseException as exc:
+            text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            text = text.replace(self._password or "\0", "***")[:200]
+            raise ChannelError(f"{where}: {exc.smtp_code} {text}", permanent=exc.smtp_code >= 500) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise ChannelError(f"{where}: TLS certificate not trusted ({exc.verify_message})",
+                               permanent=True) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ChannelError(f"{where}: {type(exc).__name__}: {exc}".replace(self._password or "\0", "***")) from None

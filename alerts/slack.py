@@ -1,0 +1,209 @@
+"""Slack: one message per incident, updated in place as it grows, each escalation posted in its thread.
+
+Bot-token mode (``SlackChannel``) needs the ``chat:write`` scope (and, for the duplicate check below,
+``channels:history``, ``groups:history`` and ``channels:read`` / ``groups:read``; without them the check
+is skipped). The first alert of an incident posts the root
+message and keeps its ``ts``; later alerts update that message (``chat.update``) and reply in its thread
+(``thread_ts``; the climb to critical is also broadcast to the channel, since an edit notifies nobody).
+A root that was deleted is posted again.
+
+Delivery is at-least-once (see ``monitor.outbox``). When the process stopped in the middle of a send, the
+outbox marks the retry as *uncertain*; every message carries Slack message metadata naming its
+incident, tier and time, so the retry first looks for it (in the channel's history, or in the thread)
+and does not post it twice. Without the history scopes a crash in that instant can repeat one message.
+
+Retries are left to the outbox (one place, with the injected clock): the client's own retry handlers
+are switched off and every failure becomes a ``ChannelError`` that says whether to retry.
+
+Incoming-webhook mode (``SlackWebhookChannel``, ``webhook_url`` instead of ``bot_token``) is simpler to
+set up but limited: a webhook can neither update a message nor reply in a thread nor carry working
+buttons, so every alert of an incident is a new message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient
+
+from alerts.blocks import fallback_text, root_blocks, thread_blocks
+from monitor.durations import format_timestamp
+from monitor.errors import ChannelError
+from monitor.models import AlertEvent, Tier
+from monitor.outbox import UNCERTAIN
+
+log = logging.getLogger("alerts.slack")
+META_TYPE = "complaint_monitor_alert"
+RETRYABLE = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+HINTS = {
+    "invalid_auth": "check alerts.slack.bot_token", "not_authed": "check alerts.slack.bot_token",
+    "token_revoked": "the bot token was revoked; reinstall the app", "account_inactive": "the app's user is inactive",
+    "channel_not_found": "check alerts.slack.channel (a private channel needs the app invited)",
+    "not_in_channel": "invite the app to the channel (/invite @app)", "is_archived": "the channel is archived",
+    "missing_scope": "add the chat:write scope and reinstall the app",
+    "invalid_token": "check alerts.slack.webhook_url", "no_service": "the webhook was removed; make a new one",
+}
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+
+def _network(what: str, exc: BaseException, secret: str) -> ChannelError:
+    msg = f"slack {what}: network error ({type(exc).__name__}: {exc})".replace(secret or "\0", "***")
+    return ChannelError(msg)
+
+
+def api_error(what: str, status: int, error: str, headers: dict[str, Any], secret: str = "") -> ChannelError:
+    """Sort one Slack answer: 429 waits, 5xx and Slack's own transient errors retry, the rest is permanent."""
+    error = str(error)[:200].replace(secret or "\0", "***")
+    hint = HINTS.get(error)
+    msg = f"slack {what}: {error} (HTTP {status})" + (f" — {hint}" if hint else "")
+    if status == 429 or error == "ratelimited":
+        retry = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        try:
+            after = float(retry[0] if isinstance(retry, list) else retry) if retry is not None else 30.0
+        except ValueError:
+            after = 30.0
+        return ChannelError(msg, retry_after=after)
+    if status >= 500 or status == 408 or error in RETRYABLE:
+        return ChannelError(msg)
+    return ChannelError(msg, permanent=True)
+
+
+def _metadata(event: AlertEvent, part: str) -> dict[str, Any]:
+    return {"event_type": META_TYPE, "event_payload": {
+        "incident": event.incident, "tier": event.tier.name, "part": part, "at": format_timestamp(event.at)}}
+
+
+class SlackChannel:
+    name = "slack"
+
+    def __init__(self, token: str, channel: str, *, api_base_url: str | None = None, timeout: float = 20.0,
+                 max_posts: int = 5, buttons: bool = True):
+        base = (api_base_url or "https://slack.com/api/").rstrip("/") + "/"
+        quiet = logging.getLogger("alerts.slack.client")
+        quiet.setLevel(logging.CRITICAL)  # failures are reported once, by the outbox, not per attempt by the client
+        self.client = WebClient(token=token, base_url=base, timeout=max(1, round(timeout)), retry_handlers=[],
+                                logger=quiet)
+        self.channel, self.max_posts, self.buttons = channel, max_posts, buttons
+        self._token = token
+        self._channel_id: str | None = channel if _CHANNEL_ID.match(channel) else None
+
+    def check(self) -> str:
+        """``auth.test``: who the bot is, or a ChannelError saying what is wrong."""
+        data = self._call("auth.test", self.client.auth_test)
+        return f"bot {data.get('user', '?')} in workspace {data.get('team', '?')}"
+
+    def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
+        uncertain = bool(state.get(UNCERTAIN))
+        ts, channel = state.get("ts"), state.get("channel")
+        blocks = root_blocks(event, max_posts=self.max_posts, buttons=self.buttons)
+        common = {"text": fallback_text(event), "blocks": blocks, "metadata": _metadata(event, "root")}
+        if not ts:
+            if uncertain:  # the root may be in Slack already: adopt it rather than post a second one
+                ts, channel = self._find(event, "root")
+            if not ts:
+                return self._post_root(event, common)
+            self._call("chat.update", self.client.chat_update, channel=channel, ts=ts, **common)
+            return {"ts": ts, "channel": channel, "tier": event.tier.name}
+        try:
+            self._call("chat.update", self.client.chat_update, channel=channel, ts=ts, **common)
+        except ChannelError as exc:
+            if not any(e in str(exc) for e in ("message_not_found", "cant_update_message")):
+                raise
+            log.warning("slack root message gone; posting a new one", extra={"incident": event.incident})
+            return self._post_root(event, common)
+        if not (uncertain and self._find(event, "thread", thread_ts=ts, channel=channel)[0]):
+            self._call("chat.postMessage", self.client.chat_postMessage, channel=channel, thread_ts=ts,
+                       text=fallback_text(event), blocks=thread_blocks(event), metadata=_metadata(event, "thread"),
+                       unfurl_links=False, unfurl_media=False,
+                       # an update does not notify anyone: turning critical is also shown in the channel
+                       reply_broadcast=event.tier is Tier.critical and event.tier > event.previous_tier)
+        return {"ts": ts, "channel": channel, "tier": event.tier.name}
+
+    def _post_root(self, event: AlertEvent, common: dict[str, Any]) -> dict[str, Any]:
+        data = self._call("chat.postMessage", self.client.chat_postMessage, channel=self.channel,
+                          unfurl_links=False, unfurl_media=False, **common)
+        return {"ts": data["ts"], "channel": data["channel"], "tier": event.tier.name}
+
+    def _find(self, event: AlertEvent, part: str, *, thread_ts: str | None = None,
+              channel: str | None = None) -> tuple[str | None, str | None]:
+        """After a possibly half-done send: the message this very alert already posted, if Slack has it."""
+        try:
+            channel = channel or self._channel_id or self._resolve()
+            if channel is None:
+                return None, None
+            if thread_ts:
+                data = self._call("conversations.replies", self.client.conversations_replies, channel=channel,
+                                  ts=thread_ts, include_all_metadata=True, limit=200)
+            else:
+                oldest = str(event.first_seen.timestamp() - 3600)
+                data = self._call("conversations.history", self.client.conversations_history, channel=channel,
+                                  oldest=oldest, include_all_metadata=True, limit=200)
+        except ChannelError as exc:
+            log.info("slack duplicate check skipped", extra={"incident": event.incident, "error": str(exc)})
+            return None, None
+        want = _metadata(event, part)["event_payload"]
+        for message in data.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if all(payload.get(k) == want[k] for k in (("incident", "part") if part == "root" else want)):
+                return str(message["ts"]), channel
+        return None, None
+
+    def _resolve(self) -> str | None:
+        """The ID of a channel configured by name (``conversations.list``, needs ``channels:read``)."""
+        name, cursor = self.channel.lstrip("#"), None
+        for _ in range(20):
+            data = self._call("conversations.list", self.client.conversations_list, cursor=cursor, limit=1000,
+                              exclude_archived=True, types="public_channel,private_channel")
+            for c in data.get("channels") or []:
+                if c.get("name") == name:
+                    self._channel_id = str(c["id"])
+                    return self._channel_id
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
+
+    def _call(self, what: str, method: Callable[..., SlackResponse], **kwargs: Any) -> dict[str, Any]:
+        try:
+            resp = method(**kwargs)
+        except SlackApiError as exc:
+            r = exc.response
+            data = r.data if isinstance(r.data, dict) else {}
+            raise api_error(what, r.status_code, data.get("error", "unexpected answer"), r.headers,
+                            self._token) from None
+        except (SlackClientError, URLError, OSError) as exc:
+            raise _network(what, exc, self._token) from None
+        data = resp.data if isinstance(resp.data, dict) else {}
+        if isinstance(data.get("channel"), str):
+            self._channel_id = data["channel"]
+        return data
+
+
+class SlackWebhookChannel:
+    """Incoming-webhook mode: one new message per alert (no updates, no threads, no buttons)."""
+
+    name = "slack"
+
+    def __init__(self, url: str, *, timeout: float = 20.0, max_posts: int = 5):
+        quiet = logging.getLogger("alerts.slack.client")
+        quiet.setLevel(logging.CRITICAL)  # its debug lines would print the URL, which is a secret
+        self.client = WebhookClient(url, timeout=max(1, round(timeout)), logger=quiet, retry_handlers=[])
+        self.max_posts = max_posts
+        self._url = url
+
+    def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
+        try:
+            resp = self.client.send(text=fallback_text(event), unfurl_links=False, unfurl_media=False,
+                                    blocks=root_blocks(event, max_posts=self.max_posts, buttons=False))
+        except (SlackClientError, URLError, OSError) as exc:
+            raise _network("webhook", exc, self._url) from None
+        if resp.status_code != 200:
+            raise api_error("webhook", resp.status_code, resp.body or "", dict(resp.headers or {}), self._url)
+        return {"posted": int(state.get("posted", 0)) + 1}
