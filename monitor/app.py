@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.config import Config, LoadedConfig
-from monitor.errors import RateLimited, SourceError
+from monitor.errors import ConfigError, RateLimited, SourceError
 from monitor.interfaces import Channel, Clock, Source
 from monitor.logs import redact
+from monitor.metrics import Metrics
 from monitor.outbox import Deliverer
-from monitor.pipeline import Pipeline, Scorer
+from monitor.pipeline import Pipeline, Router, Scorer
+from monitor.quota import QuotaBook, budgets_for
+from monitor.sources_config import KEYLESS
 from monitor.store import Store
 
 log = logging.getLogger("monitor")
@@ -36,6 +40,16 @@ class SourceHealth:
     failures: int = 0
     next_allowed: datetime | None = None
     last_reported: datetime | None = None
+    last_error_at: datetime | None = None
+    backoff: float = 0.0  # seconds of the current back-off (0 when healthy)
+    permanent: bool = False  # the last error will not go away by waiting (credentials, a wrong URL)
+    quota_wait_until: datetime | None = None  # polls skipped until then to stay inside the budget
+
+    def as_dict(self) -> dict[str, Any]:
+        state = "ok" if not self.failures else ("failing" if self.permanent or self.failures >= 3 else "backing off")
+        return {"state": state, "last_success": self.last_success, "last_error": self.last_error,
+                "last_error_at": self.last_error_at, "failures": self.failures, "backoff_seconds": round(self.backoff, 1),
+                "next_allowed": self.next_allowed, "permanent": self.permanent, "quota_wait_until": self.quota_wait_until}
 
 
 def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[dict[str, Source], dict[str, str]]:
@@ -63,16 +77,30 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
         active["x"] = load_source_class("x")(bearer_token=xc.bearer_token, clock=clock,
                                              api_base_url=xc.api_base_url, max_pages=xc.max_pages,
                                              timeout=xc.timeout)
+    for name in KEYLESS:  # no credentials needed: on whenever their section is present
+        sc = getattr(config.sources, name)
+        if not sc.enabled:
+            reasons[name] = f"not enabled in the config (add a [sources.{name}] section)"
+            continue
+        try:
+            active[name] = load_source_class(name)(clock=clock, **sc.kwargs())
+        except ValueError as exc:
+            raise ConfigError("config", [(f"sources.{name}", str(exc))]) from None
     return active, reasons
 
 
 def build_channels(config: Config) -> dict[str, Channel]:
-    from alerts import load_channel_class
+    from alerts import channels_from_config
 
-    channels: dict[str, Channel] = {}
-    if config.alerts.console.enabled:
-        channels["console"] = load_channel_class("console")()
-    return channels
+    return channels_from_config(config.alerts)
+
+
+def build_router(config: Config, store: Store, clock: Clock, channels: Sequence[str] | None = None) -> Router:
+    """Routes, silences, snoozes and quiet hours of ``[alerts]`` (alerts/routing.py)."""
+    from alerts.routing import Router as AlertRouter
+
+    names = tuple(build_channels(config)) if channels is None else tuple(channels)
+    return AlertRouter(config.alerts, names, store)
 
 
 def build_scorer() -> Scorer:
@@ -92,6 +120,8 @@ class Monitor:
     pipeline: Pipeline
     deliverer: Deliverer
     health: dict[str, SourceHealth] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=Metrics)
+    quota: QuotaBook | None = None
 
     @classmethod
     def create(cls, loaded: LoadedConfig, clock: Clock = utc_now, *, scorer: Scorer | None = None,
@@ -100,29 +130,59 @@ class Monitor:
         store = Store(config.storage.url)
         sources, off = build_sources(config, clock, loaded.off)
         chans = build_channels(config) if channels is None else channels
-        pipeline = Pipeline(store, config, scorer or build_scorer(), clock, channels=tuple(chans))
-        return cls(loaded, store, clock, sources, off, chans, pipeline, Deliverer(store, chans, clock),
-                   {name: SourceHealth() for name in sources})
+        pipeline = Pipeline(store, config, scorer or build_scorer(), clock, channels=tuple(chans),
+                            router=build_router(config, store, clock, tuple(chans)))
+        metrics = Metrics()
+        metrics.known_sources(list(sources))
+        metrics.watch_database(store, clock, config.scoring.window)
+        return cls(loaded, store, clock, sources, off, chans, pipeline,
+                   Deliverer(store, metrics.instrument(chans), clock),
+                   {name: SourceHealth() for name in sources}, metrics)
 
     @property
     def config(self) -> Config:
         return self.loaded.config
 
+    @property
+    def quotas(self) -> QuotaBook:
+        if self.quota is None:
+            self.quota = QuotaBook(self.store, {n: budgets_for(getattr(self.config.sources, n, None))
+                                                for n in self.sources})
+        return self.quota
+
+    def _within_budget(self, name: str, now: datetime) -> bool:
+        wait = self.quotas.wait(name, now)
+        self.health[name].quota_wait_until = now + timedelta(seconds=wait) if wait > 0 else None
+        if wait > 0:
+            log.debug("poll skipped: budget", extra={"source": name, "wait": round(wait, 1)})
+        return wait <= 0
+
+    def _charge(self, name: str, *, poll: bool) -> None:
+        used = self.quotas.record(name, self.sources[name], self.clock(), poll=poll)
+        log.info("usage", extra={"source": name, "used": used, "budget": self.quotas.summary(name, self.clock())})
+
     def poll_source(self, name: str) -> int:
         """One poll of one source: fetch, then commit observations and cursor together."""
         health = self.health[name]
         now = self.clock()
-        if health.next_allowed and now < health.next_allowed:
+        if health.next_allowed and now < health.next_allowed or not self._within_budget(name, now):
             return 0
         source = self.sources[name]
         cursor = self.store.get_cursor(name)
+        self.metrics.polls.labels(source=name).inc()
         try:
             result = source.poll(self.config.brand_queries(), cursor)
         except SourceError as exc:
             self._failed(name, exc)
             return 0
-        stats = self.pipeline.process(result.observations, source=name, cursor=result.cursor)
+        finally:
+            self._charge(name, poll=True)
+        self.metrics.observations.labels(source=name).inc(len(result.observations))
+        with self.metrics.scoring.labels(source=name).time():
+            stats = self.pipeline.process(result.observations, source=name, cursor=result.cursor)
         health.last_success, health.failures, health.next_allowed = self.clock(), 0, None
+        health.backoff, health.permanent = 0.0, False
+        self.metrics.backoff.labels(source=name).set(0)
         log.info("poll", extra={"source": name, "observations": stats.observations,
                                 "new_mentions": stats.new_mentions, "snapshots": stats.snapshots,
                                 "alerts": len(stats.alerts), "partial": result.partial})
@@ -135,7 +195,7 @@ class Monitor:
         """Re-read the engagement of posts still being watched, so velocity can be measured."""
         health = self.health[name]
         now = self.clock()
-        if health.next_allowed and now < health.next_allowed:
+        if health.next_allowed and now < health.next_allowed or not self._within_budget(name, now):
             return 0
         ids = self.store.watched_posts(name, now - timedelta(seconds=self.config.daemon.reobserve_window))
         if not ids:
@@ -145,12 +205,21 @@ class Monitor:
         except SourceError as exc:
             self._failed(name, exc)
             return 0
-        stats = self.pipeline.process(observations)
+        finally:
+            self._charge(name, poll=False)
+        self.metrics.observations.labels(source=name).inc(len(observations))
+        with self.metrics.scoring.labels(source=name).time():
+            stats = self.pipeline.process(observations)
         log.info("reobserve", extra={"source": name, "posts": len(ids), "snapshots": stats.snapshots})
         self.deliver()
         return stats.snapshots
 
     def deliver(self) -> None:
+        interval = self.config.alerts.repeat_interval
+        if interval:
+            from alerts.routing import queue_reminders
+
+            queue_reminders(self.store, self.pipeline.route, self.clock, interval)  # type: ignore[arg-type]
         sent, failed = self.deliverer.deliver()
         if sent or failed:
             log.info("deliver", extra={"sent": sent, "failed": failed})
@@ -159,6 +228,7 @@ class Monitor:
         health = self.health[name]
         health.failures += 1
         health.last_error = redact(str(exc))
+        self.metrics.poll_errors.labels(source=name).inc()
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             delay = exc.retry_after
         else:
@@ -168,6 +238,8 @@ class Monitor:
             delay = MAX_BACKOFF
         now = self.clock()
         health.next_allowed = now + timedelta(seconds=delay)
+        health.last_error_at, health.backoff, health.permanent = now, delay, exc.permanent
+        self.metrics.backoff.labels(source=name).set(delay)
         # Report a failing source once an hour, not once per poll.
         if health.last_reported is None or now - health.last_reported >= timedelta(hours=1):
             health.last_reported = now
@@ -176,8 +248,10 @@ class Monitor:
                                               "permanent": exc.permanent})
 
     def status(self) -> dict[str, Any]:
-        return {name: {"last_success": h.last_success, "last_error": h.last_error, "failures": h.failures,
-                       "next_allowed": h.next_allowed} for name, h in self.health.items()}
+        """Per source: health (last success, last error, back-off) and quota usage; sources off say why."""
+        now = self.clock()
+        off = {name: {"state": "off", "reason": why} for name, why in self.off.items()}
+        return off | {name: {**h.as_dict(), "usage": self.quotas.summary(name, now)} for name, h in self.health.items()}
 
     def close(self) -> None:
         self.store.close()

@@ -31,6 +31,12 @@ class BrandMatcher:
         """The brand an observation is about: its own ``brand`` field first, then the keywords."""
         if obs.brand:
             return obs.brand
+        # The brand's own posts (its answers) rarely name the brand, but they are about it.
+        handle = (obs.author.handle or "").lstrip("@").lower()
+        if handle:
+            for brand in self.brands.values():
+                if brand.handles.get(obs.source) == handle:
+                    return brand.name
         text = obs.text
         for brand, include, exclude in self._rules:
             if include is None:

@@ -96,10 +96,29 @@ def run(config_path: str | None, brands: tuple[str, ...]) -> None:
     loaded = _load(config_path, brands)
     logging.getLogger().setLevel(loaded.config.daemon.log_level.upper())
     mon = Monitor.create(loaded)
+    buttons = _button_listener(mon)
     try:
         run_daemon(mon)
     finally:
+        if buttons is not None:
+            buttons.stop()
         mon.close()
+
+
+def _button_listener(mon: Any) -> Any:
+    """Slack buttons over Socket Mode, when the config gives both a bot and an app token."""
+    slack = mon.config.alerts.slack
+    if slack is None or not slack.enabled or not slack.bot_token or not getattr(slack, "app_token", None):
+        return None
+    from alerts.buttons import ButtonListener
+
+    listener = ButtonListener(mon.store, mon.clock, slack.bot_token, slack.app_token, slack.api_base_url)
+    try:
+        listener.start()
+    except Exception as exc:  # noqa: BLE001 - buttons are a convenience; alerts go out without them
+        log.error("slack buttons unavailable", extra={"error": redact(str(exc))})
+        return None
+    return listener
 
 
 @main.command("poll-once")
@@ -126,6 +145,24 @@ def poll_once(config_path: str | None, brands: tuple[str, ...]) -> None:
             sys.exit(1)
     finally:
         mon.close()
+
+
+@main.command("test-alert")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+def test_alert(config_path: str | None) -> None:
+    """Send one clearly marked test alert through every configured channel."""
+    from alerts.testing import send_test_alert
+    from monitor.app import build_channels, utc_now
+
+    loaded = _load(config_path)
+    channels = build_channels(loaded.config)
+    if not channels:
+        raise ConfigError(loaded.origin, [("alerts", "no alert channel is enabled")])
+    results = send_test_alert(channels, utc_now)
+    for name, check in results.items():
+        click.echo(redact(f"{name}: {'ok' if check.ok else 'FAILED'} ({check.detail})"))
+    if not all(c.ok for c in results.values()):
+        sys.exit(1)
 
 
 @main.command("check-config")

@@ -13,19 +13,21 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.alerting_config import AlertsConfig
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
 from monitor.models import BrandQuery
+from monitor.sources_config import SOURCE_NAMES, RedditConfig, SourceBase, SourcesConfig, XConfig
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 TierName = Literal["watch", "warning", "critical"]
 
 # Keys whose values are secrets: never logged, may come from ``<key>_file``.
 SECRET_KEYS = frozenset(
-    {"client_id", "client_secret", "bearer_token", "bot_token", "app_token", "password", "secret", "url_secret"}
+    {"client_id", "client_secret", "bearer_token", "bot_token", "app_token", "password", "secret", "url_secret",
+     "app_password", "access_token"}
 )
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -35,11 +37,25 @@ class Strict(BaseModel):
 
 
 # Re-exported for the config's users; defined in monitor/alerting_config.py.
-__all__ = ["AlertsConfig", "Config", "LoadedConfig", "load_config", "parse_config"]
+__all__ = ["AlertsConfig", "Config", "LoadedConfig", "RedditConfig", "SourceBase", "SourcesConfig", "XConfig",
+           "load_config", "parse_config"]
 
 
 class StorageConfig(Strict):
     url: str = "sqlite:///monitor.db"
+    password: str | None = None  # or password_file: set as the URL's password (kept out of the URL text)
+
+    @model_validator(mode="after")
+    def _password_into_url(self) -> StorageConfig:
+        if self.password:
+            from sqlalchemy.engine import make_url
+
+            try:
+                url = make_url(self.url).set(password=self.password).render_as_string(hide_password=False)
+            except Exception:  # noqa: BLE001 - any unparsable URL
+                raise ValueError("storage.url is not a database URL to which a password can be added") from None
+            object.__setattr__(self, "url", url)
+        return self
 
 
 class BrandConfig(Strict):
@@ -58,32 +74,6 @@ class BrandConfig(Strict):
     def query(self) -> BrandQuery:
         handles = {k: v.lstrip("@").lower() for k, v in self.handles.items()}
         return BrandQuery(self.name, tuple(self.keywords), handles, tuple(self.exclude))
-
-
-class SourceBase(Strict):
-    enabled: bool = True
-    interval: Duration = 300.0
-    api_base_url: str | None = None
-    timeout: Duration = 20.0
-
-
-class RedditConfig(SourceBase):
-    client_id: str | None = None
-    client_secret: str | None = None
-    user_agent: str = "complaint-monitor (github.com/complaint-monitor)"
-    interval: Duration = 120.0
-    subreddits: list[str] = Field(default_factory=lambda: ["all"])
-    include_comments: bool = True
-
-
-class XConfig(SourceBase):
-    bearer_token: str | None = None
-    max_pages: int = Field(default=5, ge=1, le=100)
-
-
-class SourcesConfig(Strict):
-    reddit: RedditConfig = Field(default_factory=RedditConfig)
-    x: XConfig = Field(default_factory=XConfig)
 
 
 class ScoringConfig(Strict):
@@ -111,6 +101,17 @@ class DaemonConfig(Strict):
     reobserve_window: Duration = 48 * 3600.0
     jitter: Duration = 10.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    health_host: str = "127.0.0.1"  # the container's config sets 0.0.0.0
+    health_port: int = Field(default=8080, ge=0, le=65535)  # /healthz, /readyz, /metrics; 0 = off
+
+
+class RetentionConfig(Strict):
+    """How long rows are kept (monitor/retention.py); 0 keeps them forever."""
+
+    observations: Duration = 30 * 86400.0
+    incidents: Duration = 365 * 86400.0
+    interval: Duration = 86400.0
+    batch: int = Field(default=5000, ge=100, le=100_000)
 
 
 class Config(Strict):
@@ -120,6 +121,7 @@ class Config(Strict):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
     def brand_queries(self) -> list[BrandQuery]:
         return [b.query() for b in self.brands]
@@ -154,6 +156,10 @@ client_id = "${REDDIT_CLIENT_ID}"
 client_secret = "${REDDIT_CLIENT_SECRET}"
 [sources.x]
 bearer_token = "${X_BEARER_TOKEN}"
+[sources.news]
+[sources.hackernews]
+[sources.bluesky]
+[sources.mastodon]
 [alerts.console]
 enabled = true
 """
@@ -260,7 +266,7 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 section = _dotted(err["loc"][:-1])
-                msg = ("unknown source (known: reddit, x)" if section == "sources"
+                msg = (f"unknown source (known: {', '.join(SOURCE_NAMES)})" if section == "sources"
                        else "unknown key (check the spelling)")
             elif err["type"] == "too_short" and err["loc"][-1] == "keywords":
                 msg = "a brand needs at least one keyword"
