@@ -329,7 +329,7 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
     if report_path:
         from monitor.report import write_report
 
-        write_report(result, marks, report_path)
+        write_report(result, marks, report_path, scoring=config.scoring)
         click.echo(f"report written to {report_path}", err=True)
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     if fmt == "json":
