@@ -177,10 +177,12 @@ def check_config(path: str) -> None:
     click.echo(f"{path}: OK")
     click.echo(f"  storage: {cfg.storage.url.split('://', 1)[0]}")
     click.echo(f"  brands: {', '.join(b.name for b in cfg.brands) or '(none)'}")
-    for name in ("reddit", "x"):
-        sc = getattr(cfg.sources, name)
-        state = "enabled" if sc.enabled else "disabled"
-        click.echo(f"  sources.{name}: {state}, every {sc.interval:g}s")
+    from monitor.sources_config import SOURCE_NAMES
+
+    for name in SOURCE_NAMES:
+        sc = getattr(cfg.sources, name, None)
+        state = "off (section absent)" if sc is None else "enabled" if sc.enabled else "disabled"
+        click.echo(f"  sources.{name}: {state}" + (f", every {sc.interval:g}s" if sc is not None else ""))
     chans = ["console"] if cfg.alerts.console.enabled else []
     if cfg.alerts.slack is not None and cfg.alerts.slack.enabled:
         chans.append(f"slack {cfg.alerts.slack.channel}")

@@ -27,7 +27,7 @@ TierName = Literal["watch", "warning", "critical"]
 # Keys whose values are secrets: never logged, may come from ``<key>_file``.
 SECRET_KEYS = frozenset(
     {"client_id", "client_secret", "bearer_token", "bot_token", "app_token", "password", "secret", "url_secret",
-     "app_password", "access_token"}
+     "app_password", "access_token", "webhook_url"}
 )
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -135,7 +135,7 @@ class _Batch:
         for raw in observations:
             self.stats.observations += 1
             obs = clean_observation(raw)
-            brand = self.p.matcher.match(obs)
+            brand = self.p.matcher.match(obs) or self._brand_by_link(obs)
             if brand is None:
                 self.stats.unmatched += 1
                 continue
@@ -156,6 +156,17 @@ class _Batch:
             words = frozenset(w for p in phrases for w in normalise(p))
             self.p.brand_words[brand] = words
         return words
+
+    def _brand_by_link(self, obs: Observation) -> str | None:
+        """An article that links a post we hold is about that post's brand, named or not."""
+        if obs.kind != "article":
+            return None
+        keys = [f"url:{u}" for u in urls(obs.text)]
+        if not keys:
+            return None
+        t = s.incident_keys
+        row = self.conn.execute(select(t.c.brand).where(t.c.key.in_(keys)).order_by(t.c.brand).limit(1)).first()
+        return row[0] if row else None
 
     # reading ahead -------------------------------------------------------------------------------
 
@@ -444,6 +455,8 @@ def _candidate_keys(obs: Observation, brand_words: frozenset[str]) -> dict[str, 
     for u in urls(obs.text):
         if obs.url is None or u not in obs.url.lower():
             keys[f"url:{u}"] = 4
+    for u in urls(obs.url or ""):  # the post's own address: what an article or a quote links to
+        keys[f"url:{u}"] = 4
     for n in distinctive_numbers(obs.text):
         keys[f"num:{n}"] = 3
     author = obs.author.handle or obs.author.id

@@ -12,6 +12,10 @@ from typing import Any
 SOURCES: dict[str, str] = {
     "reddit": "sources.reddit:RedditSource",
     "x": "sources.x:XSource",
+    "news": "sources.news:NewsSource",
+    "hackernews": "sources.hackernews:HackerNewsSource",
+    "bluesky": "sources.bluesky:BlueskySource",
+    "mastodon": "sources.mastodon:MastodonSource",
 }
 
 
@@ -20,7 +24,7 @@ def load_source_class(name: str) -> type[Any]:
     try:
         target = SOURCES[name]
     except KeyError:
-        raise KeyError(f"unknown source {name!r} (known: {', '.join(sorted(SOURCES))})") from None
+        raise KeyError(f"unknown source {name!r} (known: {', '.join(SOURCES)})") from None
     module_name, _, class_name = target.partition(":")
     cls: type[Any] = getattr(importlib.import_module(module_name), class_name)
     return cls

@@ -1,0 +1,158 @@
+"""What the plain-HTTP sources share: one GET sorted into data or a SourceError, usage counters, links.
+
+``RestClient.get`` answers the decoded body, or raises ``RateLimited`` (429, with the wait the API
+asked for), ``SourceError`` (5xx, timeouts, garbage: retried later) or ``SourceError(permanent=True)``
+(400/401/403/404: a config problem). It never sleeps: retry policy belongs to the scheduler.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import requests
+
+from monitor.errors import RateLimited, SourceError
+from sources._http import make_session, normalize_base_url, redact
+
+_PERMANENT = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 410: "gone"}
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+class RestClient:
+    """GETs against one base URL with a timeout, counting requests (``usage["requests"]``)."""
+
+    def __init__(self, name: str, base_url: str, *, clock: Callable[[], datetime], timeout: float = 20.0,
+                 secrets: Iterable[str | None] = (), user_agent: str = "complaint-monitor"):
+        self.name = name
+        self.base_url = normalize_base_url(base_url)
+        self.clock = clock
+        self.secrets = [s for s in secrets if s]
+        self.session = make_session(timeout)
+        self.session.headers["User-Agent"] = user_agent
+        self.usage: dict[str, int] = {"requests": 0, "reads": 0}
+
+    def get(self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None, *,
+            headers: Mapping[str, str] | None = None, raw: bool = False, json: Any = None) -> Any:
+        """``path`` relative to the base URL, or an absolute URL. JSON (or the response when ``raw``).
+        With ``json``, the request is a POST of that body."""
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        method = "GET" if json is None else "POST"
+        where = f"{self.name}: {method} {path.split('?', 1)[0] if not path.startswith('http') else _origin(path)}"
+        self.usage["requests"] += 1
+        try:
+            response = self.session.request(method, url, params=params, headers=dict(headers or {}), json=json)
+        except requests.RequestException as exc:
+            raise SourceError(self._redact(f"{where}: no answer ({type(exc).__name__})")) from None
+        status = response.status_code
+        if status == 429:
+            wait = retry_after(response.headers, self.clock())
+            raise RateLimited(f"{where}: HTTP 429 (rate limited)", retry_after=wait)
+        if status in _PERMANENT:
+            raise SourceError(f"{where}: HTTP {status} ({_PERMANENT[status]})", permanent=True)
+        if status == 304 and raw:
+            return response
+        if not 200 <= status < 300:
+            wait = retry_after(response.headers, self.clock()) if status == 503 else None
+            raise SourceError(f"{where}: HTTP {status}", retry_after=wait)
+        if raw:
+            return response
+        try:
+            return response.json()
+        except ValueError:
+            raise SourceError(f"{where}: bad answer (not JSON)") from None
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self.secrets)
+
+
+def retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Seconds to wait, from ``Retry-After`` (seconds or HTTP date), Bluesky's ``ratelimit-reset``
+    (epoch seconds) or Mastodon's ``X-RateLimit-Reset`` (ISO 8601 timestamp)."""
+    for name in ("retry-after", "ratelimit-reset", "x-ratelimit-reset"):
+        raw = headers.get(name)
+        if not raw:
+            continue
+        raw = raw.strip()
+        when: datetime | None = None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = None
+        if value is not None:
+            if value < 0 or value != value:
+                continue
+            if name == "retry-after" or value < 10**8:  # a delay, not an epoch
+                return value
+            return max(0.0, value - now.timestamp())
+        try:
+            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(raw)
+            except (TypeError, ValueError):
+                continue
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
+    return None
+
+
+def _origin(url: str) -> str:
+    return "/".join(url.split("/", 3)[:3])
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "p", "div", "li") and self.parts and not self.parts[-1].endswith("\n"):
+            self.parts.append("\n")
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href and href.startswith(("http://", "https://")):
+            self.links.append(href)
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def strip_html(markup: str) -> tuple[str, list[str]]:
+    """Plain text of an HTML fragment and the http(s) links it points to."""
+    if "<" not in markup:
+        return html.unescape(markup).strip(), []
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    text = re.sub(r"[ \t]+", " ", "".join(parser.parts))
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip(), parser.links
+
+
+def with_links(text: str, links: Iterable[str]) -> str:
+    """``text`` followed by the links it points to but does not spell out, one per line, so that the
+    pipeline's shared-URL join sees them (display text is often a shortened link)."""
+    present = set(_URL.findall(text))
+    extra = [u for u in dict.fromkeys(links) if u and u not in present and u not in text]
+    return text if not extra else text + "\n\n" + "\n".join(extra)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime, or ``None``."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def bounded(ids: Iterable[str], limit: int) -> list[str]:
+    """The last ``limit`` distinct ids, order kept (praw's BoundedSet, as a JSON-friendly list)."""
+    return list(dict.fromkeys(ids))[-limit:]

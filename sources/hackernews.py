@@ -1,0 +1,142 @@
+"""Hacker News: stories and comments found by the public Algolia search API (no key needed).
+
+One ``search_by_date`` query per brand keyword (Algolia has no OR), newest first, bounded below by
+``numericFilters=created_at_i>=...``; the cursor is walked by time (``sources._window``). Algolia
+matches loosely (prefixes, typos), so every hit is checked against the brand's keywords and excludes.
+Engagement re-reads look stories up by their ``story_<id>`` tags, 50 per request (comments carry no
+points in the API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from monitor.brands import BrandMatcher
+from monitor.errors import SourceError
+from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from sources._http import as_dict, count, epoch_to_utc
+from sources._http import text_or_none as _text
+from sources._rest import RestClient, strip_html, with_links
+from sources._window import Item, search_window
+
+API = "https://hn.algolia.com/api/v1"
+ITEM_URL = "https://news.ycombinator.com/item?id="
+HITS_PER_PAGE = 100
+REFRESH_BATCH = 50
+OVERLAP = 900.0  # seconds behind the newest hit: the index runs a little late
+
+
+def parse_hit(hit: Any, observed_at: datetime, brand: str | None = None) -> Observation | None:
+    """One Algolia hit (story or comment) as an Observation, or ``None`` when unusable."""
+    if not isinstance(hit, dict):
+        return None
+    ident = str(hit.get("objectID") or "")
+    created = epoch_to_utc(hit.get("created_at_i"))
+    if not ident or not ident.isdigit() or created is None:
+        return None
+    raw_tags = hit.get("_tags")
+    tags = raw_tags if isinstance(raw_tags, list) else []
+    is_comment = "comment" in tags or (hit.get("comment_text") is not None and hit.get("title") is None)
+    common: dict[str, Any] = {
+        "source": "hackernews", "id": ident, "url": ITEM_URL + ident, "created_at": created,
+        "observed_at": observed_at, "author": Author(id=_text(hit.get("author")), handle=_text(hit.get("author"))),
+        "brand": brand,
+    }
+    if is_comment:
+        body, links = strip_html(_text(hit.get("comment_text")) or "")
+        parent, story = hit.get("parent_id"), hit.get("story_id")
+        return Observation(**common, kind="comment", text=with_links(body, links),
+                           in_reply_to=str(parent) if parent is not None else None,
+                           conversation_id=str(story) if story is not None else None)
+    body, links = strip_html(_text(hit.get("story_text")) or "")
+    title = _text(hit.get("title")) or ""
+    text = f"{title}\n\n{body}" if body else title
+    story_url = _text(hit.get("url"))
+    return Observation(**common, kind="post", text=with_links(text, [story_url] if story_url else []),
+                       metrics=Metrics(score=count(hit.get("points")), replies=count(hit.get("num_comments"))),
+                       conversation_id=ident)
+
+
+class HackerNewsSource:
+    name = "hackernews"
+
+    def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, max_pages: int = 3,
+                 timeout: float = 20.0):
+        self._clock = clock
+        self.max_pages = max(1, int(max_pages))
+        self._http = RestClient("hackernews", api_base_url or API, clock=clock, timeout=timeout)
+        self.usage = self._http.usage
+
+    def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
+        observed_at = self._clock()
+        old = as_dict(as_dict(cursor).get("brands"))
+        states = {b.name: dict(as_dict(old.get(b.name))) for b in brands}
+        out: list[Observation] = []
+        try:
+            for brand in brands:
+                keep = _checker(brand)
+                for keyword in dict.fromkeys(k.strip().lower() for k in brand.keywords if k.strip()):
+
+                    def emit(hit: Any, name: str = brand.name, keep: Callable[[Observation], bool] = keep) -> None:
+                        obs = parse_hit(hit, observed_at, name)
+                        if obs is not None and keep(obs):
+                            out.append(obs)
+
+                    state = as_dict(states[brand.name].get(keyword))
+                    states[brand.name][keyword] = search_window(
+                        state, self._fetcher(keyword), emit, max_pages=self.max_pages, overlap=OVERLAP)
+        except SourceError as exc:
+            if not out:
+                raise
+            return PollResult(out, _cursor(states, old), partial=True, note=str(exc))
+        return PollResult(out, _cursor(states, old))
+
+    def _fetcher(self, keyword: str) -> Callable[[float | None, float | None, str | None], tuple[list[Item], str | None]]:
+        def fetch(lo: float | None, hi: float | None, token: str | None) -> tuple[list[Item], str | None]:
+            filters = [f for f in (f"created_at_i>={int(lo)}" if lo is not None else "",
+                                   f"created_at_i<={int(hi)}" if hi is not None else "") if f]
+            params = {"query": keyword, "tags": "(story,comment)", "hitsPerPage": HITS_PER_PAGE, "page": token or "0"}
+            if filters:
+                params["numericFilters"] = ",".join(filters)
+            payload = self._http.get("/search_by_date", params)
+            hits, page, pages = _hits(payload)
+            self.usage["reads"] += len(hits)
+            items = [(str(h["objectID"]), float(h["created_at_i"]), h) for h in hits
+                     if isinstance(h.get("created_at_i"), int | float) and h.get("objectID") is not None]
+            return items, str(page + 1) if page + 1 < pages and items else None
+
+        return fetch
+
+    def refresh(self, ids: Sequence[str]) -> list[Observation]:
+        """Current points and comment counts of stories (comments have none in the API)."""
+        observed_at = self._clock()
+        wanted = [i for i in dict.fromkeys(ids) if i.isdigit()]
+        out: list[Observation] = []
+        for start in range(0, len(wanted), REFRESH_BATCH):
+            batch = wanted[start : start + REFRESH_BATCH]
+            tags = "story,(" + ",".join(f"story_{i}" for i in batch) + ")"
+            hits, _, _ = _hits(self._http.get("/search", {"tags": tags, "hitsPerPage": len(batch)}))
+            self.usage["reads"] += len(hits)
+            out += [obs for h in hits if (obs := parse_hit(h, observed_at)) is not None and obs.id in batch]
+        return out
+
+
+def _hits(payload: Any) -> tuple[list[dict[str, Any]], int, int]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("hits"), list):
+        raise SourceError("hackernews: the answer is not an Algolia result")
+    page, pages = count(payload.get("page")) or 0, count(payload.get("nbPages")) or 0
+    return [h for h in payload["hits"] if isinstance(h, dict)], page, pages
+
+
+def _checker(brand: BrandQuery) -> Callable[[Observation], bool]:
+    """Algolia matches prefixes and typos: keep a hit only if the brand's own matcher agrees."""
+    matcher = BrandMatcher([brand])
+    return lambda obs: matcher.match(replace(obs, brand=None)) is not None
+
+
+def _cursor(states: dict[str, dict[str, Any]], old: dict[str, Any]) -> dict[str, Any]:
+    brands = {**old, **{name: {k: v for k, v in s.items() if v} for name, s in states.items()}}
+    return {"v": 1, "brands": {name: s for name, s in brands.items() if s}}
