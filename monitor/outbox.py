@@ -19,6 +19,7 @@ puts such alerts back once the config is fixed.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ class Deliverer:
     def __init__(self, store: Store, channels: Mapping[str, Channel], clock: Clock):
         self.store, self.channels, self.clock = store, channels, clock
         self._reported: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
 
     def pending(self) -> int:
         o = s.outbox
@@ -51,7 +53,15 @@ class Deliverer:
             return len(conn.execute(select(o.c.id).where(o.c.sent_at.is_(None), o.c.failed_at.is_(None))).all())
 
     def deliver(self) -> tuple[int, int]:
-        """Send what is due; returns (sent, failed attempts). A channel that fails waits its turn."""
+        """Send what is due; returns (sent, failed attempts). A channel that fails waits its turn.
+
+        One delivery at a time per process: the poll jobs and the delivery job all call this, and two
+        concurrent passes would each open a Slack thread for the same incident.
+        """
+        with self._lock:
+            return self._deliver()
+
+    def _deliver(self) -> tuple[int, int]:
         o = s.outbox
         now = self.clock()
         blocked: set[str] = set()
@@ -73,7 +83,13 @@ class Deliverer:
             if row.attempts:  # tried before: a crash or a timeout may have hidden a success
                 state[UNCERTAIN] = True
             with self.store.begin() as conn:
-                conn.execute(update(o).where(o.c.id == row.id).values(attempts=row.attempts + 1, last_error=IN_FLIGHT))
+                # Claim the row: if another deliverer (a thread, later a replica) took it, leave it.
+                claimed = conn.execute(update(o).where(o.c.id == row.id, o.c.attempts == row.attempts,
+                                                       o.c.sent_at.is_(None))
+                                       .values(attempts=row.attempts + 1, last_error=IN_FLIGHT)).rowcount
+            if claimed != 1:
+                blocked.add(row.channel)
+                continue
             try:
                 new_state = channel.send(event, state)
             except ChannelError as exc:

@@ -13,7 +13,8 @@ Methods answered like Slack does (``{"ok": ...}`` with Slack's error names): ``a
 Channels are known by name (``#cx-escalations``) and by ID. ``POST /services/T0/B0/<secret>`` is an
 incoming webhook (answers ``ok`` as text, or ``no_service`` / ``invalid_token``).
 
-Controls: ``fail_next(method, status, headers, error, times)``, ``outage(status)`` / ``recover()``
+Controls: ``delay`` (answer late, after accepting), ``received`` (an Event set at the first call),
+``fail_next(method, status, headers, error, times)``, ``outage(status)`` / ``recover()``
 (every request fails until recovered), ``calls(method)`` (the request log: JSON bodies as Slack got
 them), ``messages`` (what the channel would show: roots and their threads).
 """
@@ -70,6 +71,8 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._n = 0
         self._epoch = int(time.time())
+        self.delay = 0.0  # seconds to wait before answering (after Slack has accepted the call)
+        self.received = threading.Event()  # set at the first API call
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.api_url = self.url + "/api/"
@@ -208,6 +211,9 @@ class FakeSlack:
                         status, headers, answer = fake._webhook(parts.path)
                     else:
                         status, headers, answer = fake._answer(method, params, self.headers.get("Authorization", ""))
+                fake.received.set()
+                if fake.delay:
+                    time.sleep(fake.delay)
                 raw = json.dumps(answer).encode() if isinstance(answer, dict) else str(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json" if isinstance(answer, dict) else "text/html")
