@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +28,38 @@ class _Adapter(HTTPAdapter):
         kwargs["timeout"] = self.timeout
         if self.move_from and self.move_to and request.url and request.url.startswith(self.move_from):
             request.url = self.move_to + request.url[len(self.move_from) :]
-        return super().send(request, *args, **kwargs)
+        return _defuse(super().send(request, *args, **kwargs))
+
+
+MAX_DEPTH = 200
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _too_deep(body: bytes) -> bool:
+    """A JSON bomb (nesting deep enough to exhaust the parser's recursion) in an API answer?"""
+    depth = 0
+    for m in _BRACKETS.finditer(body):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > MAX_DEPTH:
+            # Brackets inside strings count too; only a real parse can tell a bomb from odd text.
+            try:
+                json.loads(body)
+            except RecursionError:
+                return True
+            except ValueError:
+                return False
+            return False
+    return False
+
+
+def _defuse(response: requests.Response) -> requests.Response:
+    """Turn a hostile answer into a plain server error before any library parses it: the libraries
+    (tweepy, prawcore) would otherwise die of a RecursionError instead of raising their own errors."""
+    if "json" in response.headers.get("content-type", "") and _too_deep(response.content):
+        response.status_code = 502
+        response.reason = "Bad Gateway (answer nested too deeply)"
+        response._content = b'{"error": "answer nested too deeply"}'
+    return response
 
 
 def make_session(timeout: float, *, move_from: str | None = None, move_to: str | None = None) -> requests.Session:
