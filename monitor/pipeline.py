@@ -181,8 +181,7 @@ class _Batch:
                 for row in self.conn.execute(select(*cols).where(m.c.source == source, m.c.post_id.in_(part))):
                     self.mentions[(row.source, row.post_id)] = dict(row._mapping)
         brands = {item.brand for item in pending}
-        wanted = sorted({key for item in pending for key in item.keys} | {f"post:{item.obs.source}:{item.obs.id}"
-                                                                          for item in pending})
+        wanted = sorted({key for item in pending for key in item.keys})
         for part in _chunks(wanted):
             for row in self.conn.execute(select(k.c.brand, k.c.key, k.c.incident_id, k.c.last_seen)
                                          .where(k.c.key.in_(part))):
@@ -312,7 +311,7 @@ class _Batch:
             self.incidents[inc.id] = inc
             self.stats.new_incidents += 1
         # Register this mention's keys so that the next post finds the incident.
-        for key in [f"post:{obs.source}:{obs.id}", *keys]:
+        for key in keys:  # (reply chains need no key: the mentions table answers them)
             slot = self.keys.get((brand, key))
             if slot is None:
                 self.keys[(brand, key)] = [inc.id, obs.observed_at, False]

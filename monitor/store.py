@@ -6,12 +6,14 @@ opened by the caller with ``Store.begin()``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -30,9 +32,17 @@ def _sqlite_pragmas(durable: bool) -> Any:
     return apply
 
 
+def _dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits in an unknown field
+        return json.dumps(value)
+
+
 def make_engine(url: str, *, durable: bool = True) -> Engine:
     try:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        # orjson: the JSON columns (snapshots, incident state) are written for every batch.
+        engine = create_engine(url, future=True, pool_pre_ping=True, json_serializer=_dumps, json_deserializer=orjson.loads)
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ConfigError("config", [("storage.url", f"not a usable database URL: {exc}")]) from None
     if engine.dialect.name == "sqlite":
