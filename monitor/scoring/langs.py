@@ -9,6 +9,17 @@ INC = 0.293
 DEC = -0.293
 
 
+_FOLD = str.maketrans(
+    "ąćęłńóśźżáéíóúüàâäèêëîïôöùûç",
+    "acelnoszzaeiouuaaaeeeiioouuc",
+)
+
+
+def fold(word: str) -> str:
+    """``word`` without the diacritics of Polish, Spanish and French (ñ is kept: a letter of its own)."""
+    return word.translate(_FOLD)
+
+
 def _b(up: str, down: str = "") -> dict[str, float]:
     out = {w: INC for w in up.split()}
     out.update({w: DEC for w in down.split()})
@@ -22,6 +33,15 @@ class LangRules:
     contrast: frozenset[str]
     # Negators that may follow the word they negate ("gillar inte", "gefällt mir nicht", "j'aime pas").
     post_negators: frozenset[str] = frozenset()
+    # Prefixes that negate a word written together with it ("niemiły", "otrevlig", "unfreundlich"):
+    # an unknown word made of one and a known word of 4+ letters gets that word's valence negated.
+    negating_prefixes: tuple[str, ...] = ()
+    # Tweets often drop diacritics ("dziekuje", "increible", "genial"): the lexicon also gets each
+    # entry without them (an entry spelled that way wins).
+    fold_diacritics: bool = False
+    # Inflection endings tried, in order, on a word the lexicon lacks ("pires" -> "pire",
+    # "déçue" -> "déçu", "tristes" -> "triste"), keeping at least 3 letters.
+    endings: tuple[str, ...] = ()
 
 
 RULES: dict[str, LangRules] = {
@@ -50,16 +70,19 @@ RULES: dict[str, LangRules] = {
             "trochę nieco raczej dość dosyć lekko troszkę",
         ),
         contrast=frozenset({"ale", "lecz", "jednak", "natomiast"}),
+        negating_prefixes=("nie",),
+        fold_diacritics=True,
     ),
     "sv": LangRules(
         negators=frozenset("inte ej aldrig ingen inget inga icke utan varken knappast".split()),
         boosters=_b(
             "mycket väldigt riktigt otroligt helt verkligen extremt sjukt så super himla jävligt "
-            "fruktansvärt grymt enormt oerhört asså totalt",
+            "fruktansvärt grymt enormt oerhört asså totalt galet vansinnigt brutalt jätte mega",
             "lite ganska rätt typ något",
         ),
         contrast=frozenset({"men", "fast", "dock"}),
         post_negators=frozenset("inte ej aldrig icke".split()),
+        negating_prefixes=("o",),
     ),
     "de": LangRules(
         negators=frozenset("nicht kein keine keinen keinem keiner keines nie niemals nichts ohne weder nix kaum".split()),
@@ -70,6 +93,8 @@ RULES: dict[str, LangRules] = {
         ),
         contrast=frozenset({"aber", "jedoch", "sondern", "trotzdem"}),
         post_negators=frozenset("nicht nie niemals".split()),
+        negating_prefixes=("un",),
+        endings=("e", "en", "er", "es", "em", "n", "s"),
     ),
     "es": LangRules(
         negators=frozenset("no nunca jamás jamas ni nada ningún ninguna ninguno sin tampoco nadie".split()),
@@ -79,6 +104,8 @@ RULES: dict[str, LangRules] = {
             "poco algo apenas",
         ),
         contrast=frozenset({"pero", "sino", "aunque"}),
+        fold_diacritics=True,
+        endings=("s", "es"),
     ),
     "fr": LangRules(
         negators=frozenset("ne n pas jamais rien aucun aucune sans ni personne guère".split()),
@@ -88,6 +115,8 @@ RULES: dict[str, LangRules] = {
             "peu assez plutôt légèrement",
         ),
         contrast=frozenset({"mais", "pourtant", "cependant"}),
-        post_negators=frozenset("pas jamais rien plus".split()),
+        post_negators=frozenset("pas jamais rien".split()),
+        fold_diacritics=True,
+        endings=("s", "x", "e", "es"),
     ),
 }

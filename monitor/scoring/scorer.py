@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from monitor.models import MentionScore
 from monitor.scoring.complaint import LinearModel, load_models
-from monitor.scoring.cues import DIGIT, SEVERITY, CueMatcher, prefixes
-from monitor.scoring.features import dense, lexical
+from monitor.scoring.cues import DIGIT, SEVERITY, CueMatcher
+from monitor.scoring.features import as_dict, dense_values, lexical
 from monitor.scoring.lang import UNKNOWN, LanguageDetector, from_tag
-from monitor.scoring.langs import RULES, SUPPORTED
+from monitor.scoring.langs import RULES, SUPPORTED, fold
 from monitor.scoring.lexicon import Lexicon, read_tsv, read_vader_english
-from monitor.scoring.sentiment import compound, normalise
+from monitor.scoring.sentiment import SentimentEngine, normalise
 from monitor.scoring.text import clean, emoji, emoticons, looks_english, mask, tokens
-
-_DIGIT = re.compile(r"\d")
 
 _LEXICON_FILES: dict[str, tuple[str, ...]] = {
     "en": ("en.tsv",),
@@ -27,9 +24,24 @@ _LEXICON_FILES: dict[str, tuple[str, ...]] = {
     "es": ("es.tsv",),
     "fr": ("fr_vader.tsv", "fr.tsv"),
 }
+_VENDORED = "_vader.tsv"  # machine-translated VADER lexicons, corrected by the authored file after them
 # Weights of the escalation score: what the mention says, then how far it can reach.
 W_COMPLAINT, W_NEGATIVE, W_CUE = 0.3, 0.15, 0.55
 FOLLOWERS_CAP, ENGAGEMENT_CAP = 1e7, 1e5
+
+
+_MIN_FOLDED_STEM = 6
+
+
+def _folded(entries: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Entries spelled without diacritics. Short stems are left out: folded, they would catch other
+    words ("męcz*" tiring as "mecz*" match, "mił*" nice as "mil*" million)."""
+    out = []
+    for word, value in entries:
+        f = fold(word)
+        if f != word and (not f.endswith("*") or len(f) > _MIN_FOLDED_STEM):
+            out.append((f, value))
+    return out
 
 
 class Analysis(NamedTuple):
@@ -49,6 +61,8 @@ def _clamp01(x: float) -> float:
 
 def reach(followers: int | None, engagement: int) -> float:
     """Reach in [0, 1], log-scaled: ~0.5 for 10k followers and no engagement yet."""
+    if not followers and not engagement:
+        return 0.0
     f = max(0, followers or 0)
     e = max(0, engagement or 0)
     rf = math.log10(1 + min(f, FOLLOWERS_CAP)) / 7.0
@@ -58,6 +72,8 @@ def reach(followers: int | None, engagement: int) -> float:
 
 def cue_severity(cues: tuple[str, ...]) -> float:
     """Strongest cue plus a little for each further one, in [0, 1]."""
+    if not cues:
+        return 0.0
     sev = sorted((SEVERITY.get(c, 0.0) for c in cues), reverse=True)
     if not sev:
         return 0.0
@@ -70,11 +86,20 @@ class MentionScorer:
     def __init__(self) -> None:
         vader = read_vader_english()
         self._lexicons: dict[str, Lexicon] = {}
+        self._engines: dict[str, SentimentEngine] = {}
         for lang, files in _LEXICON_FILES.items():
             entries = list(vader) if lang == "en" else []
             for name in files:
                 entries.extend(read_tsv(name))
+            if files[0].endswith(_VENDORED):  # the authored supplement wins, its stems included
+                vendored = read_tsv(files[0])
+                authored = entries[len(vendored) :]
+                mine = Lexicon(authored)
+                entries = [e for e in vendored if mine.get(e[0]) is None] + authored
+            if RULES[lang].fold_diacritics:  # folded spellings first: any real entry overrides them
+                entries = _folded(entries) + entries
             self._lexicons[lang] = Lexicon(entries)
+            self._engines[lang] = SentimentEngine(self._lexicons[lang], RULES[lang])
         self._emoji = Lexicon(read_tsv("emoji.tsv")).words
         self._cues = CueMatcher()
         self._detector = LanguageDetector()
@@ -93,60 +118,77 @@ class MentionScorer:
         return from_tag(hint) or self._detector.detect(text)
 
     def analyse(self, text: str, *, lang: str | None = None) -> Analysis:
+        code, supported, sent, cues, low, values, _ = self._analyse(text, lang)
+        return Analysis(code, supported, sent, cues, lexical(low) if code == "en" else [], as_dict(values, cues))
+
+    def _analyse(
+        self, text: str, lang: str | None
+    ) -> tuple[str, bool, float, tuple[str, ...], list[str], tuple[float, ...], bool]:
+        """(language, supported, sentiment, cues, lower-case tokens, ``dense_values``, maybe numbers)."""
         text = clean(text)
         masked = mask(text)
         toks = tokens(masked)
-        low = [t.lower() for t in toks]
-        code = from_tag(lang) or ("en" if looks_english(low) else self._detector.detect(text))
+        low = list(map(str.lower, toks))
+        code = (lang and from_tag(lang)) or ("en" if looks_english(low) else self._detector.detect(text))
         supported = code in SUPPORTED
         extra = 0.0
         table = self._emoji
-        for ch in emoji(text):
-            extra += table.get(ch, 0.0)
+        if not text.isascii():  # emoji are not
+            for ch in emoji(text):
+                extra += table.get(ch, 0.0)
         if ":" in text or ";" in text or "<" in text or "_" in text or "=" in text or "^" in text:
             for em in emoticons(text):
                 extra += table.get(em.lower(), 0.0)
-        if supported:
-            sent, pos, neg = compound(toks, low, self._lexicons[code], RULES[code], extra, text)
+        engine = self._engines.get(code)
+        if engine is not None:
+            sent, pos, neg = engine.compound(toks, low, extra, text)
         else:
             sent = normalise(extra) if extra else 0.0
             pos, neg = max(extra, 0.0), min(extra, 0.0)
         lowtext = masked.lower()
-        starts = prefixes(low)
-        has_digit = _DIGIT.search(masked) is not None
-        if has_digit:
-            starts.add(DIGIT)
-        cues = self._cues.find(lowtext, starts)
-        breaches = self._cues.breaches(lowtext, starts)
-        n_words = len(low)
-        dense_f = dense(sent, pos, neg, cues, breaches, text, n_words, has_digit)
-        return Analysis(code, supported, sent, cues, lexical(low) if code == "en" else [], dense_f)
+        starts = self._cues.starts(low)
+        has_digit = DIGIT in starts
+        cues, breaches = self._cues.scan(lowtext, starts)
+        values = dense_values(sent, pos, neg, breaches, text, len(low), has_digit)
+        # Numbers in the words ("¹" too, which is no \d): the word model must collapse them to "0".
+        numbers = has_digit or not masked.isascii()
+        return code, supported, sent, cues, low, values, numbers
 
     def complaint_probability(self, a: Analysis) -> float:
         if a.lang == "en" and self._full is not None:
             return self._full.probability(a.dense, a.lexical)
+        return self._dense_probability(a.dense, a.cues)
+
+    def _dense_probability(self, d: dict[str, float], cues: tuple[str, ...]) -> float:
         if self._dense is not None:
-            return self._dense.probability(a.dense)
+            return self._dense.probability(d)
         # No shipped model: negative tone, broken expectations and cues.
-        d = a.dense
-        z = -1.0 - 2.5 * d["d:compound"] + 3.0 * d["d:breach"] + 1.0 * bool(a.cues)
+        z = -1.0 - 2.5 * d["d:compound"] + 3.0 * d["d:breach"] + 1.0 * bool(cues)
         return 1.0 / (1.0 + math.exp(-z))
 
     def score(self, text: str, *, lang: str | None = None, followers: int | None = None, engagement: int = 0) -> MentionScore:
-        a = self.analyse(text, lang=lang)
-        p = _clamp01(self.complaint_probability(a))
-        threshold = self._full.threshold if a.lang == "en" and self._full else (self._dense.threshold if self._dense else 0.5)
-        sent = max(-1.0, min(1.0, a.sentiment))
-        content = W_COMPLAINT * p + W_NEGATIVE * max(0.0, -sent) + W_CUE * cue_severity(a.cues)
+        code, supported, sent, cues, low, values, numbers = self._analyse(text, lang)
+        if code == "en" and self._full is not None:
+            p = self._full.fast_probability(values, cues, low, numbers)
+            threshold = self._full.threshold
+        elif self._dense is not None:
+            p = self._dense.fast_probability(values, cues)
+            threshold = self._dense.threshold
+        else:
+            p = self._dense_probability(as_dict(values, cues), cues)
+            threshold = 0.5
+        p = _clamp01(p)
+        sent = max(-1.0, min(1.0, sent))
+        content = W_COMPLAINT * p + W_NEGATIVE * max(0.0, -sent) + W_CUE * cue_severity(cues)
         score = _clamp01(content * (0.55 + 0.45 * reach(followers, engagement)))
         return MentionScore(
-            lang=a.lang or UNKNOWN,
+            lang=code or UNKNOWN,
             sentiment=round(sent, 4),
             complaint=round(p, 4),
             is_complaint=p >= threshold,
-            cues=a.cues,
+            cues=cues,
             score=round(score, 4),
-            lang_supported=a.supported,
+            lang_supported=supported,
         )
 
     def score_many(self, texts: Iterable[str], *, lang: str | None = None) -> list[MentionScore]:

@@ -11,6 +11,8 @@ the word ("gillar inte", "gefällt mir nicht", "j'aime pas").
 from __future__ import annotations
 
 import math
+from itertools import compress
+from typing import cast
 
 from monitor.scoring.langs import LangRules
 from monitor.scoring.lexicon import Lexicon
@@ -19,6 +21,9 @@ NEG_SCALAR = -0.74
 CAPS_INCR = 0.733
 _PUNCT = frozenset(".!?;,")
 _WINDOW_SCALE = (1.0, 0.95, 0.9)
+_MEMO_LIMIT = 200_000
+_MIN_NEGATED = 4
+_MIN_BASE = 3
 
 
 def normalise(total: float, alpha: float = 15.0) -> float:
@@ -30,83 +35,136 @@ def _is_negator(word: str, rules: LangRules) -> bool:
     return word in rules.negators or word.endswith("n't") or word.startswith("n'")
 
 
-def word_valences(toks: list[str], low: list[str], lex: Lexicon, rules: LangRules) -> list[float]:
-    """Valence of each sentiment-bearing word after boosters, caps and negation (VADER rules).
+class SentimentEngine:
+    """One language's lexicon and rules, with a memo of every word's valence seen so far.
 
-    ``low`` is ``toks`` lower-cased."""
-    caps_diff = False
-    if toks != low:
-        n_upper = sum(1 for t in toks if len(t) > 1 and t.isupper())
-        caps_diff = 0 < n_upper < sum(1 for t in toks if t not in _PUNCT)
-    boosters = rules.boosters
-    post = rules.post_negators
-    values: list[float] = []
-    contrast_at = -1
-    n = len(low)
-    exact = lex.words.get
-    stems = bool(lex.stems)
-    contrast = rules.contrast
-    for i, w in enumerate(low):
-        if w in _PUNCT:
-            continue
-        if w in contrast:
-            contrast_at = len(values)
-            continue
-        v = exact(w)
+    The memo maps a lower-case token to its valence, 0.0 meaning "carries none" (unknown words,
+    punctuation, contrast words), so that one C-level pass over the tokens finds the few that matter.
+    """
+
+    def __init__(self, lex: Lexicon, rules: LangRules) -> None:
+        self.lex = lex
+        self.rules = rules
+        memo: dict[str, float] = dict(lex.words)
+        for w in _PUNCT:
+            memo[w] = 0.0
+        for w in rules.contrast:
+            memo[w] = 0.0
+        self._memo = memo
+        self._base = len(memo)
+        # Words that change another word's valence: without any of them (and without a "n't"), the
+        # values are the lexicon's, with only caps emphasis and "but" to apply.
+        self._modifiers = frozenset(rules.boosters) | rules.negators | rules.post_negators
+
+    def _lookup(self, w: str) -> float:
+        lex = self.lex
+        v = lex.get(w)
+        if v is None and "'" in w:
+            v = lex.get(w.rsplit("'", 1)[1])
         if v is None:
-            if stems:
-                v = lex.get(w)
-            if v is None and "'" in w:
-                v = lex.get(w.rsplit("'", 1)[1])
-            if v is None:
+            for ending in self.rules.endings:
+                if w.endswith(ending) and len(w) - len(ending) >= _MIN_BASE:
+                    v = lex.get(w[: -len(ending)])
+                    if v is not None:
+                        break
+        if v is None:
+            for prefix in self.rules.negating_prefixes:  # "niemiły" = "nie" + "miły", negated
+                if w.startswith(prefix) and len(w) - len(prefix) >= _MIN_NEGATED:
+                    inner = lex.get(w[len(prefix) :])
+                    if inner:
+                        v = inner * NEG_SCALAR
+                        break
+        value = v or 0.0
+        if len(self._memo) < self._base + _MEMO_LIMIT:
+            self._memo[w] = value
+        return value
+
+    def valences(self, toks: list[str], low: list[str], apostrophe: bool = True) -> list[float]:
+        """Valence of each sentiment-bearing word after boosters, caps and negation (VADER rules).
+
+        ``low`` is ``toks`` lower-cased, token for token; ``apostrophe`` False promises that no
+        token has one."""
+        found: list[float | None] = list(map(self._memo.get, low))
+        if None in found:
+            lookup = self._lookup
+            for i, v in enumerate(found):
+                if v is None:
+                    found[i] = lookup(low[i])
+        vals = cast(list[float], found)
+        rules = self.rules
+        boosters = rules.boosters
+        negators = rules.negators
+        post = rules.post_negators
+        lex_get = self.lex.get
+        n = len(low)
+        hits: list[int] = []
+        values: list[float] = []
+        caps_diff: bool | None = None
+        used: set[int] = set()  # negators already spent on the word before them
+        plain = not apostrophe and self._modifiers.isdisjoint(low)
+        for i in compress(range(n), vals):  # the tokens with a non-zero valence
+            v = vals[i]
+            w = low[i]
+            if not plain and w in boosters and i + 1 < n and lex_get(low[i + 1]) is not None:
+                continue  # "super schlecht": "super" boosts, it is not itself positive here
+            sign = 1.0 if v > 0 else -1.0
+            if len(w) > 1 and toks[i].isupper():
+                if caps_diff is None:
+                    n_upper = sum(1 for t in toks if len(t) > 1 and t.isupper())
+                    caps_diff = n_upper < sum(1 for t in toks if t not in _PUNCT)
+                if caps_diff:
+                    v += sign * CAPS_INCR
+            if plain:
+                hits.append(i)
+                values.append(v)
                 continue
-        if v == 0.0:
-            continue
-        if w in boosters and i + 1 < n and lex.get(low[i + 1]) is not None:
-            continue  # "super schlecht": "super" boosts, it is not itself positive here
-        sign = 1.0 if v > 0 else -1.0
-        if caps_diff and len(w) > 1 and toks[i].isupper():
-            v += sign * CAPS_INCR
-        negated = False
-        for k in range(1, 4):
-            j = i - k
-            if j < 0:
-                break
-            p = low[j]
-            if p in _PUNCT:
-                break
-            b = boosters.get(p)
-            if b is not None:
-                v += sign * b * _WINDOW_SCALE[k - 1]
-            elif _is_negator(p, rules):
-                negated = True
-        if not negated and post:
-            for j in range(i + 1, min(i + 3, n)):
+            negated = False
+            for k in range(1, 4):
+                j = i - k
+                if j < 0:
+                    break
                 p = low[j]
                 if p in _PUNCT:
                     break
-                if p in post:
+                b = boosters.get(p)
+                if b is not None:
+                    v += sign * b * _WINDOW_SCALE[k - 1]
+                elif (p in negators or p.endswith("n't") or p.startswith("n'")) and j not in used:
                     negated = True
-                    break
-        if negated:
-            v *= NEG_SCALAR
-        values.append(v)
-    if contrast_at >= 0:
-        values = [v * 0.5 if k < contrast_at else v * 1.5 for k, v in enumerate(values)]
-    return values
+            if not negated and post:
+                for j in range(i + 1, min(i + 3, n)):
+                    p = low[j]
+                    if p in _PUNCT:
+                        break
+                    if p in post:
+                        negated = True
+                        used.add(j)  # "orkar inte med lögner": "inte" negates "orkar" only
+                        break
+            if negated:
+                v *= NEG_SCALAR
+            hits.append(i)
+            values.append(v)
+        if values and not rules.contrast.isdisjoint(low):
+            last = max(i for i, w in enumerate(low) if w in rules.contrast)
+            values = [v * 0.5 if i < last else v * 1.5 for i, v in zip(hits, values, strict=True)]
+        return values
 
-
-def compound(
-    toks: list[str], low: list[str], lex: Lexicon, rules: LangRules, extra: float = 0.0, text: str = ""
-) -> tuple[float, float, float]:
-    """(compound, positive sum, negative sum) of a tokenised text; ``extra`` adds emoji valence."""
-    values = word_valences(toks, low, lex, rules)
-    pos = sum(v for v in values if v > 0) + (extra if extra > 0 else 0.0)
-    neg = sum(v for v in values if v < 0) + (extra if extra < 0 else 0.0)
-    total = pos + neg
-    if total != 0.0 and text:
-        excl = min(text.count("!"), 4) * 0.292
-        q = text.count("?")
-        qm = 0.0 if q <= 1 else (0.18 * q if q <= 3 else 0.96)
-        total += (excl + qm) if total > 0 else -(excl + qm)
-    return normalise(total), pos, neg
+    def compound(self, toks: list[str], low: list[str], extra: float = 0.0, text: str = "") -> tuple[float, float, float]:
+        """(compound, positive sum, negative sum) of a tokenised text; ``extra`` adds emoji valence."""
+        pos = neg = 0.0
+        for v in self.valences(toks, low, "'" in text or "’" in text or not text):
+            if v > 0:
+                pos += v
+            else:
+                neg += v
+        if extra > 0:
+            pos += extra
+        elif extra < 0:
+            neg += extra
+        total = pos + neg
+        if total != 0.0 and text:
+            excl = min(text.count("!"), 4) * 0.292
+            q = text.count("?")
+            qm = 0.0 if q <= 1 else (0.18 * q if q <= 3 else 0.96)
+            total += (excl + qm) if total > 0 else -(excl + qm)
+        return normalise(total), pos, neg
