@@ -111,7 +111,10 @@ def add_mention(state: dict[str, Any], m: MentionFacts, repeat_gap: float = 6 * 
             counts, last = st["author_complaints"], st["author_last"]
             if m.author in counts or len(counts) < MAX_AUTHORS_KEPT:
                 if m.author not in last or abs(at - last[m.author]) >= repeat_gap:
-                    counts[m.author] = counts.get(m.author, 0) + 1
+                    n = counts[m.author] = counts.get(m.author, 0) + 1
+                    best = st.get("top_repeat") or [0, ""]
+                    if (n, m.author) > (best[0], best[1]):
+                        st["top_repeat"] = [n, m.author]
                 last[m.author] = max(at, last.get(m.author, at))
         if st["first_complaint_at"] is None:
             st["first_complaint_at"] = at
@@ -219,9 +222,8 @@ def assess(state: dict[str, Any], now: datetime, base: Baseline, cfg: ScoringCon
         driver(0.5 * cfg.weight_cues, CUE_SEVERITY.get(family, 0.2), f"escalation: {names}")
 
     # The same person complaining again and again (episodes, not posts).
-    repeats = max(state["author_complaints"].values(), default=0)
+    repeats, who = state.get("top_repeat") or (0, "")
     if repeats >= 2:
-        who = max(state["author_complaints"], key=lambda a: (state["author_complaints"][a], a))
         driver(0.6 * cfg.weight_repeat, (repeats - 1) / 3.0, f"{who} has complained {repeats} times")
     if state["articles"]:
         driver(0.7, 1.0, "picked up by the news")

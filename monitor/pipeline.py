@@ -12,6 +12,7 @@ replay run thousands of observations a second on SQLite.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -82,8 +83,11 @@ class _Pending:
 class Pipeline:
     def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
                  channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
-                 observer: Observer | None = None, keep_snapshots: bool = True):
+                 observer: Observer | None = None, keep_snapshots: bool = True, single_writer: bool = False):
         self.store = store
+        # A single writer (a replay into its own database) may keep what it wrote in memory between
+        # batches; the daemon may not, since other replicas can write the same database.
+        self.cache = _Cache(store) if single_writer else None
         # A replay into a throwaway database need not copy its input into ``observations`` again.
         self.keep_snapshots = keep_snapshots
         self.config = config
@@ -105,7 +109,34 @@ class Pipeline:
             batch.run(observations)
             if source is not None and cursor is not None:
                 Store.set_cursor(conn, source, cursor, self.clock())
+        if self.cache is not None:  # only once committed
+            self.cache.keep(batch.mentions, batch.incidents)
         return stats
+
+
+class _Cache:
+    """Mentions and incidents a single writer already holds, bounded (least recently used go)."""
+
+    MENTIONS, INCIDENTS = 50_000, 20_000
+
+    def __init__(self, store: Store):
+        self.mentions: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self.incidents: OrderedDict[str, _Incident] = OrderedDict()
+        with store.begin() as conn:  # every mention key there is: a key not in here is not stored
+            self.known = {(r[0], r[1]) for r in conn.execute(select(s.mentions.c.source, s.mentions.c.post_id))}
+
+    def keep(self, mentions: dict[tuple[str, str], dict[str, Any]], incidents: dict[str, _Incident]) -> None:
+        for key, row in mentions.items():
+            self.known.add(key)
+            self.mentions[key] = row
+            self.mentions.move_to_end(key)
+        for inc_id, inc in incidents.items():
+            self.incidents[inc_id] = inc
+            self.incidents.move_to_end(inc_id)
+        while len(self.mentions) > self.MENTIONS:
+            self.mentions.popitem(last=False)
+        while len(self.incidents) > self.INCIDENTS:
+            self.incidents.popitem(last=False)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -165,7 +196,9 @@ class _Batch:
         if not keys:
             return None
         t = s.incident_keys
-        row = self.conn.execute(select(t.c.brand).where(t.c.key.in_(keys)).order_by(t.c.brand).limit(1)).first()
+        brands = sorted(self.p.matcher.brands)
+        row = self.conn.execute(select(t.c.brand).where(t.c.brand.in_(brands), t.c.key.in_(keys))
+                                .order_by(t.c.brand).limit(1)).first()
         return row[0] if row else None
 
     # reading ahead -------------------------------------------------------------------------------
@@ -173,8 +206,14 @@ class _Batch:
     def _prefetch(self, pending: list[_Pending]) -> None:
         m, k, i = s.mentions, s.incident_keys, s.incidents
         by_source: dict[str, set[str]] = {}
+        cache = self.p.cache
         for item in pending:
-            by_source.setdefault(item.obs.source, set()).update((item.obs.id, *item.parents))
+            for post in (item.obs.id, *item.parents):
+                key = (item.obs.source, post)
+                if cache is not None and key in cache.mentions:
+                    self.mentions[key] = cache.mentions[key]
+                elif cache is None or key in cache.known:
+                    by_source.setdefault(item.obs.source, set()).add(post)
         for source, id_set in by_source.items():
             for part in _chunks(sorted(id_set)):
                 cols = [m.c[c] for c in _MENTION_COLS]
@@ -183,12 +222,17 @@ class _Batch:
         brands = {item.brand for item in pending}
         wanted = sorted({key for item in pending for key in item.keys})
         for part in _chunks(wanted):
+            # brand first: the primary key is (brand, key), so this is an index lookup, not a scan.
             for row in self.conn.execute(select(k.c.brand, k.c.key, k.c.incident_id, k.c.last_seen)
-                                         .where(k.c.key.in_(part))):
-                if row.brand in brands:
-                    self.keys[(row.brand, row.key)] = [row.incident_id, row.last_seen, True]
+                                         .where(k.c.brand.in_(sorted(brands)), k.c.key.in_(part))):
+                self.keys[(row.brand, row.key)] = [row.incident_id, row.last_seen, True]
         ids = sorted({v[0] for v in self.keys.values()} | {r["incident_id"] for r in self.mentions.values()
                                                            if r["incident_id"]})
+        if cache is not None:
+            for inc_id in ids:
+                if inc_id in cache.incidents:
+                    self.incidents[inc_id] = cache.incidents[inc_id]
+            ids = [i for i in ids if i not in self.incidents]
         for part in _chunks(ids):
             for r in self.conn.execute(select(i).where(i.c.id.in_(part))):
                 self.incidents[r.id] = _Incident(r.id, r.brand, r.first_seen, dict(r.state), r.alerted_tier)
@@ -383,6 +427,8 @@ class _Batch:
         c = self.conn
         if self.new_mentions:
             c.execute(insert(s.mentions), [{k: v for k, v in r.items() if k != "_new"} for r in self.new_mentions])
+            for r in self.new_mentions:
+                del r["_new"]
         if self.changed:
             m = s.mentions
             c.execute(update(m).where(m.c.source == bindparam("k_source"), m.c.post_id == bindparam("k_post"))

@@ -108,7 +108,7 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
                 result.series.setdefault(inc, Series(brand)).add(at, score, tier)
 
         pipeline = Pipeline(store, config, scorer, lambda: clock_now[-1], channels=channels, replay=True,
-                            observer=observe, keep_snapshots=store_url is not None)
+                            observer=observe, keep_snapshots=store_url is not None, single_writer=True)
         batch: list[Observation] = []
         done = 0
 
