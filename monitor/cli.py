@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,9 @@ class MonitorGroup(click.Group):
             raise
         except KeyboardInterrupt:
             sys.exit(130)
+        except BrokenPipeError:  # the reader went away (`monitor score ... | head`): nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - last resort: say what happened, log the trace
             log.exception("unexpected failure")
             click.echo(redact(f"unexpected error: {type(exc).__name__}: {exc}"), err=True)
