@@ -158,7 +158,7 @@ class _Batch:
         self.dirty_keys: set[tuple[str, str]] = set()
         self.incidents: dict[str, _Incident] = {}
         self.outbox: list[dict[str, Any]] = []
-        self.baselines: dict[tuple[str, str], tuple[int, int, int, int, int]] = {}
+        self.baselines: dict[tuple[str, str], tuple[dict[str, tuple[int, int]], list[tuple[str, str]]]] = {}
         self.day_deltas: dict[tuple[str, str], list[int]] = {}
 
     def run(self, observations: Iterable[Observation]) -> None:
@@ -398,18 +398,26 @@ class _Batch:
         stored = self.baselines.get(key)
         if stored is None:
             t = s.brand_days
-            first = (now - timedelta(days=BASELINE_DAYS)).date().isoformat()
+            first = (now - timedelta(days=BASELINE_DAYS)).date()
             rows = self.conn.execute(select(t.c.day, t.c.mentions, t.c.engagement).where(
-                t.c.brand == brand, t.c.day >= first, t.c.day <= day)).all()
-            past = [r for r in rows if r.day < day]
-            today = [r for r in rows if r.day == day]
-            stored = self.baselines[key] = (
-                len(past), sum(r.mentions for r in past), sum(r.engagement for r in past),
-                sum(r.mentions for r in today), sum(r.engagement for r in today))
-        n_past, past_m, past_e, today_m, today_e = stored
-        pending = self.day_deltas.get(key, (0, 0, 0))
-        today_m += pending[0]
-        today_e += pending[2]
+                t.c.brand == brand, t.c.day >= first.isoformat(), t.c.day <= day)).all()
+            days = {r.day: (r.mentions, r.engagement) for r in rows}
+            window = [(first + timedelta(days=i)).isoformat() for i in range(BASELINE_DAYS + 1)]
+            stored = self.baselines[key] = (days, [(brand, d) for d in window if d < day])
+        days, past_keys = stored
+        n_past = past_m = past_e = 0
+        for bd in past_keys:  # days gone by whose counts this batch has not written yet count too
+            m, e = days.get(bd[1], (0, 0))
+            pending = self.day_deltas.get(bd)
+            if pending is not None:
+                m, e = m + pending[0], e + pending[2]
+            elif bd[1] not in days:
+                continue
+            n_past, past_m, past_e = n_past + 1, past_m + m, past_e + e
+        today_m, today_e = days.get(day, (0, 0))
+        pending = self.day_deltas.get(key)
+        if pending is not None:
+            today_m, today_e = today_m + pending[0], today_e + pending[2]
         daily = max(past_m / n_past if n_past else 0.0, float(today_m))
         total_m = past_m + today_m
         return Baseline(daily_mentions=daily, typical_engagement=(past_e + today_e) / total_m if total_m else 0.0)

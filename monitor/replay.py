@@ -23,7 +23,7 @@ from monitor.models import AlertEvent, Observation, Tier
 from monitor.pipeline import Pipeline, Scorer
 from monitor.store import Store
 
-BATCH = 2000
+BATCH = 10_000  # observations per transaction: an incident touched in a batch is written once
 REORDER_WINDOW = 50_000
 MAX_POINTS = 400  # per incident series kept for the report, downsampled beyond
 
@@ -95,7 +95,7 @@ def in_event_order(observations: Iterable[Observation], window: int = REORDER_WI
 def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, *,
            channels: tuple[str, ...] = ("replay",), keep_series: bool = False,
            progress: Callable[[int], None] | None = None, after_batch: Callable[[Store], None] | None = None,
-           store_url: str | None = None) -> ReplayResult:
+           store_url: str | None = None, batch_size: int = BATCH) -> ReplayResult:
     """Replay ``observations`` (any order) and return the alert decisions in event-time order."""
     result = ReplayResult(alerts=[])
     with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp:
@@ -132,7 +132,7 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
         late = [0]
         for obs in in_event_order(observations, late=late):
             batch.append(obs)
-            if len(batch) >= BATCH:
+            if len(batch) >= batch_size:
                 flush()
         flush()
         if keep_series:

@@ -55,6 +55,14 @@ def test_table_shows_lead_time_against_a_marker() -> None:
     assert "before marker 'tv'" in proc.stdout and "warning" in proc.stdout
 
 
+def test_batch_boundaries_do_not_change_the_decisions(scorer) -> None:
+    # The demo spans weeks: day baselines are read while earlier days' counts are still unwritten.
+    obs = list(demo.observations())
+    whole = replay(obs, demo.config(), scorer, batch_size=10_000)
+    for size in (37, 500):
+        assert replay(obs, demo.config(), scorer, batch_size=size).to_json() == whole.to_json()
+
+
 def test_input_errors_are_reported_by_line(tmp_path: Path) -> None:
     good = [dumps(o) for o in list(demo.observations())[:50]]
     path = tmp_path / "in.jsonl"
