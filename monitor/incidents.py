@@ -6,8 +6,10 @@ of that state, the new mention and the clock, so the daemon and replay decide al
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -127,7 +129,12 @@ def add_mention(state: dict[str, Any], m: MentionFacts, repeat_gap: float = 6 * 
 
 
 def _remember_top(st: dict[str, Any], m: MentionFacts, engagement: int) -> None:
-    top = [t for t in st["top"] if not (t["source"] == m.source and t["id"] == m.post_id)]
+    top = st["top"]
+    if len(top) >= MAX_TOP and not any(t["id"] == m.post_id and t["source"] == m.source for t in top):
+        last = top[-1]
+        if (-engagement, -round(m.score, 4)) > (-last["engagement"], -last["score"]):
+            return  # it would sort after the last of a full list: nothing changes
+    top = [t for t in top if not (t["source"] == m.source and t["id"] == m.post_id)]
     top.append({"source": m.source, "id": m.post_id, "url": m.url, "author": m.author,
                 "text": m.text[:500], "engagement": engagement, "score": round(m.score, 4),
                 "cues": list(m.cues), "at": format_timestamp(m.created_at)})
@@ -142,7 +149,8 @@ def add_engagement(state: dict[str, Any], delta: int, at: datetime, *, snapshot:
     if snapshot:
         state["snapshots"] += 1
     hist = state["history"]
-    stamp = at.timestamp()
+    # Kept in time order (a late snapshot counts at the latest time known), so it can be bisected.
+    stamp = max(at.timestamp(), hist[-1][0]) if hist else at.timestamp()
     if hist and hist[-1][0] == stamp:
         hist[-1][1] = state["engagement"]
     else:
@@ -159,46 +167,56 @@ def add_engagement(state: dict[str, Any], delta: int, at: datetime, *, snapshot:
 
 def _engagement_at(state: dict[str, Any], t: float) -> float:
     """Total engagement at epoch ``t``, interpolated; zero at the incident's start."""
-    prev_t, prev_e = float(state["start"]), 0.0
-    if t <= prev_t:
+    start = float(state["start"])
+    if t <= start:
         return 0.0
-    for pt, pe in state["history"]:
-        if pt >= t:
-            span = pt - prev_t
-            if span <= 0:
-                return float(pe)
-            return prev_e + (pe - prev_e) * (t - prev_t) / span
-        prev_t, prev_e = pt, float(pe)
-    return prev_e
+    hist = state["history"]
+    i = bisect.bisect_left(hist, t, key=_stamp)  # the first point at or after t
+    if i == len(hist):
+        return float(hist[-1][1]) if hist else 0.0
+    pt, pe = hist[i]
+    prev_t, prev_e = (float(hist[i - 1][0]), float(hist[i - 1][1])) if i else (start, 0.0)
+    span = pt - prev_t
+    if span <= 0:
+        return float(pe)
+    return prev_e + (pe - prev_e) * (t - prev_t) / span
+
+
+def _stamp(point: list[float]) -> float:
+    return point[0]
 
 
 def _sat(x: float) -> float:
     return max(0.0, min(1.0, x))
 
 
-def assess(state: dict[str, Any], now: datetime, base: Baseline, cfg: ScoringConfig) -> Assessment:
-    """Incident score in [0, 1], the tier (with hysteresis) and the reasons in words.
+def assess(state: dict[str, Any], now: datetime, base: Baseline, cfg: ScoringConfig, *,
+           explain: bool = True) -> Assessment:
+    """Incident score in [0, 1], the tier (with hysteresis) and, if ``explain``, the reasons in words.
 
     Drivers (many people, accelerating engagement, escalation cues, a complainant who keeps coming
     back, news pickup) say a story is growing; they combine as a noisy-or. Amplifiers (several
     platforms, no answer from the brand, a loud author) raise what the drivers found but cannot make
-    an alert on their own.
+    an alert on their own. Reasons are put in words only when asked for: the pipeline assesses on
+    every mention but reads the reasons only when it alerts or stores the incident.
     """
-    reasons: list[tuple[float, str]] = []
-    drivers: list[float] = []
+    reasons: list[tuple[float, Callable[[], str]]] = []
+    raw = 1.0  # the noisy-or of the drivers: the chance that none of them is real
 
-    def driver(weight: float, value: float, reason: str | None) -> None:
+    def driver(weight: float, value: float, reason: Callable[[], str] | None) -> None:
+        nonlocal raw
         p = _sat(weight * value)
-        drivers.append(p)
-        if reason and p >= 0.08:
+        raw *= 1.0 - p
+        if explain and reason and p >= 0.08:
             reasons.append((p, reason))
 
     # Many distinct people, judged against the brand's normal volume.
     scale = 1.0 + base.daily_mentions / 1000.0
-    eff_authors = state["n_authors"] / scale
-    normal = f" (brand's normal: {base.daily_mentions:,.0f} mentions a day)" if base.daily_mentions >= 100 else ""
+    n_authors = state["n_authors"]
+    eff_authors = n_authors / scale
     driver(0.6 * cfg.weight_mentions, math.log1p(max(0.0, eff_authors - 1)) / math.log1p(40),
-           f"{state['n_authors']} people posting about it{normal}")
+           lambda: f"{n_authors} people posting about it" + (
+               f" (brand's normal: {base.daily_mentions:,.0f} mentions a day)" if base.daily_mentions >= 100 else ""))
 
     # Engagement velocity and acceleration from successive snapshots, against typical engagement.
     t_now = now.timestamp()
@@ -211,41 +229,40 @@ def assess(state: dict[str, Any], now: datetime, base: Baseline, cfg: ScoringCon
     accel = age_h > 1 and v_recent > 2 * max(v_prev, 1.0)
     driver(0.8 * cfg.weight_velocity,
            math.log1p(max(0.0, rel - 1)) / math.log1p(100) * (1.0 if accel or age_h <= 1 else 0.8),
-           f"engagement {'accelerating, ' if accel else 'growing '}+{v_recent:,.0f}/h "
-           f"(typical post: {base.typical_engagement:,.0f})")
+           lambda: f"engagement {'accelerating, ' if accel else 'growing '}+{v_recent:,.0f}/h "
+                   f"(typical post: {base.typical_engagement:,.0f})")
 
     # The strongest escalation cue.
     cues = state["cues"]
     if cues:
         family = max(cues, key=lambda c: (CUE_SEVERITY.get(c, 0.2), cues[c], c))
-        names = ", ".join(CUE_WORDS.get(c, c) for c in sorted(cues, key=lambda c: (-CUE_SEVERITY.get(c, 0.2), c)))
-        driver(0.5 * cfg.weight_cues, CUE_SEVERITY.get(family, 0.2), f"escalation: {names}")
+        driver(0.5 * cfg.weight_cues, CUE_SEVERITY.get(family, 0.2), lambda: "escalation: " + ", ".join(
+            CUE_WORDS.get(c, c) for c in sorted(cues, key=lambda c: (-CUE_SEVERITY.get(c, 0.2), c))))
 
     # The same person complaining again and again (episodes, not posts).
     repeats, who = state.get("top_repeat") or (0, "")
     if repeats >= 2:
-        driver(0.6 * cfg.weight_repeat, (repeats - 1) / 3.0, f"{who} has complained {repeats} times")
+        driver(0.6 * cfg.weight_repeat, (repeats - 1) / 3.0, lambda: f"{who} has complained {repeats} times")
     if state["articles"]:
-        driver(0.7, 1.0, "picked up by the news")
+        driver(0.7, 1.0, lambda: "picked up by the news")
     driver(0.25, state["max_mention_score"], None)
 
     amplifier = 1.0
-    if len(state["sources"]) > 1:
-        amplifier += 0.12 * min(2, len(state["sources"]) - 1)
-        reasons.append((0.05, f"on {len(state['sources'])} platforms: {', '.join(state['sources'])}"))
+    sources = state["sources"]
+    if len(sources) > 1:
+        amplifier += 0.12 * min(2, len(sources) - 1)
+        reasons.append((0.05, lambda: f"on {len(sources)} platforms: {', '.join(sources)}"))
     # A complaint left unanswered for hours weighs more (a brand reply never hides the rest).
     if state["first_complaint_at"] and not state["brand_replied_at"]:
         waited = t_now - float(state["first_complaint_at"])
         if waited >= cfg.unanswered_after:
             amplifier += 0.12 * cfg.weight_unanswered * min(1.0, waited / (cfg.unanswered_after * 3))
-            reasons.append((0.04, f"no answer from the brand for {waited / 3600:.0f}h"))
-    if state["max_followers"] >= 10_000:
-        amplifier += 0.1 * cfg.weight_reach * _sat(math.log10(state["max_followers"]) / 6.5)
-        reasons.append((0.03, f"author with {state['max_followers']:,} followers"))
+            reasons.append((0.04, lambda: f"no answer from the brand for {waited / 3600:.0f}h"))
+    max_followers = state["max_followers"]
+    if max_followers >= 10_000:
+        amplifier += 0.1 * cfg.weight_reach * _sat(math.log10(max_followers) / 6.5)
+        reasons.append((0.03, lambda: f"author with {max_followers:,} followers"))
 
-    raw = 1.0
-    for p in drivers:
-        raw *= 1.0 - p
     # Mostly praise or questions is not a complaint storm, however many people join in.
     share = state["complaints"] / max(1, state["mentions"])
     gate = 0.3 + 0.7 * _sat(state["max_complaint"]) * _sat(0.4 + share) if state["complaints"] else 0.3
@@ -258,16 +275,16 @@ def assess(state: dict[str, Any], now: datetime, base: Baseline, cfg: ScoringCon
 
     tier = _tier_with_hysteresis(Tier(state.get("tier", 0)), score, cfg)
     evidence = (state["mentions"] + state["snapshots"]) >= cfg.min_mentions_first_alert
-    ordered = tuple(r for _, r in sorted(reasons, key=lambda x: (-x[0], x[1])))
-    return Assessment(score, tier, ordered, evidence)
+    words = sorted(((p, text()) for p, text in reasons if explain), key=lambda x: (-x[0], x[1]))
+    return Assessment(score, tier, tuple(r for _, r in words), evidence)
 
 
 def _tier_with_hysteresis(current: Tier, score: float, cfg: ScoringConfig) -> Tier:
-    thresholds = {Tier.watch: cfg.watch, Tier.warning: cfg.warning, Tier.critical: cfg.critical}
-    tier = current
+    thresholds = (0.0, cfg.watch, cfg.warning, cfg.critical)  # indexed by tier
+    tier = int(current)
     for t in (Tier.watch, Tier.warning, Tier.critical):
         if score >= thresholds[t] and t > tier:
             tier = t
     while tier > Tier.none and score < thresholds[tier] - cfg.hysteresis:
-        tier = Tier(tier - 1)
-    return tier
+        tier -= 1
+    return Tier(tier)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
@@ -68,6 +68,8 @@ class _Incident:
     state: dict[str, Any]
     alerted_tier: int
     new: bool = False
+    # The reasons of the latest assessment, put in words when an alerted incident is written.
+    explain: Callable[[], tuple[str, ...]] | None = None
 
 
 @dataclass
@@ -76,8 +78,8 @@ class _Pending:
 
     obs: Observation
     brand: str
-    keys: dict[str, float]
     parents: tuple[str, ...]
+    keys: dict[str, float] = field(default_factory=dict)  # only for a post new to us
 
 
 class Pipeline:
@@ -152,6 +154,7 @@ class _Batch:
         self.cfg = p.config.scoring
         self.mentions: dict[tuple[str, str], dict[str, Any]] = {}
         self.new_mentions: list[dict[str, Any]] = []
+        self.new_keys: set[tuple[str, str]] = set()
         self.changed: dict[tuple[str, str], dict[str, Any]] = {}
         self.snapshots: list[dict[str, Any]] = []
         self.keys: dict[tuple[str, str], list[Any]] = {}  # (brand, key) → [incident, last_seen, stored?]
@@ -170,8 +173,7 @@ class _Batch:
             if brand is None:
                 self.stats.unmatched += 1
                 continue
-            pending.append(_Pending(obs, brand, _candidate_keys(obs, self._brand_words(brand)),
-                                    tuple(p for p in {obs.in_reply_to, obs.conversation_id} if p)))
+            pending.append(_Pending(obs, brand, tuple(p for p in {obs.in_reply_to, obs.conversation_id} if p)))
         if not pending:
             return
         self._prefetch(pending)
@@ -219,6 +221,11 @@ class _Batch:
                 cols = [m.c[c] for c in _MENTION_COLS]
                 for row in self.conn.execute(select(*cols).where(m.c.source == source, m.c.post_id.in_(part))):
                     self.mentions[(row.source, row.post_id)] = dict(row._mapping)
+        # Incident keys matter only to posts new to us (a later snapshot keeps its incident).
+        first = {item.obs.key: item for item in reversed(pending)}
+        for key, item in first.items():
+            if key not in self.mentions:
+                item.keys = _candidate_keys(item.obs, self._brand_words(item.brand))
         brands = {item.brand for item in pending}
         wanted = sorted({key for item in pending for key in item.keys})
         for part in _chunks(wanted):
@@ -257,7 +264,7 @@ class _Batch:
             return  # an older snapshot arriving late: kept, but the latest state stays
         delta = engagement - int(row["engagement"])
         row.update(metrics=metrics, engagement=engagement, text=obs.text, last_observed_at=obs.observed_at)
-        if not row.get("_new"):
+        if obs.key not in self.new_keys:  # a new row is inserted as it ends up
             self.changed[obs.key] = row
         inc = self.incidents.get(row["incident_id"]) if row["incident_id"] else None
         if inc is not None and delta:
@@ -290,9 +297,10 @@ class _Batch:
             metrics=metrics, engagement=engagement, in_reply_to=obs.in_reply_to,
             conversation_id=obs.conversation_id, by_brand=by_brand, lang=sc.lang, sentiment=sc.sentiment,
             complaint=sc.complaint, is_complaint=sc.is_complaint, cues=list(sc.cues), score=sc.score,
-            incident_id=inc.id if inc else None, _new=True)
+            incident_id=inc.id if inc else None)
         self.mentions[obs.key] = row
         self.new_mentions.append(row)
+        self.new_keys.add(obs.key)
         self._snapshot(obs, brand)
         if not by_brand:
             self._count_day(brand, obs.created_at, mentions=1, complaints=int(sc.is_complaint), engagement=engagement)
@@ -374,11 +382,14 @@ class _Batch:
 
     def _decide(self, inc: _Incident, at: datetime) -> None:
         now = at if self.p.replay else max(at, self.p.clock())
-        a = assess(inc.state, now, self._baseline(inc.brand, now), self.cfg)
-        inc.state.update(tier=int(a.tier), score=a.score, reasons=list(a.reasons), last_seen=now.timestamp())
+        base = self._baseline(inc.brand, now)
+        a = assess(inc.state, now, base, self.cfg, explain=False)
+        inc.explain = lambda: assess(inc.state, now, base, self.cfg).reasons
+        inc.state.update(tier=int(a.tier), score=a.score, last_seen=now.timestamp())
         if self.p.observer is not None:
             self.p.observer(inc.id, inc.brand, now, a.score, a.tier)
         if a.tier > inc.alerted_tier and a.tier >= self.p.min_tier and a.evidence:
+            a = replace(a, reasons=inc.explain())
             event = AlertEvent(
                 incident=inc.id, brand=inc.brand, tier=a.tier, at=now, score=a.score,
                 mentions=inc.state["mentions"], authors=inc.state["n_authors"], sources=tuple(inc.state["sources"]),
@@ -434,9 +445,7 @@ class _Batch:
     def _flush(self) -> None:
         c = self.conn
         if self.new_mentions:
-            c.execute(insert(s.mentions), [{k: v for k, v in r.items() if k != "_new"} for r in self.new_mentions])
-            for r in self.new_mentions:
-                del r["_new"]
+            c.execute(insert(s.mentions), self.new_mentions)
         if self.changed:
             m = s.mentions
             c.execute(update(m).where(m.c.source == bindparam("k_source"), m.c.post_id == bindparam("k_post"))
@@ -473,6 +482,9 @@ class _Batch:
         new, old = [], []
         for inc in self.incidents.values():
             st = inc.state
+            if inc.explain is not None and inc.alerted_tier:  # reminders repeat the latest reasons
+                st["reasons"] = list(inc.explain())
+            inc.explain = None
             values = dict(brand=inc.brand, first_seen=inc.first_seen,
                           last_seen=_from_epoch(st.get("last_seen"), inc.first_seen),
                           tier=st.get("tier", 0), alerted_tier=inc.alerted_tier, score=st.get("score", 0.0),

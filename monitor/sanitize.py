@@ -31,12 +31,25 @@ def _opt(value: str | None) -> str | None:
     return None if value is None else clean_text(value, MAX_FIELD)
 
 
+def _storable(value: str | None, limit: int) -> bool:
+    if value is None:
+        return True
+    if len(value) > limit or "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clean_observation(obs: Observation) -> Observation:
     """The same observation with every string made storable; returned as is when already clean."""
     a = obs.author
-    fields = (obs.text, obs.id, obs.url, obs.lang, obs.brand, obs.in_reply_to, obs.conversation_id, a.id, a.handle)
-    if all(f is None or (len(f) <= MAX_FIELD and f.isascii() and "\x00" not in f) for f in fields[1:]) and (
-            len(obs.text) <= MAX_TEXT and (obs.text.isascii() and "\x00" not in obs.text)):
+    if _storable(obs.text, MAX_TEXT) and all(_storable(f, MAX_FIELD) for f in (
+            obs.id, obs.url, obs.lang, obs.brand, obs.in_reply_to, obs.conversation_id, a.id, a.handle)):
         return obs
     return dataclasses.replace(
         obs, text=clean_text(obs.text), id=clean_text(obs.id, MAX_FIELD), url=_opt(obs.url), lang=_opt(obs.lang),
