@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("jsonl")
+    ap.add_argument("--one-core", action="store_true", help="score inline, without the worker process")
     args = ap.parse_args(argv)
 
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -42,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     with open(args.jsonl, encoding="utf-8") as f:
-        result = replay(read_observations(f, args.jsonl), Config(), MentionScorer())
+        result = replay(read_observations(f, args.jsonl), Config(), MentionScorer(),
+                        score_ahead=None if args.one_core else MentionScorer)
     replay_s = time.perf_counter() - t0
     rate = result.observations / replay_s
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

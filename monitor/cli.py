@@ -327,8 +327,11 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
             def after(store: Store) -> None:
                 Deliverer(store, channels, utc_now).deliver()
         progress = stack.enter_context(progress_bar(console, total))
-        result = run_replay(observations, config, _scorer(), channels=tuple(channels) if send else ("replay",),
-                            keep_series=report_path is not None, after_batch=after, progress=progress)
+        from monitor.scoring import MentionScorer
+
+        result = run_replay(observations, config, MentionScorer(), channels=tuple(channels) if send else ("replay",),
+                            keep_series=report_path is not None, after_batch=after, progress=progress,
+                            score_ahead=MentionScorer if (os.cpu_count() or 1) > 1 else None)
     result.skipped_lines = stats.skipped
     if stats.skipped:
         click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
@@ -342,12 +345,6 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
         sys.stdout.write(result.to_json())
     else:
         print_table(result, marks, sys.stdout)
-
-
-def _scorer() -> Any:
-    from monitor.scoring import MentionScorer
-
-    return MentionScorer()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,18 +8,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import orjson
+
 from monitor.durations import format_timestamp, parse_timestamp
 from monitor.errors import InputError
 from monitor.models import KINDS, METRIC_NAMES, Author, Metrics, Observation
 
 _KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
           "metrics", "in_reply_to", "conversation_id", "brand"}
+_METRIC_KEYS = frozenset(METRIC_NAMES)
 
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
     v = d.get(key)
-    if v is None:
-        return None
+    if v is None or type(v) is str:
+        return v
     if isinstance(v, (str, int)) and not isinstance(v, bool):
         return str(v)
     raise ValueError(f"'{key}' must be a string")
@@ -27,8 +30,8 @@ def _opt_str(d: dict[str, Any], key: str) -> str | None:
 
 def _opt_int(d: dict[str, Any], key: str, where: str) -> int | None:
     v = d.get(key)
-    if v is None:
-        return None
+    if v is None or type(v) is int:
+        return v
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ValueError(f"'{where}.{key}' must be a number")
     return int(v)
@@ -64,11 +67,24 @@ def observation_from_dict(d: Any) -> Observation:
         author=Author(id=_opt_str(a, "id"), handle=_opt_str(a, "handle"),
                       followers=_opt_int(a, "followers", "author"),
                       verified=bool(verified) if verified is not None else None),
-        metrics=Metrics(**{k: _opt_int(m, k, "metrics") for k in METRIC_NAMES}),
+        metrics=_metrics(m),
         in_reply_to=_opt_str(d, "in_reply_to"), conversation_id=_opt_str(d, "conversation_id"),
         brand=_opt_str(d, "brand"),
         extra={k: v for k, v in d.items() if k not in _KNOWN},
     )
+
+
+def _metrics(m: dict[str, Any]) -> Metrics:
+    if all(type(v) is int for v in m.values()) and m.keys() <= _METRIC_KEYS:  # the usual case, checked fast
+        return Metrics(**m)
+    return Metrics(**{k: _opt_int(m, k, "metrics") for k in METRIC_NAMES})
+
+
+def _loads(line: str) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:  # what orjson refuses (NaN, huge integers) or to word the error alike
+        return json.loads(line)
 
 
 def observation_to_dict(o: Observation) -> dict[str, Any]:
@@ -105,7 +121,7 @@ def read_observations(stream: Iterable[str], name: str, *, strict: bool = False,
             continue
         stats.lines += 1
         try:
-            obs = observation_from_dict(json.loads(line))
+            obs = observation_from_dict(_loads(line))
         except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
             message = f"{name}:{number}: {exc if not isinstance(exc, RecursionError) else 'nested too deeply'}"
             if strict:

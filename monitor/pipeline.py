@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from monitor import schema as s
 from monitor.brands import BrandMatcher
-from monitor.config import Config
+from monitor.config import Config, ScoringConfig
 from monitor.events import event_to_dict
 from monitor.incidents import Baseline, MentionFacts, add_engagement, add_mention, assess, incident_id, new_state
 from monitor.interfaces import Clock
@@ -37,6 +37,10 @@ CHUNK = 500  # ids per IN (...) query
 _MENTION_COLS = ("source", "post_id", "engagement", "metrics", "text", "incident_id", "last_observed_at",
                  "by_brand", "sentiment", "complaint", "is_complaint", "cues", "score", "author_handle",
                  "author_id", "followers")
+
+_StoredDays = tuple[int, int, int, int, int, frozenset[str], frozenset[str]]
+"""A brand's stored days around one day: past days, their mentions and engagement, today's
+mentions and engagement, the past days of the window, and those of them stored."""
 
 Router = Callable[[AlertEvent], Sequence[str]]
 """Which channels an alert goes to (alerts/ decides: routes, silences, snoozes); default: all."""
@@ -68,8 +72,9 @@ class _Incident:
     state: dict[str, Any]
     alerted_tier: int
     new: bool = False
-    # The reasons of the latest assessment, put in words when an alerted incident is written.
-    explain: Callable[[], tuple[str, ...]] | None = None
+    # When and against which baseline it was last assessed: its reasons are put in words from these
+    # only when an alerted incident is written.
+    assessed: tuple[datetime, Baseline] | None = None
 
 
 @dataclass
@@ -79,17 +84,22 @@ class _Pending:
     obs: Observation
     brand: str
     parents: tuple[str, ...]
-    keys: dict[str, float] = field(default_factory=dict)  # only for a post new to us
+    # Only for a post new to us: its identifying keys with the weight of a match, and its wording.
+    keys: dict[str, float] = field(default_factory=dict)
+    sigs: list[str] = field(default_factory=list)
 
 
 class Pipeline:
     def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
                  channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
-                 observer: Observer | None = None, keep_snapshots: bool = True, single_writer: bool = False):
+                 observer: Observer | None = None, keep_snapshots: bool = True, single_writer: bool = False,
+                 write_back: bool = False):
         self.store = store
         # A single writer (a replay into its own database) may keep what it wrote in memory between
-        # batches; the daemon may not, since other replicas can write the same database.
-        self.cache = _Cache(store) if single_writer else None
+        # batches; the daemon may not, since other replicas can write the same database. A scratch
+        # database (replay's) may even hold incidents back until they leave memory or ``finish``:
+        # an incident a story keeps touching is then written once, not once a batch.
+        self.cache = _Cache(store, write_back) if single_writer or write_back else None
         # A replay into a throwaway database need not copy its input into ``observations`` again.
         self.keep_snapshots = keep_snapshots
         self.config = config
@@ -112,33 +122,99 @@ class Pipeline:
             if source is not None and cursor is not None:
                 Store.set_cursor(conn, source, cursor, self.clock())
         if self.cache is not None:  # only once committed
-            self.cache.keep(batch.mentions, batch.incidents)
+            self._write_back(self.cache.keep(batch))
         return stats
+
+    def finish(self) -> None:
+        """Write what a write-back cache still holds back."""
+        if self.cache is not None:
+            self._write_back(self.cache.everything_held())
+
+    def _write_back(self, held: _Held) -> None:
+        if held.empty():
+            return
+        with self.store.begin() as conn:
+            _write_mentions(conn, held.new_mentions, held.changed_mentions)
+            _write_incidents(conn, held.incidents, self.config.scoring)
+
+
+@dataclass
+class _Held:
+    """What a write-back cache let go of, to write."""
+
+    new_mentions: list[dict[str, Any]] = field(default_factory=list)
+    changed_mentions: list[dict[str, Any]] = field(default_factory=list)
+    incidents: list[_Incident] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.new_mentions or self.changed_mentions or self.incidents)
 
 
 class _Cache:
-    """Mentions and incidents a single writer already holds, bounded (least recently used go)."""
+    """Mentions and incidents a single writer already holds, bounded (least recently used go).
+
+    With ``write_back`` (a scratch database) what a batch changed is written only when it leaves the
+    cache or at ``Pipeline.finish``: a post re-observed every few minutes, or an incident a story
+    keeps touching, is written once rather than once a batch.
+    """
 
     MENTIONS, INCIDENTS = 50_000, 20_000
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, write_back: bool = False):
         self.mentions: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self.incidents: OrderedDict[str, _Incident] = OrderedDict()
-        with store.begin() as conn:  # every mention key there is: a key not in here is not stored
-            self.known = {(r[0], r[1]) for r in conn.execute(select(s.mentions.c.source, s.mentions.c.post_id))}
+        self.write_back = write_back
+        self.unwritten: set[tuple[str, str]] = set()  # mentions not inserted yet (write-back)
+        self.changed: set[tuple[str, str]] = set()  # mentions changed since they were written
+        self.dirty: set[str] = set()  # incidents changed since they were written
+        # Every mention key stored, hashed to keep it small: a key not in here is not stored (a
+        # colliding hash only costs a lookup that finds nothing).
+        with store.begin() as conn:
+            self.known = {hash((r[0], r[1])) for r in conn.execute(select(s.mentions.c.source, s.mentions.c.post_id))}
 
-    def keep(self, mentions: dict[tuple[str, str], dict[str, Any]], incidents: dict[str, _Incident]) -> None:
-        for key, row in mentions.items():
-            self.known.add(key)
+    def has(self, key: tuple[str, str]) -> bool:
+        """Whether the database may hold this mention."""
+        return hash(key) in self.known
+
+    def keep(self, batch: _Batch) -> _Held:
+        """Remember a committed batch; returns what the write-back held and has let go of."""
+        for key, row in batch.mentions.items():
+            self.known.add(hash(key))
             self.mentions[key] = row
             self.mentions.move_to_end(key)
-        for inc_id, inc in incidents.items():
+        for inc_id, inc in batch.incidents.items():
             self.incidents[inc_id] = inc
             self.incidents.move_to_end(inc_id)
+        if self.write_back:
+            self.unwritten |= batch.new_keys
+            self.changed |= batch.changed.keys()
+            self.dirty |= batch.touched
+        held = _Held()
         while len(self.mentions) > self.MENTIONS:
-            self.mentions.popitem(last=False)
+            self._let_go_mention(*self.mentions.popitem(last=False), held)
         while len(self.incidents) > self.INCIDENTS:
-            self.incidents.popitem(last=False)
+            inc_id, inc = self.incidents.popitem(last=False)
+            if inc_id in self.dirty:
+                self.dirty.discard(inc_id)
+                held.incidents.append(inc)
+        return held
+
+    def _let_go_mention(self, key: tuple[str, str], row: dict[str, Any], held: _Held) -> None:
+        if key in self.unwritten:
+            self.unwritten.discard(key)
+            self.changed.discard(key)
+            held.new_mentions.append(row)
+        elif key in self.changed:
+            self.changed.discard(key)
+            held.changed_mentions.append(row)
+
+    def everything_held(self) -> _Held:
+        held = _Held()
+        for key in sorted(self.unwritten | self.changed):
+            self._let_go_mention(key, self.mentions[key], held)
+        held.incidents = [self.incidents[i] for i in sorted(self.dirty)]
+        self.dirty.clear()
+        return held
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -160,9 +236,11 @@ class _Batch:
         self.keys: dict[tuple[str, str], list[Any]] = {}  # (brand, key) → [incident, last_seen, stored?]
         self.dirty_keys: set[tuple[str, str]] = set()
         self.incidents: dict[str, _Incident] = {}
+        self.touched: set[str] = set()  # incidents this batch changed
         self.outbox: list[dict[str, Any]] = []
-        self.baselines: dict[tuple[str, str], tuple[dict[str, tuple[int, int]], list[tuple[str, str]]]] = {}
-        self.day_deltas: dict[tuple[str, str], list[int]] = {}
+        self.baselines: dict[tuple[str, str], _StoredDays] = {}
+        self.day_deltas: dict[tuple[str, str], list[int]] = {}  # (brand, day) → mentions, complaints, engagement
+        self.day_deltas_of: dict[str, dict[str, list[int]]] = {}  # the same lists by brand, then day
 
     def run(self, observations: Iterable[Observation]) -> None:
         pending: list[_Pending] = []
@@ -214,7 +292,7 @@ class _Batch:
                 key = (item.obs.source, post)
                 if cache is not None and key in cache.mentions:
                     self.mentions[key] = cache.mentions[key]
-                elif cache is None or key in cache.known:
+                elif cache is None or cache.has(key):
                     by_source.setdefault(item.obs.source, set()).add(post)
         for source, id_set in by_source.items():
             for part in _chunks(sorted(id_set)):
@@ -225,9 +303,10 @@ class _Batch:
         first = {item.obs.key: item for item in reversed(pending)}
         for key, item in first.items():
             if key not in self.mentions:
-                item.keys = _candidate_keys(item.obs, self._brand_words(item.brand))
+                item.keys = _candidate_keys(item.obs)
+                item.sigs = [f"sig:{h}" for h in signature(item.obs.text, self._brand_words(item.brand))]
         brands = {item.brand for item in pending}
-        wanted = sorted({key for item in pending for key in item.keys})
+        wanted = sorted({key for item in pending for key in (*item.keys, *item.sigs)})
         for part in _chunks(wanted):
             # brand first: the primary key is (brand, key), so this is an index lookup, not a scan.
             for row in self.conn.execute(select(k.c.brand, k.c.key, k.c.incident_id, k.c.last_seen)
@@ -328,25 +407,23 @@ class _Batch:
             r = self.mentions.get((obs.source, parent))
             if r and r["incident_id"]:
                 votes[r["incident_id"]] = votes.get(r["incident_id"], 0) + 10
-        keys = dict(item.keys)
-        if not facts.is_complaint:
+        keys = item.keys
+        if not facts.is_complaint:  # only a complaint's author is a lead to their earlier complaints
             keys = {k: v for k, v in keys.items() if not k.startswith("author:")}
-        window = obs.observed_at - timedelta(seconds=self.cfg.window)
-        repeat_window = obs.observed_at - timedelta(seconds=self.cfg.repeat_window)
-        sig_hits: dict[str, int] = {}
-        n_sig = 0
+        # A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
+        # look-alike wording only for the short window.
+        since = obs.observed_at - timedelta(seconds=self.cfg.repeat_window)
         for key, weight in keys.items():
-            if key.startswith("sig:"):
-                n_sig += 1
             hit = self.keys.get((brand, key))
-            # A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
-            # look-alike wording only for the short window.
-            if hit is None or hit[1] < (window if key.startswith("sig:") else repeat_window):
-                continue
-            if key.startswith("sig:"):
-                sig_hits[hit[0]] = sig_hits.get(hit[0], 0) + 1
-            else:
+            if hit is not None and hit[1] >= since:
                 votes[hit[0]] = votes.get(hit[0], 0) + weight
+        since = obs.observed_at - timedelta(seconds=self.cfg.window)
+        sig_hits: dict[str, int] = {}
+        for key in item.sigs:
+            hit = self.keys.get((brand, key))
+            if hit is not None and hit[1] >= since:
+                sig_hits[hit[0]] = sig_hits.get(hit[0], 0) + 1
+        n_sig = len(item.sigs)
         need = max(4, math.ceil(0.6 * n_sig))
         for inc_id, hits in sig_hits.items():
             if hits >= need:
@@ -363,13 +440,16 @@ class _Batch:
             self.incidents[inc.id] = inc
             self.stats.new_incidents += 1
         # Register this mention's keys so that the next post finds the incident.
-        for key in keys:  # (reply chains need no key: the mentions table answers them)
-            slot = self.keys.get((brand, key))
+        for key in (*keys, *item.sigs):  # (reply chains need no key: the mentions table answers them)
+            bk = (brand, key)
+            slot = self.keys.get(bk)
             if slot is None:
-                self.keys[(brand, key)] = [inc.id, obs.observed_at, False]
+                self.keys[bk] = [inc.id, obs.observed_at, False]
             else:
-                slot[0], slot[1] = inc.id, max(slot[1], obs.observed_at)
-            self.dirty_keys.add((brand, key))
+                slot[0] = inc.id
+                if obs.observed_at > slot[1]:
+                    slot[1] = obs.observed_at
+            self.dirty_keys.add(bk)
         return inc
 
     def _load(self, inc_id: str) -> _Incident | None:
@@ -382,14 +462,15 @@ class _Batch:
 
     def _decide(self, inc: _Incident, at: datetime) -> None:
         now = at if self.p.replay else max(at, self.p.clock())
+        self.touched.add(inc.id)
         base = self._baseline(inc.brand, now)
         a = assess(inc.state, now, base, self.cfg, explain=False)
-        inc.explain = lambda: assess(inc.state, now, base, self.cfg).reasons
+        inc.assessed = (now, base)
         inc.state.update(tier=int(a.tier), score=a.score, last_seen=now.timestamp())
         if self.p.observer is not None:
             self.p.observer(inc.id, inc.brand, now, a.score, a.tier)
         if a.tier > inc.alerted_tier and a.tier >= self.p.min_tier and a.evidence:
-            a = replace(a, reasons=inc.explain())
+            a = replace(a, reasons=assess(inc.state, now, base, self.cfg).reasons)
             event = AlertEvent(
                 incident=inc.id, brand=inc.brand, tier=a.tier, at=now, score=a.score,
                 mentions=inc.state["mentions"], authors=inc.state["n_authors"], sources=tuple(inc.state["sources"]),
@@ -405,37 +486,40 @@ class _Batch:
     def _baseline(self, brand: str, now: datetime) -> Baseline:
         """Stored days plus this batch's own counts: the same answer whatever the batch boundaries."""
         day = now.date().isoformat()
-        key = (brand, day)
-        stored = self.baselines.get(key)
+        stored = self.baselines.get((brand, day))
         if stored is None:
-            t = s.brand_days
-            first = (now - timedelta(days=BASELINE_DAYS)).date()
-            rows = self.conn.execute(select(t.c.day, t.c.mentions, t.c.engagement).where(
-                t.c.brand == brand, t.c.day >= first.isoformat(), t.c.day <= day)).all()
-            days = {r.day: (r.mentions, r.engagement) for r in rows}
-            window = [(first + timedelta(days=i)).isoformat() for i in range(BASELINE_DAYS + 1)]
-            stored = self.baselines[key] = (days, [(brand, d) for d in window if d < day])
-        days, past_keys = stored
-        n_past = past_m = past_e = 0
-        for bd in past_keys:  # days gone by whose counts this batch has not written yet count too
-            m, e = days.get(bd[1], (0, 0))
-            pending = self.day_deltas.get(bd)
-            if pending is not None:
-                m, e = m + pending[0], e + pending[2]
-            elif bd[1] not in days:
-                continue
-            n_past, past_m, past_e = n_past + 1, past_m + m, past_e + e
-        today_m, today_e = days.get(day, (0, 0))
-        pending = self.day_deltas.get(key)
-        if pending is not None:
-            today_m, today_e = today_m + pending[0], today_e + pending[2]
+            stored = self.baselines[(brand, day)] = self._stored_days(brand, now)
+        n_past, past_m, past_e, today_m, today_e, past_days, stored_days = stored
+        # This batch's counts, of today and of the days gone by it has not written yet.
+        for d, (m, _c, e) in self.day_deltas_of.get(brand, {}).items():
+            if d == day:
+                today_m, today_e = today_m + m, today_e + e
+            elif d in past_days:
+                past_m, past_e = past_m + m, past_e + e
+                n_past += d not in stored_days
         daily = max(past_m / n_past if n_past else 0.0, float(today_m))
         total_m = past_m + today_m
         return Baseline(daily_mentions=daily, typical_engagement=(past_e + today_e) / total_m if total_m else 0.0)
 
+    def _stored_days(self, brand: str, now: datetime) -> _StoredDays:
+        t = s.brand_days
+        day = now.date().isoformat()
+        first = (now - timedelta(days=BASELINE_DAYS)).date()
+        rows = self.conn.execute(select(t.c.day, t.c.mentions, t.c.engagement).where(
+            t.c.brand == brand, t.c.day >= first.isoformat(), t.c.day <= day)).all()
+        past = [r for r in rows if r.day < day]
+        today = [r for r in rows if r.day == day]
+        past_days = frozenset((first + timedelta(days=i)).isoformat() for i in range(BASELINE_DAYS)) - {day}
+        return (len(past), sum(r.mentions for r in past), sum(r.engagement for r in past),
+                sum(r.mentions for r in today), sum(r.engagement for r in today), past_days,
+                frozenset(r.day for r in past))
+
     def _count_day(self, brand: str, created: datetime, *, mentions: int = 0, complaints: int = 0,
                    engagement: int = 0) -> None:
-        d = self.day_deltas.setdefault((brand, created.date().isoformat()), [0, 0, 0])
+        day = created.date().isoformat()
+        d = self.day_deltas.get((brand, day))
+        if d is None:
+            d = self.day_deltas[(brand, day)] = self.day_deltas_of.setdefault(brand, {})[day] = [0, 0, 0]
         d[0] += mentions
         d[1] += complaints
         d[2] += engagement
@@ -444,16 +528,9 @@ class _Batch:
 
     def _flush(self) -> None:
         c = self.conn
-        if self.new_mentions:
-            c.execute(insert(s.mentions), self.new_mentions)
-        if self.changed:
-            m = s.mentions
-            c.execute(update(m).where(m.c.source == bindparam("k_source"), m.c.post_id == bindparam("k_post"))
-                      .values(metrics=bindparam("v_metrics"), engagement=bindparam("v_engagement"),
-                              text=bindparam("v_text"), last_observed_at=bindparam("v_last")),
-                      [{"k_source": r["source"], "k_post": r["post_id"], "v_metrics": r["metrics"],
-                        "v_engagement": r["engagement"], "v_text": r["text"], "v_last": r["last_observed_at"]}
-                       for r in self.changed.values()])
+        cache = self.p.cache
+        if cache is None or not cache.write_back:  # else written when they leave the cache
+            _write_mentions(c, self.new_mentions, list(self.changed.values()))
         if self.snapshots:
             c.execute(insert(s.observations), self.snapshots)
         self._flush_keys()
@@ -478,28 +555,10 @@ class _Batch:
                               .values(incident_id=bindparam("v_inc"), last_seen=bindparam("v_seen")), known)
 
     def _flush_incidents(self) -> None:
-        t = s.incidents
-        new, old = [], []
-        for inc in self.incidents.values():
-            st = inc.state
-            if inc.explain is not None and inc.alerted_tier:  # reminders repeat the latest reasons
-                st["reasons"] = list(inc.explain())
-            inc.explain = None
-            values = dict(brand=inc.brand, first_seen=inc.first_seen,
-                          last_seen=_from_epoch(st.get("last_seen"), inc.first_seen),
-                          tier=st.get("tier", 0), alerted_tier=inc.alerted_tier, score=st.get("score", 0.0),
-                          mentions=st["mentions"], authors=st["n_authors"],
-                          brand_replied_at=_from_epoch(st.get("brand_replied_at"), None), state=st)
-            if inc.new:
-                new.append({"id": inc.id, **values})
-                inc.new = False
-            else:
-                old.append({"k_id": inc.id, **{f"v_{k}": v for k, v in values.items()}})
-        if new:
-            self.conn.execute(insert(t), new)
-        if old:
-            self.conn.execute(update(t).where(t.c.id == bindparam("k_id")).values(
-                **{k[2:]: bindparam(k) for k in old[0] if k != "k_id"}), old)
+        cache = self.p.cache
+        if cache is not None and cache.write_back:
+            return  # written when they leave the cache, or by ``finish``
+        _write_incidents(self.conn, [self.incidents[i] for i in sorted(self.touched)], self.cfg)
 
     def _flush_days(self) -> None:
         t = s.brand_days
@@ -510,12 +569,51 @@ class _Batch:
                 self.conn.execute(insert(t).values(brand=brand, day=day, mentions=m, complaints=c, engagement=e))
 
 
+def _write_mentions(conn: Connection, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+    if new:
+        conn.execute(insert(s.mentions), new)
+    if changed:
+        m = s.mentions
+        conn.execute(update(m).where(m.c.source == bindparam("k_source"), m.c.post_id == bindparam("k_post"))
+                     .values(metrics=bindparam("v_metrics"), engagement=bindparam("v_engagement"),
+                             text=bindparam("v_text"), last_observed_at=bindparam("v_last")),
+                     [{"k_source": r["source"], "k_post": r["post_id"], "v_metrics": r["metrics"],
+                       "v_engagement": r["engagement"], "v_text": r["text"], "v_last": r["last_observed_at"]}
+                      for r in changed])
+
+
+def _write_incidents(conn: Connection, incidents: Iterable[_Incident], cfg: ScoringConfig) -> None:
+    t = s.incidents
+    new, old = [], []
+    for inc in incidents:
+        st = inc.state
+        if inc.assessed is not None and inc.alerted_tier:  # reminders repeat the latest reasons
+            st["reasons"] = list(assess(st, *inc.assessed, cfg).reasons)
+        inc.assessed = None
+        values = dict(brand=inc.brand, first_seen=inc.first_seen,
+                      last_seen=_from_epoch(st.get("last_seen"), inc.first_seen),
+                      tier=st.get("tier", 0), alerted_tier=inc.alerted_tier, score=st.get("score", 0.0),
+                      mentions=st["mentions"], authors=st["n_authors"],
+                      brand_replied_at=_from_epoch(st.get("brand_replied_at"), None), state=st)
+        if inc.new:
+            new.append({"id": inc.id, **values})
+            inc.new = False
+        else:
+            old.append({"k_id": inc.id, **{f"v_{k}": v for k, v in values.items()}})
+    if new:
+        conn.execute(insert(t), new)
+    if old:
+        conn.execute(update(t).where(t.c.id == bindparam("k_id")).values(
+            **{k[2:]: bindparam(k) for k in old[0] if k != "k_id"}), old)
+
+
 def _from_epoch(value: float | None, default: datetime | None) -> datetime | None:
     return default if value is None else datetime.fromtimestamp(value, timezone.utc)
 
 
-def _candidate_keys(obs: Observation, brand_words: frozenset[str]) -> dict[str, float]:
-    """Keys through which this post may find its incident, with the weight of a match."""
+def _candidate_keys(obs: Observation) -> dict[str, float]:
+    """Keys that identify a story, through which this post may find its incident, with the weight of
+    a match (its wording is compared apart: see ``signature``)."""
     keys: dict[str, float] = {}
     for u in urls(obs.text):
         if obs.url is None or u not in obs.url.lower():
@@ -527,6 +625,4 @@ def _candidate_keys(obs: Observation, brand_words: frozenset[str]) -> dict[str, 
     author = obs.author.handle or obs.author.id
     if author:
         keys[f"author:{obs.source}:{author.lower()}"] = 3
-    for h in signature(obs.text, brand_words):
-        keys[f"sig:{h}"] = 1
     return keys

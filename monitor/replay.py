@@ -23,6 +23,7 @@ from monitor.config import Config
 from monitor.events import contract_alert
 from monitor.models import AlertEvent, Observation, Tier
 from monitor.pipeline import Pipeline, Scorer
+from monitor.prescore import Job, Prescored, ScoreAhead
 from monitor.store import Store
 
 BATCH = 10_000  # observations per transaction: an incident touched in a batch is written once
@@ -111,51 +112,80 @@ def _rare_full_collections() -> Iterator[None]:
 def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, *,
            channels: tuple[str, ...] = ("replay",), keep_series: bool = False,
            progress: Callable[[int], None] | None = None, after_batch: Callable[[Store], None] | None = None,
-           store_url: str | None = None, batch_size: int = BATCH) -> ReplayResult:
-    """Replay ``observations`` (any order) and return the alert decisions in event-time order."""
+           store_url: str | None = None, batch_size: int = BATCH,
+           score_ahead: Callable[[], Scorer] | None = None) -> ReplayResult:
+    """Replay ``observations`` (any order) and return the alert decisions in event-time order.
+
+    With ``score_ahead`` (a picklable factory of the same scorer), a worker process scores each
+    batch while the pipeline works through the one before; replays shorter than two batches never
+    start it. The decisions are the same either way.
+    """
     result = ReplayResult(alerts=[])
-    with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp, _rare_full_collections():
+    late = [0]
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="monitor-replay-"))
+        stack.enter_context(_rare_full_collections())
         # A throwaway database: durability buys nothing here, so SQLite may skip the fsyncs.
         store = Store(store_url or f"sqlite:///{Path(tmp) / 'replay.db'}", durable=store_url is not None)
+        stack.callback(store.close)
         clock_now: list[datetime] = []
 
         def observe(inc: str, brand: str, at: datetime, score: float, tier: Tier) -> None:
             if keep_series:
                 result.series.setdefault(inc, Series(brand)).add(at, score, tier)
 
-        pipeline = Pipeline(store, config, scorer, lambda: clock_now[-1], channels=channels, replay=True,
-                            observer=observe, keep_snapshots=store_url is not None, single_writer=True)
-        batch: list[Observation] = []
+        prescored = Prescored(scorer)
+        pipeline = Pipeline(store, config, prescored, lambda: clock_now[-1], channels=channels, replay=True,
+                            observer=observe, keep_snapshots=store_url is not None, single_writer=True,
+                            write_back=store_url is None)
+        ahead: ScoreAhead | None = None
         done = 0
 
-        def flush() -> None:
+        def run(batch: list[Observation], job: Job | None) -> None:
             nonlocal done
-            if not batch:
-                return
+            prescored.ready = ahead.collect(job) if ahead is not None else {}
             clock_now[:] = [batch[-1].observed_at]
             stats = pipeline.process(batch)
+            prescored.ready = {}
             result.observations += stats.observations
             result.mentions += stats.new_mentions
             result.incidents += stats.new_incidents
             result.alerts.extend(stats.alerts)
             done += len(batch)
-            batch.clear()
             if after_batch is not None:
                 after_batch(store)
             if progress is not None:
                 progress(done)
 
-        late = [0]
-        for obs in in_event_order(observations, late=late):
-            batch.append(obs)
-            if len(batch) >= batch_size:
-                flush()
-        flush()
+        queued: tuple[list[Observation], Job | None] | None = None
+        for batch in _batches(in_event_order(observations, late=late), batch_size):
+            job = None
+            if queued is not None and score_ahead is not None:
+                if ahead is None:
+                    ahead = ScoreAhead(score_ahead)
+                    stack.callback(ahead.close)
+                job = ahead.submit(batch)
+            if queued is not None:
+                run(*queued)
+            queued = (batch, job)
+        if queued is not None:
+            run(*queued)
+        pipeline.finish()
         if keep_series:
             _collect_report_data(store, result)
-        store.close()
     result.late = late[0]
     return result
+
+
+def _batches(observations: Iterable[Observation], size: int) -> Iterator[list[Observation]]:
+    batch: list[Observation] = []
+    for obs in observations:
+        batch.append(obs)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _collect_report_data(store: Store, result: ReplayResult) -> None:

@@ -1,0 +1,98 @@
+"""Scoring ahead on a second core.
+
+A replay knows its next batch before the pipeline needs it, so a worker process scores the posts of
+batch N+1 while the pipeline works through batch N. A score is a pure function of the text and the
+few facts passed with it, so the pipeline decides exactly as it would have with the scorer inline:
+it asks a ``Prescored`` scorer, which answers from the worker's results and scores anything it was
+not given (a post the worker was not asked about, a cleaned text) itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from typing import Any
+
+from monitor.models import MentionScore, Observation
+
+Request = tuple[str, str | None, int | None, int]  # text, lang, followers, engagement: what score() takes
+Job = tuple[list[Request], "Future[list[MentionScore]]"]
+RECENT = 200_000  # posts remembered as already asked for (a later snapshot needs no score)
+
+log = logging.getLogger("monitor.replay")
+
+_worker_scorer: Any = None
+
+
+def _start(factory: Callable[[], Any]) -> None:
+    global _worker_scorer
+    _worker_scorer = factory()
+
+
+def _score_all(requests: Sequence[Request]) -> list[MentionScore]:
+    score = _worker_scorer.score
+    return [score(text, lang=lang, followers=followers, engagement=engagement)
+            for text, lang, followers, engagement in requests]
+
+
+class Prescored:
+    """A scorer that answers from scores computed ahead, and scores anything else itself."""
+
+    def __init__(self, scorer: Any):
+        self.scorer = scorer
+        self.ready: dict[Request, MentionScore] = {}
+
+    def score(self, text: str, *, lang: str | None = None, followers: int | None = None,
+              engagement: int = 0) -> MentionScore:
+        hit = self.ready.get((text, lang, followers, engagement))
+        if hit is not None:
+            return hit
+        return self.scorer.score(text, lang=lang, followers=followers, engagement=engagement)
+
+
+class ScoreAhead:
+    """One worker process that scores the posts of a batch not seen before, in the background."""
+
+    def __init__(self, factory: Callable[[], Any]):
+        # spawn, not fork: the parent holds database connections and threads a fork would copy.
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start, initargs=(factory,))
+        self.recent: set[tuple[str, str]] = set()
+        self.older: set[tuple[str, str]] = set()
+        self.broken = False
+
+    def submit(self, batch: Sequence[Observation]) -> Job | None:
+        requests: list[Request] = []
+        for obs in batch:
+            key = obs.key
+            if key in self.recent or key in self.older:
+                continue
+            self.recent.add(key)
+            requests.append((obs.text, obs.lang, obs.author.followers, obs.metrics.engagement()))
+        if len(self.recent) > RECENT:  # two generations: bounded memory, the recent past remembered
+            self.older, self.recent = self.recent, set()
+        if self.broken:
+            return None
+        try:
+            return requests, self.pool.submit(_score_all, requests)
+        except BrokenExecutor as exc:  # a dead worker costs speed, never a decision
+            log.warning("scoring ahead failed; scoring inline", extra={"error": str(exc)})
+            self.broken = True
+            return None
+
+    def collect(self, job: Job | None) -> dict[Request, MentionScore]:
+        """The worker's scores for a batch; none (so all scored inline) if the worker failed."""
+        if job is None:
+            return {}
+        requests, future = job
+        try:
+            return dict(zip(requests, future.result(), strict=True))
+        except Exception as exc:  # noqa: BLE001 - whatever it was, scoring inline will meet it again or not
+            log.warning("scoring ahead failed; scoring inline", extra={"error": str(exc)})
+            self.broken = True
+            return {}
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
