@@ -93,13 +93,13 @@ class Pipeline:
     def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
                  channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
                  observer: Observer | None = None, keep_snapshots: bool = True, single_writer: bool = False,
-                 write_back: bool = False):
+                 write_back: bool = False, cache_limits: tuple[int, int] = (50_000, 20_000)):
         self.store = store
         # A single writer (a replay into its own database) may keep what it wrote in memory between
         # batches; the daemon may not, since other replicas can write the same database. A scratch
         # database (replay's) may even hold incidents back until they leave memory or ``finish``:
         # an incident a story keeps touching is then written once, not once a batch.
-        self.cache = _Cache(store, write_back) if single_writer or write_back else None
+        self.cache = _Cache(store, write_back, *cache_limits) if single_writer or write_back else None
         # A replay into a throwaway database need not copy its input into ``observations`` again.
         self.keep_snapshots = keep_snapshots
         self.config = config
@@ -158,9 +158,8 @@ class _Cache:
     keeps touching, is written once rather than once a batch.
     """
 
-    MENTIONS, INCIDENTS = 50_000, 20_000
-
-    def __init__(self, store: Store, write_back: bool = False):
+    def __init__(self, store: Store, write_back: bool, max_mentions: int, max_incidents: int):
+        self.max_mentions, self.max_incidents = max_mentions, max_incidents
         self.mentions: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self.incidents: OrderedDict[str, _Incident] = OrderedDict()
         self.write_back = write_back
@@ -190,9 +189,9 @@ class _Cache:
             self.changed |= batch.changed.keys()
             self.dirty |= batch.touched
         held = _Held()
-        while len(self.mentions) > self.MENTIONS:
+        while len(self.mentions) > self.max_mentions:
             self._let_go_mention(*self.mentions.popitem(last=False), held)
-        while len(self.incidents) > self.INCIDENTS:
+        while len(self.incidents) > self.max_incidents:
             inc_id, inc = self.incidents.popitem(last=False)
             if inc_id in self.dirty:
                 self.dirty.discard(inc_id)

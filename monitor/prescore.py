@@ -43,11 +43,13 @@ class Prescored:
     def __init__(self, scorer: Any):
         self.scorer = scorer
         self.ready: dict[Request, MentionScore] = {}
+        self.answered = 0  # scores that came from the worker
 
     def score(self, text: str, *, lang: str | None = None, followers: int | None = None,
               engagement: int = 0) -> MentionScore:
         hit = self.ready.get((text, lang, followers, engagement))
         if hit is not None:
+            self.answered += 1
             return hit
         return self.scorer.score(text, lang=lang, followers=followers, engagement=engagement)
 

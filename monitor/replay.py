@@ -57,6 +57,7 @@ class ReplayResult:
     incidents: int = 0
     skipped_lines: int = 0
     late: int = 0  # observations that arrived too far out of order to be put back in place
+    scored_ahead: int = 0  # mentions scored by the worker process
     series: dict[str, Series] = field(default_factory=dict)
     hourly: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # incident → hour → source → n
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -171,6 +172,7 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
         if queued is not None:
             run(*queued)
         pipeline.finish()
+        result.scored_ahead = prescored.answered
         if keep_series:
             _collect_report_data(store, result)
     result.late = late[0]

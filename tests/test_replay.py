@@ -9,10 +9,16 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from monitor import demo
+from monitor import schema as s
 from monitor.jsonl import dumps
 from monitor.models import Tier
+from monitor.pipeline import Pipeline
 from monitor.replay import in_event_order, replay
+from monitor.scoring import MentionScorer
+from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +67,41 @@ def test_batch_boundaries_do_not_change_the_decisions(scorer) -> None:
     whole = replay(obs, demo.config(), scorer, batch_size=10_000)
     for size in (37, 500):
         assert replay(obs, demo.config(), scorer, batch_size=size).to_json() == whole.to_json()
+
+
+def test_scoring_ahead_in_a_worker_process_decides_alike(scorer) -> None:
+    obs = list(demo.observations())
+    inline = replay(obs, demo.config(), scorer, batch_size=300)
+    ahead = replay(obs, demo.config(), scorer, batch_size=300, score_ahead=MentionScorer)
+    assert ahead.to_json() == inline.to_json()
+    assert ahead.scored_ahead > 0.5 * ahead.mentions and inline.scored_ahead == 0
+    # A worker that cannot score (here: no scorer at all) costs speed, never a decision.
+    broken = replay(obs, demo.config(), scorer, batch_size=300, score_ahead=int)
+    assert broken.to_json() == inline.to_json() and broken.scored_ahead == 0
+
+
+def test_write_back_stores_what_writing_through_stores(tmp_path: Path, scorer) -> None:
+    """A replay holds rows back in memory; what it stores in the end is what the daemon would."""
+    obs = list(demo.observations())
+    tables = {}
+    for mode in ("through", "back"):
+        store = Store(f"sqlite:///{tmp_path / mode}.db")
+        now = [obs[0].observed_at]
+        pipe = Pipeline(store, demo.config(), scorer, lambda: now[-1], replay=True, single_writer=True,
+                        write_back=mode == "back", cache_limits=(60, 5))  # small, so rows leave the cache
+        for i in range(0, len(obs), 97):
+            now.append(obs[min(i + 96, len(obs) - 1)].observed_at)
+            pipe.process(obs[i:i + 97])
+        pipe.finish()
+        with store.begin() as conn:
+            tables[mode] = {
+                name: sorted(tuple((k, v) for k, v in r._mapping.items() if k != "id") for r in conn.execute(select(t)))
+                for name, t in (("mentions", s.mentions), ("incidents", s.incidents), ("keys", s.incident_keys),
+                                ("outbox", s.outbox))}
+        store.close()
+    for name in tables["through"]:
+        assert tables["back"][name] == tables["through"][name], name
+    assert len(tables["back"]["incidents"]) > 5 and len(tables["back"]["mentions"]) > 60
 
 
 def test_input_errors_are_reported_by_line(tmp_path: Path) -> None:
