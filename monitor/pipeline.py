@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from monitor import schema as s
 from monitor.brands import BrandMatcher
+from monitor.bulk import insert_rows, update_rows
 from monitor.config import Config, ScoringConfig
 from monitor.events import event_to_dict
 from monitor.incidents import Baseline, MentionFacts, add_engagement, add_mention, assess, incident_id, new_state
@@ -304,13 +305,16 @@ class _Batch:
             if key not in self.mentions:
                 item.keys = _candidate_keys(item.obs)
                 item.sigs = [f"sig:{h}" for h in signature(item.obs.text, self._brand_words(item.brand))]
-        brands = {item.brand for item in pending}
-        wanted = sorted({key for item in pending for key in (*item.keys, *item.sigs)})
-        for part in _chunks(wanted):
-            # brand first: the primary key is (brand, key), so this is an index lookup, not a scan.
-            for row in self.conn.execute(select(k.c.brand, k.c.key, k.c.incident_id, k.c.last_seen)
-                                         .where(k.c.brand.in_(sorted(brands)), k.c.key.in_(part))):
-                self.keys[(row.brand, row.key)] = [row.incident_id, row.last_seen, True]
+        wanted: dict[str, set[str]] = {}
+        for item in pending:
+            if item.keys or item.sigs:
+                wanted.setdefault(item.brand, set()).update(item.keys, item.sigs)
+        for brand, keys in sorted(wanted.items()):
+            for part in _chunks(sorted(keys)):
+                # The primary key is (brand, key): one index probe per key asked for.
+                for row in self.conn.execute(select(k.c.key, k.c.incident_id, k.c.last_seen)
+                                             .where(k.c.brand == brand, k.c.key.in_(part))):
+                    self.keys[(brand, row.key)] = [row.incident_id, row.last_seen, True]
         ids = sorted({v[0] for v in self.keys.values()} | {r["incident_id"] for r in self.mentions.values()
                                                            if r["incident_id"]})
         if cache is not None:
@@ -530,28 +534,22 @@ class _Batch:
         cache = self.p.cache
         if cache is None or not cache.write_back:  # else written when they leave the cache
             _write_mentions(c, self.new_mentions, list(self.changed.values()))
-        if self.snapshots:
-            c.execute(insert(s.observations), self.snapshots)
+        insert_rows(c, s.observations, self.snapshots)
         self._flush_keys()
         self._flush_incidents()
-        if self.outbox:
-            c.execute(insert(s.outbox), self.outbox)
+        insert_rows(c, s.outbox, self.outbox)
         self._flush_days()
 
     def _flush_keys(self) -> None:
-        t = s.incident_keys
         fresh: list[dict[str, Any]] = []
         known: list[dict[str, Any]] = []
-        for brand, key in sorted(self.dirty_keys):
-            inc, seen, stored = self.keys[(brand, key)]
-            (known if stored else fresh).append({"k_brand": brand, "k_key": key, "v_inc": inc, "v_seen": seen})
-            self.keys[(brand, key)][2] = True
-        if fresh:
-            self.conn.execute(insert(t), [{"brand": r["k_brand"], "key": r["k_key"], "incident_id": r["v_inc"],
-                                           "last_seen": r["v_seen"]} for r in fresh])
-        if known:
-            self.conn.execute(update(t).where(t.c.brand == bindparam("k_brand"), t.c.key == bindparam("k_key"))
-                              .values(incident_id=bindparam("v_inc"), last_seen=bindparam("v_seen")), known)
+        for bk in sorted(self.dirty_keys):
+            slot = self.keys[bk]
+            (known if slot[2] else fresh).append({"brand": bk[0], "key": bk[1], "incident_id": slot[0],
+                                                  "last_seen": slot[1]})
+            slot[2] = True
+        insert_rows(self.conn, s.incident_keys, fresh)
+        update_rows(self.conn, s.incident_keys, ("brand", "key"), known)
 
     def _flush_incidents(self) -> None:
         cache = self.p.cache
@@ -569,21 +567,15 @@ class _Batch:
 
 
 def _write_mentions(conn: Connection, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
-    if new:
-        conn.execute(insert(s.mentions), new)
-    if changed:
-        m = s.mentions
-        conn.execute(update(m).where(m.c.source == bindparam("k_source"), m.c.post_id == bindparam("k_post"))
-                     .values(metrics=bindparam("v_metrics"), engagement=bindparam("v_engagement"),
-                             text=bindparam("v_text"), last_observed_at=bindparam("v_last")),
-                     [{"k_source": r["source"], "k_post": r["post_id"], "v_metrics": r["metrics"],
-                       "v_engagement": r["engagement"], "v_text": r["text"], "v_last": r["last_observed_at"]}
-                      for r in changed])
+    insert_rows(conn, s.mentions, new)
+    update_rows(conn, s.mentions, ("source", "post_id"),
+                [{"source": r["source"], "post_id": r["post_id"], "metrics": r["metrics"], "engagement": r["engagement"],
+                  "text": r["text"], "last_observed_at": r["last_observed_at"]} for r in changed])
 
 
 def _write_incidents(conn: Connection, incidents: Iterable[_Incident], cfg: ScoringConfig) -> None:
-    t = s.incidents
-    new, old = [], []
+    new: list[dict[str, Any]] = []
+    old: list[dict[str, Any]] = []
     for inc in incidents:
         st = inc.state
         if inc.assessed is not None and inc.alerted_tier:  # reminders repeat the latest reasons
@@ -594,16 +586,10 @@ def _write_incidents(conn: Connection, incidents: Iterable[_Incident], cfg: Scor
                       tier=st.get("tier", 0), alerted_tier=inc.alerted_tier, score=st.get("score", 0.0),
                       mentions=st["mentions"], authors=st["n_authors"],
                       brand_replied_at=_from_epoch(st.get("brand_replied_at"), None), state=st)
-        if inc.new:
-            new.append({"id": inc.id, **values})
-            inc.new = False
-        else:
-            old.append({"k_id": inc.id, **{f"v_{k}": v for k, v in values.items()}})
-    if new:
-        conn.execute(insert(t), new)
-    if old:
-        conn.execute(update(t).where(t.c.id == bindparam("k_id")).values(
-            **{k[2:]: bindparam(k) for k in old[0] if k != "k_id"}), old)
+        (new if inc.new else old).append({"id": inc.id, **values})
+        inc.new = False
+    insert_rows(conn, s.incidents, new)
+    update_rows(conn, s.incidents, ("id",), old)
 
 
 def _from_epoch(value: float | None, default: datetime | None) -> datetime | None:

@@ -17,8 +17,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 SIGNATURE_SIZE = 8
 
 
+def _may_link(text: str) -> bool:
+    """Whether ``_URL`` can match: most posts have no link, and the check is six times cheaper."""
+    return "://" in text or "www." in text.lower()
+
+
 def urls(text: str) -> list[str]:
     """Links in a post, normalised (scheme, trailing punctuation and 'www.' dropped)."""
+    if not _may_link(text):
+        return []
     out = []
     for u in _URL.findall(text):
         u = u.rstrip(".,;:!?)]}'\"").lower()
@@ -31,8 +38,10 @@ def urls(text: str) -> list[str]:
 
 def normalise(text: str) -> list[str]:
     text = _RT.sub("", text[:5000])
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
+    if _may_link(text):
+        text = _URL.sub(" ", text)
+    if "@" in text or "#" in text:
+        text = _MENTION.sub(" ", text)
     return _WORD.findall(text.lower())
 
 
@@ -45,11 +54,15 @@ def signature(text: str, drop: frozenset[str] = frozenset()) -> list[int]:
     n = 3 if len(words) >= 8 else 2
     if len(words) < 4:
         return []
-    shingles = {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    if n == 3:
+        shingles = {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+    else:
+        shingles = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     hashes = sorted({zlib.crc32(s.encode("utf-8")) for s in shingles})
     return hashes[:SIGNATURE_SIZE]
 
 
+_LONG_NUMBER = re.compile(r"\d{6}")
 _AMOUNT = re.compile(r"[$€£]\s?(\d{1,3}(?:[,.\s]\d{3})+|\d+)(?:[.,](\d{2}))?(?!\d)|(?<![\w#])#?(\d{6,})(?!\d)")
 
 
@@ -59,8 +72,11 @@ def distinctive_numbers(text: str) -> list[str]:
     "$7,455" and "$88.77" name the same complaint on X, Reddit and the local news, where the words
     around them differ.
     """
+    text = text[:5000]
+    if not ("$" in text or "€" in text or "£" in text or _LONG_NUMBER.search(text)):
+        return []  # neither an amount nor a long number: most posts, found at a third of the cost
     out = []
-    for m in _AMOUNT.finditer(text[:5000]):
+    for m in _AMOUNT.finditer(text):
         if m.group(3):
             out.append(m.group(3))
             continue
