@@ -11,11 +11,13 @@ holds the same values (``tests/test_bulk.py`` compares them).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Table, TypeDecorator, and_, bindparam, insert, update
 
 Processor = Callable[[Any], Any] | None
+ROWS_PER_CALL = 1000
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -31,7 +33,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     # Names come from our own schema, quoted; every value is a bound parameter.
     cols, marks = ", ".join(q.quote(n) for n in names), ", ".join("?" * len(names))
     sql = f"INSERT INTO {q.format_table(table)} ({cols}) VALUES ({marks})"  # noqa: S608
-    conn.exec_driver_sql(sql, _positional(rows, names, procs))
+    _execute(conn, sql, rows, names, procs)
 
 
 def update_rows(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
@@ -49,7 +51,7 @@ def update_rows(conn: Connection, table: Table, keys: Sequence[str], rows: Seque
     q = conn.dialect.identifier_preparer
     sets, where = ", ".join(f"{q.quote(v)} = ?" for v in values), " AND ".join(f"{q.quote(k)} = ?" for k in keys)
     sql = f"UPDATE {q.format_table(table)} SET {sets} WHERE {where}"  # noqa: S608
-    conn.exec_driver_sql(sql, _positional(rows, names, procs))
+    _execute(conn, sql, rows, names, procs)
 
 
 def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Processor] | None:
@@ -84,9 +86,24 @@ def _memoised(proc: Callable[[Any], Any], memo: dict[Any, Any]) -> Callable[[Any
     return convert
 
 
-def _positional(rows: Sequence[Mapping[str, Any]], names: Sequence[str], procs: Sequence[Processor]) -> list[tuple[Any, ...]]:
-    if all(p is None for p in procs):
-        return [tuple(r[n] for n in names) for r in rows]
-    # Every value goes through its processor, None included (a JSON column stores None as 'null').
-    cols = list(zip(names, procs, strict=True))
-    return [tuple(r[n] if p is None else p(r[n]) for n, p in cols) for r in rows]
+def _execute(conn: Connection, sql: str, rows: Sequence[Mapping[str, Any]], names: Sequence[str],
+             procs: Sequence[Processor]) -> None:
+    # A thousand rows at a time: converted, an incident's state is kilobytes of JSON, and a replay
+    # writes tens of thousands of them at its end.
+    for i in range(0, len(rows), ROWS_PER_CALL):
+        conn.exec_driver_sql(sql, _positional(rows[i:i + ROWS_PER_CALL], names, procs))
+
+
+def _positional(rows: Sequence[Mapping[str, Any]], names: Sequence[str],
+                procs: Sequence[Processor]) -> list[tuple[Any, ...]]:
+    get = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+    # Every value of a column with a processor goes through it, None included (a JSON column
+    # stores None as 'null').
+    convert = [(i, p) for i, p in enumerate(procs) if p is not None]
+    out = []
+    for r in rows:
+        values = list(get(r))
+        for i, p in convert:
+            values[i] = p(values[i])
+        out.append(tuple(values))
+    return out

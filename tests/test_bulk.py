@@ -83,15 +83,21 @@ def test_any_values_are_stored_alike(tmp_path_factory: Any, values: list[tuple[A
 
 
 def test_updates_touch_only_the_rows_named(db_url: str) -> None:
-    """On PostgreSQL (named parameters) the same calls go through SQLAlchemy and mean the same."""
+    """Thousands of rows (written a thousand at a time); on PostgreSQL (named parameters) the same
+    calls go through SQLAlchemy and mean the same."""
     store = Store(db_url)
-    keys = [dict(brand="Acme", key=f"num:{i}", incident_id=f"inc-{i}", last_seen=T0) for i in range(5)]
+    keys = [dict(brand="Acme", key=f"num:{i}", incident_id=f"inc-{i}", last_seen=T0) for i in range(2500)]
+    later = T0 + timedelta(days=1)
     with store.begin() as conn:
         insert_rows(conn, s.incident_keys, keys)
         update_rows(conn, s.incident_keys, ("brand", "key"),
-                    [dict(brand="Acme", key="num:3", incident_id="inc-9", last_seen=T0 + timedelta(days=1)),
-                     dict(brand="Other", key="num:1", incident_id="inc-8", last_seen=T0)])
+                    [dict(brand="Acme", key="num:3", incident_id="inc-9", last_seen=later),
+                     dict(brand="Other", key="num:1", incident_id="inc-8", last_seen=T0),
+                     *(dict(brand="Acme", key=f"num:{i}", incident_id="inc-x", last_seen=later)
+                       for i in range(1000, 2200))])
     with store.begin() as conn:
         got = {r.key: (r.incident_id, r.last_seen) for r in conn.execute(s.incident_keys.select())}
-    assert got == {f"num:{i}": (f"inc-{i}", T0) for i in (0, 1, 2, 4)} | {"num:3": ("inc-9", T0 + timedelta(days=1))}
+    want = {f"num:{i}": (f"inc-{i}", T0) for i in range(2500)}
+    want |= {"num:3": ("inc-9", later)} | {f"num:{i}": ("inc-x", later) for i in range(1000, 2200)}
+    assert got == want
     store.close()
