@@ -228,6 +228,8 @@ class _Batch:
     def __init__(self, p: Pipeline, conn: Connection, stats: BatchStats):
         self.p, self.conn, self.stats = p, conn, stats
         self.cfg = p.config.scoring
+        self.window = timedelta(seconds=self.cfg.window)
+        self.repeat_window = timedelta(seconds=self.cfg.repeat_window)
         self.mentions: dict[tuple[str, str], dict[str, Any]] = {}
         self.new_mentions: list[dict[str, Any]] = []
         self.new_keys: set[tuple[str, str]] = set()
@@ -413,19 +415,20 @@ class _Batch:
         keys = item.keys
         if not facts.is_complaint:  # only a complaint's author is a lead to their earlier complaints
             keys = {k: v for k, v in keys.items() if not k.startswith("author:")}
+        table = self.keys
+        named = [(brand, key) for key in (*keys, *item.sigs)]  # its identifiers, then its wording
+        slots = [table.get(bk) for bk in named]
         # A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
         # look-alike wording only for the short window.
-        since = obs.observed_at - timedelta(seconds=self.cfg.repeat_window)
-        for key, weight in keys.items():
-            hit = self.keys.get((brand, key))
-            if hit is not None and hit[1] >= since:
-                votes[hit[0]] = votes.get(hit[0], 0) + weight
-        since = obs.observed_at - timedelta(seconds=self.cfg.window)
+        since = obs.observed_at - self.repeat_window
+        for slot, weight in zip(slots, keys.values(), strict=False):
+            if slot is not None and slot[1] >= since:
+                votes[slot[0]] = votes.get(slot[0], 0) + weight
+        since = obs.observed_at - self.window
         sig_hits: dict[str, int] = {}
-        for key in item.sigs:
-            hit = self.keys.get((brand, key))
-            if hit is not None and hit[1] >= since:
-                sig_hits[hit[0]] = sig_hits.get(hit[0], 0) + 1
+        for slot in slots[len(keys):]:
+            if slot is not None and slot[1] >= since:
+                sig_hits[slot[0]] = sig_hits.get(slot[0], 0) + 1
         n_sig = len(item.sigs)
         need = max(4, math.ceil(0.6 * n_sig))
         for inc_id, hits in sig_hits.items():
@@ -442,17 +445,17 @@ class _Batch:
                             new=True)
             self.incidents[inc.id] = inc
             self.stats.new_incidents += 1
-        # Register this mention's keys so that the next post finds the incident.
-        for key in (*keys, *item.sigs):  # (reply chains need no key: the mentions table answers them)
-            bk = (brand, key)
-            slot = self.keys.get(bk)
+        # Register this mention's keys so that the next post finds the incident (reply chains need
+        # no key: the mentions table answers them).
+        at = obs.observed_at
+        for bk, slot in zip(named, slots, strict=True):
             if slot is None:
-                self.keys[bk] = [inc.id, obs.observed_at, False]
+                table[bk] = [inc.id, at, False]
             else:
                 slot[0] = inc.id
-                if obs.observed_at > slot[1]:
-                    slot[1] = obs.observed_at
-            self.dirty_keys.add(bk)
+                if at > slot[1]:
+                    slot[1] = at
+        self.dirty_keys.update(named)
         return inc
 
     def _load(self, inc_id: str) -> _Incident | None:
