@@ -94,7 +94,7 @@ class Pipeline:
     def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
                  channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
                  observer: Observer | None = None, keep_snapshots: bool = True, single_writer: bool = False,
-                 write_back: bool = False, cache_limits: tuple[int, int] = (50_000, 20_000)):
+                 write_back: bool = False, cache_limits: tuple[int, int] = (50_000, 40_000)):
         self.store = store
         # A single writer (a replay into its own database) may keep what it wrote in memory between
         # batches; the daemon may not, since other replicas can write the same database. A scratch

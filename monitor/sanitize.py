@@ -48,9 +48,12 @@ def _storable(value: str | None, limit: int) -> bool:
 def clean_observation(obs: Observation) -> Observation:
     """The same observation with every string made storable; returned as is when already clean."""
     a = obs.author
-    if _storable(obs.text, MAX_TEXT) and all(_storable(f, MAX_FIELD) for f in (
-            obs.id, obs.url, obs.lang, obs.brand, obs.in_reply_to, obs.conversation_id, a.id, a.handle)):
-        return obs
+    if _storable(obs.text, MAX_TEXT):
+        for f in (obs.id, obs.url, obs.lang, obs.brand, obs.in_reply_to, obs.conversation_id, a.id, a.handle):
+            if f is not None and not _storable(f, MAX_FIELD):
+                break
+        else:
+            return obs  # the usual case, checked without building a copy
     return dataclasses.replace(
         obs, text=clean_text(obs.text), id=clean_text(obs.id, MAX_FIELD), url=_opt(obs.url), lang=_opt(obs.lang),
         brand=_opt(obs.brand), in_reply_to=_opt(obs.in_reply_to), conversation_id=_opt(obs.conversation_id),
