@@ -94,7 +94,8 @@ class Pipeline:
     def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
                  channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
                  observer: Observer | None = None, keep_snapshots: bool = True, single_writer: bool = False,
-                 write_back: bool = False, cache_limits: tuple[int, int] = (50_000, 40_000)):
+                 write_back: bool = False, cache_limits: tuple[int, int] = (50_000, 40_000),
+                 signer: Callable[[str, frozenset[str]], list[int]] = signature):
         self.store = store
         # A single writer (a replay into its own database) may keep what it wrote in memory between
         # batches; the daemon may not, since other replicas can write the same database. A scratch
@@ -112,7 +113,18 @@ class Pipeline:
         self.replay = replay
         self.route: Router = router or (lambda _event: self.channels)
         self.observer = observer
-        self.brand_words: dict[str, frozenset[str]] = {}
+        self._brand_words: dict[str, frozenset[str]] = {}
+        self.signer = signer
+
+    def brand_words(self, brand: str) -> frozenset[str]:
+        """The words of a brand's name, keywords and handles: in every post about it, so no clue to
+        which story a post tells."""
+        words = self._brand_words.get(brand)
+        if words is None:
+            q = self.matcher.brands.get(brand)
+            phrases = (brand, *(q.keywords if q else ()), *(q.handles.values() if q else ()))
+            words = self._brand_words[brand] = frozenset(w for p in phrases for w in normalise(p))
+        return words
 
     def process(self, observations: Iterable[Observation], *, source: str | None = None,
                 cursor: dict[str, Any] | None = None) -> BatchStats:
@@ -261,15 +273,6 @@ class _Batch:
             self._one(item)
         self._flush()
 
-    def _brand_words(self, brand: str) -> frozenset[str]:
-        words = self.p.brand_words.get(brand)
-        if words is None:
-            q = self.p.matcher.brands.get(brand)
-            phrases = (brand, *(q.keywords if q else ()), *(q.handles.values() if q else ()))
-            words = frozenset(w for p in phrases for w in normalise(p))
-            self.p.brand_words[brand] = words
-        return words
-
     def _brand_by_link(self, obs: Observation) -> str | None:
         """An article that links a post we hold is about that post's brand, named or not."""
         if obs.kind != "article":
@@ -306,7 +309,7 @@ class _Batch:
         for key, item in first.items():
             if key not in self.mentions:
                 item.keys = _candidate_keys(item.obs)
-                item.sigs = [f"sig:{h}" for h in signature(item.obs.text, self._brand_words(item.brand))]
+                item.sigs = [f"sig:{h}" for h in self.p.signer(item.obs.text, self.p.brand_words(item.brand))]
         wanted: dict[str, set[str]] = {}
         for item in pending:
             if item.keys or item.sigs:

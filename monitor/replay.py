@@ -58,6 +58,7 @@ class ReplayResult:
     skipped_lines: int = 0
     late: int = 0  # observations that arrived too far out of order to be put back in place
     scored_ahead: int = 0  # mentions scored by the worker process
+    signed_ahead: int = 0  # and whose signature it worked out
     series: dict[str, Series] = field(default_factory=dict)
     hourly: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # incident → hour → source → n
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -139,6 +140,7 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
 
         prescored = Prescored(scorer)
         pipeline = Pipeline(store, config, prescored, lambda: clock_now[-1], channels=channels, replay=True,
+                            signer=prescored.signature,
                             observer=observe, keep_snapshots=store_url is not None, single_writer=True,
                             write_back=store_url is None)
         ahead: ScoreAhead | None = None
@@ -146,10 +148,10 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
 
         def run(batch: list[Observation], job: Job | None) -> None:
             nonlocal done
-            prescored.ready = ahead.collect(job) if ahead is not None else {}
+            prescored.take(ahead.collect(job) if ahead is not None else ({}, {}))
             clock_now[:] = [batch[-1].observed_at]
             stats = pipeline.process(batch)
-            prescored.ready = {}
+            prescored.take(({}, {}))
             result.observations += stats.observations
             result.mentions += stats.new_mentions
             result.incidents += stats.new_incidents
@@ -167,14 +169,14 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
                 if ahead is None:
                     ahead = ScoreAhead(score_ahead)
                     stack.callback(ahead.close)
-                job = ahead.submit(batch)
+                job = ahead.submit(batch, pipeline.brand_words)
             if queued is not None:
                 run(*queued)
             queued = (batch, job)
         if queued is not None:
             run(*queued)
         pipeline.finish()
-        result.scored_ahead = prescored.answered
+        result.scored_ahead, result.signed_ahead = prescored.answered, prescored.signed
         if keep_series:
             _collect_report_data(store, result)
     result.late = late[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -78,6 +79,16 @@ def test_scoring_ahead_in_a_worker_process_decides_alike(scorer) -> None:
     # A worker that cannot score (here: no scorer at all) costs speed, never a decision.
     broken = replay(obs, demo.config(), scorer, batch_size=300, score_ahead=int)
     assert broken.to_json() == inline.to_json() and broken.scored_ahead == 0
+
+
+def test_signatures_worked_out_ahead_decide_alike(scorer) -> None:
+    """Posts that name their brand (recorded observations do) are signed by the worker too."""
+    brand = demo.config().brand_queries()[0].name
+    obs = [dataclasses.replace(o, brand=brand) for o in demo.observations()]
+    inline = replay(obs, demo.config(), scorer, batch_size=300)
+    ahead = replay(obs, demo.config(), scorer, batch_size=300, score_ahead=MentionScorer)
+    assert ahead.to_json() == inline.to_json()
+    assert ahead.signed_ahead > 0.5 * ahead.mentions and inline.signed_ahead == 0
 
 
 def test_write_back_stores_what_writing_through_stores(tmp_path: Path, scorer) -> None:
