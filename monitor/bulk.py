@@ -63,7 +63,7 @@ def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Pr
     if any(c.default is not None and c.name not in names for c in table.columns):
         return None
     procs: list[Processor] = []
-    memos: dict[type, dict[Any, Any]] = {}
+    memos: dict[str, dict[Any, Any]] = {}  # by type as written (UTCDateTime()): same type, same text
     for n in names:
         col_type = table.c[n].type
         proc: Processor = col_type.dialect_impl(dialect).bind_processor(dialect)
@@ -71,7 +71,7 @@ def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Pr
         if proc is not None and isinstance(base, DateTime):
             # Turning a datetime into SQLite's text costs microseconds, and the rows of a batch share
             # few instants (a mention's keys all carry its time): each is converted once per call.
-            proc = _memoised(proc, memos.setdefault(type(col_type), {}))
+            proc = _memoised(proc, memos.setdefault(repr(col_type), {}))
         procs.append(proc)
     return procs
 

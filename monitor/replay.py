@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from monitor import schema as s
 from monitor.config import Config
 from monitor.events import contract_alert
 from monitor.models import AlertEvent, Observation, Tier
@@ -186,8 +187,6 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
 def _drop_secondary_indexes(store: Store) -> None:
     """A scratch database is read by primary key only (the report's one query scans): the indexes
     the daemon's queries need would cost a replay three of every five B-tree writes of a mention."""
-    from monitor import schema as s
-
     with store.begin() as conn:
         for table in (s.mentions, s.incidents, s.observations):
             for index in table.indexes:
@@ -207,8 +206,6 @@ def _batches(observations: Iterable[Observation], size: int) -> Iterator[list[Ob
 
 def _collect_report_data(store: Store, result: ReplayResult) -> None:
     """Mentions per hour by source, and the posts, of the incidents worth a chart."""
-    from monitor import schema as s
-
     wanted = {a.incident for a in result.alerts} | {i for i, ser in result.series.items() if ser.peak >= Tier.watch}
     if not wanted:
         return
