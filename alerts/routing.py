@@ -35,7 +35,7 @@ from monitor.durations import format_timestamp
 from monitor.events import event_from_dict, event_to_dict
 from monitor.interfaces import Clock
 from monitor.models import AlertEvent, Tier
-from monitor.store import Store
+from monitor.store import Store, insert_ignoring_duplicates
 
 log = logging.getLogger("alerts.routing")
 
@@ -172,7 +172,8 @@ def queue_reminders(store: Store, router: Router, clock: Clock, repeat_interval:
     o, i = s.outbox, s.incidents
     last = (select(o.c.incident_id, func.max(o.c.id).label("last_id"), func.max(o.c.created_at).label("last_at"))
             .group_by(o.c.incident_id).subquery())
-    q = (select(i.c.id, i.c.tier, i.c.alerted_tier, i.c.score, i.c.mentions, i.c.authors, i.c.state, o.c.event)
+    q = (select(i.c.id, i.c.tier, i.c.alerted_tier, i.c.score, i.c.mentions, i.c.authors, i.c.state, o.c.event,
+                last.c.last_id)
          .join(last, last.c.incident_id == i.c.id).join(o, o.c.id == last.c.last_id)
          .where(last.c.last_at <= due, i.c.last_seen > last.c.last_at, i.c.alerted_tier > 0,
                 i.c.tier >= i.c.alerted_tier))
@@ -187,8 +188,8 @@ def queue_reminders(store: Store, router: Router, clock: Clock, repeat_interval:
                             top_posts=tuple(dict(t) for t in st.get("top") or ()) or event_from_dict(r.event).top_posts)
             payload = event_to_dict(event)
             for channel in router.decide(event, quiet=True):
-                rows.append(dict(dedup_key=f"{r.id}:remind:{format_timestamp(now)}:{channel}"[:200],
+                # One reminder per alert it follows: two jobs queueing reminders at once queue one.
+                rows.append(dict(dedup_key=f"{r.id}:remind:{r.last_id}:{channel}"[:200],
                                  incident_id=r.id, channel=channel, created_at=now, event=payload, attempts=0))
-        if rows:
-            conn.execute(insert(o), rows)
-    return len(rows)
+        queued = insert_ignoring_duplicates(conn, o, rows)
+    return queued

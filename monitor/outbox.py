@@ -24,14 +24,15 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from monitor import schema as s
 from monitor.errors import ChannelError
 from monitor.events import event_from_dict
 from monitor.interfaces import Channel, Clock
 from monitor.logs import redact
-from monitor.store import Store
+from monitor.models import Tier
+from monitor.store import Store, upsert
 
 log = logging.getLogger("monitor.outbox")
 
@@ -39,6 +40,10 @@ MAX_BACKOFF = 300.0
 UNCERTAIN = "_uncertain"
 """Set in the ``state`` given to ``Channel.send`` when an earlier attempt of this alert may have arrived."""
 IN_FLIGHT = "in flight: if the process stopped here, the channel may have received it"
+DELIVERED = "_delivered_tier"
+"""Kept in a channel's state per incident: the highest tier that channel has been sent. An alert of a
+lower tier arriving after it (the decisions of two jobs crossing) is not sent: a message never goes
+back from CRITICAL to WATCH."""
 
 
 class Deliverer:
@@ -80,6 +85,10 @@ class Deliverer:
                 continue
             event = event_from_dict(row.event)
             state = self._state(row.incident_id, row.channel)
+            delivered = Tier.parse(state.get(DELIVERED, "none"))
+            if event.tier < delivered:
+                self._superseded(row, delivered)
+                continue
             if row.attempts:  # tried before: a crash or a timeout may have hidden a success
                 state[UNCERTAIN] = True
             with self.store.begin() as conn:
@@ -105,8 +114,9 @@ class Deliverer:
                 continue
             with self.store.begin() as conn:
                 conn.execute(update(o).where(o.c.id == row.id).values(sent_at=self.clock(), last_error=None))
-                self._save_state(conn, row.incident_id, row.channel,
-                                 {k: v for k, v in new_state.items() if k != UNCERTAIN})
+                kept = {k: v for k, v in new_state.items() if k != UNCERTAIN}
+                kept[DELIVERED] = max(delivered, event.tier).name
+                self._save_state(conn, row.incident_id, row.channel, kept)
             sent += 1
         return sent, failed
 
@@ -139,6 +149,13 @@ class Deliverer:
         with self.store.begin() as conn:
             conn.execute(update(o).where(o.c.id == row.id).values(**values))
 
+    def _superseded(self, row: Any, delivered: Tier) -> None:
+        log.warning("alert not sent: a higher tier was already delivered",
+                    extra={"channel": row.channel, "incident": row.incident_id, "delivered": delivered.name})
+        with self.store.begin() as conn:
+            conn.execute(update(s.outbox).where(s.outbox.c.id == row.id, s.outbox.c.sent_at.is_(None))
+                         .values(failed_at=self.clock(), last_error=f"superseded: {delivered.name} already delivered"))
+
     def _state(self, incident: str, channel: str) -> dict[str, Any]:
         c = s.channel_state
         with self.store.begin() as conn:
@@ -147,7 +164,4 @@ class Deliverer:
 
     @staticmethod
     def _save_state(conn: Any, incident: str, channel: str, state: dict[str, Any]) -> None:
-        c = s.channel_state
-        done = conn.execute(update(c).where(c.c.incident_id == incident, c.c.channel == channel).values(state=state))
-        if done.rowcount == 0:
-            conn.execute(insert(c).values(incident_id=incident, channel=channel, state=state))
+        upsert(conn, s.channel_state, {"incident_id": incident, "channel": channel}, {"state": state})

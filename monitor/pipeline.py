@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from monitor import schema as s
 from monitor.brands import BrandMatcher
@@ -30,7 +30,7 @@ from monitor.interfaces import Clock
 from monitor.jsonl import observation_to_dict
 from monitor.models import METRIC_NAMES, AlertEvent, MentionScore, Observation, Tier
 from monitor.sanitize import clean_observation
-from monitor.store import Store
+from monitor.store import Store, insert_ignoring_duplicates, lock_brands, upsert
 from monitor.textsig import distinctive_numbers, normalise, signature, urls
 
 BASELINE_DAYS = 14
@@ -268,6 +268,9 @@ class _Batch:
             pending.append(_Pending(obs, brand, tuple(p for p in {obs.in_reply_to, obs.conversation_id} if p)))
         if not pending:
             return
+        # One writer per brand: from here to the commit no other batch (another job's thread, another
+        # replica) reads or writes these brands' incidents, so none of its decisions is overwritten.
+        lock_brands(self.conn, {item.brand for item in pending})
         self._prefetch(pending)
         for item in pending:
             self._one(item)
@@ -543,7 +546,8 @@ class _Batch:
         insert_rows(c, s.observations, self.snapshots)
         self._flush_keys()
         self._flush_incidents()
-        insert_rows(c, s.outbox, self.outbox)
+        # An alert already queued (same incident, tier and channel) is not queued twice.
+        insert_ignoring_duplicates(c, s.outbox, self.outbox)
         self._flush_days()
 
     def _flush_keys(self) -> None:
@@ -564,12 +568,9 @@ class _Batch:
         _write_incidents(self.conn, [self.incidents[i] for i in sorted(self.touched)], self.cfg)
 
     def _flush_days(self) -> None:
-        t = s.brand_days
         for (brand, day), (m, c, e) in sorted(self.day_deltas.items()):
-            done = self.conn.execute(update(t).where(t.c.brand == brand, t.c.day == day).values(
-                mentions=t.c.mentions + m, complaints=t.c.complaints + c, engagement=t.c.engagement + e))
-            if done.rowcount == 0:
-                self.conn.execute(insert(t).values(brand=brand, day=day, mentions=m, complaints=c, engagement=e))
+            upsert(self.conn, s.brand_days, {"brand": brand, "day": day},
+                   {"mentions": m, "complaints": c, "engagement": e}, add=True)
 
 
 def _write_mentions(conn: Connection, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:

@@ -6,15 +6,17 @@ opened by the caller with ``Store.begin()``.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from monitor import schema as s
@@ -92,11 +94,7 @@ class Store:
 
     @staticmethod
     def set_cursor(conn: Connection, source: str, cursor: dict[str, Any], now: datetime) -> None:
-        done = conn.execute(
-            update(s.cursors).where(s.cursors.c.source == source).values(cursor=cursor, updated_at=now)
-        )
-        if done.rowcount == 0:
-            conn.execute(insert(s.cursors).values(source=source, cursor=cursor, updated_at=now))
+        upsert(conn, s.cursors, {"source": source}, {"cursor": cursor, "updated_at": now})
 
     # reads used by export, replay and re-observation ------------------------------------------
 
@@ -133,3 +131,61 @@ class Store:
     def count(self, table: str) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(s.metadata.tables[table])).scalar_one())
+
+
+# writes that two jobs (threads now, replicas later) can make at the same time ----------------------
+
+def lock_brands(conn: Connection, brands: Iterable[str]) -> None:
+    """Make this transaction the only writer of these brands' incidents until it ends.
+
+    Everything a batch reads about a brand (incidents, their keys, day counts) and writes back must
+    not interleave with another batch of the same brand, or the later commit overwrites the earlier
+    one's decisions (an incident forgetting that it was alerted critical). PostgreSQL: one
+    transaction-scoped advisory lock per brand, taken in sorted order so that two batches never wait
+    on each other crosswise; held until commit or rollback, across processes and replicas. SQLite has
+    one writer at a time anyway: taking the write lock before the first read (BEGIN IMMEDIATE) makes
+    the batch read what the previous writer committed, instead of a snapshot that a concurrent commit
+    makes stale.
+    """
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        for brand in sorted(set(brands)):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": brand_lock_key(brand)})
+    elif dialect == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and not dbapi.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def brand_lock_key(brand: str) -> int:
+    """A stable signed 64-bit key for a brand (PostgreSQL's advisory locks take a bigint)."""
+    digest = hashlib.blake2b(b"monitor-brand\0" + brand.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def upsert(conn: Connection, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any], *,
+           add: bool = False) -> None:
+    """INSERT a row, or UPDATE it where one with these ``keys`` exists: in one statement, so that two
+    writers meeting on a new row do not both try to insert it. ``add`` adds ``values`` to the stored
+    numbers (counters) instead of replacing them."""
+    stmt = _dialect_insert(conn, table).values({**keys, **values})
+    new = stmt.excluded
+    changes = {n: (table.c[n] + new[n] if add else new[n]) for n in values}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
+    """INSERT rows, skipping those whose unique key is already stored; returns how many went in."""
+    if not rows:
+        return 0
+    done = conn.execute(_dialect_insert(conn, table).on_conflict_do_nothing(), rows)
+    return max(0, done.rowcount)
+
+
+def _dialect_insert(conn: Connection, table: Table) -> Any:
+    name = conn.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise MonitorError(f"storage: the {name} database is not supported (SQLite or PostgreSQL)")

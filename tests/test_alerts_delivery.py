@@ -62,7 +62,7 @@ def test_climbing_incident_one_root_two_thread_replies_and_updates(fake, db, fcl
     assert root.edits == 2 and "CRITICAL" in root.text
     with store.begin() as conn:
         state = conn.execute(select(s.channel_state.c.state)).scalar_one()
-    assert state == {"ts": root.ts, "channel": "C0CXESC01", "tier": "critical"}
+    assert state == {"ts": root.ts, "channel": "C0CXESC01", "tier": "critical", "_delivered_tier": "critical"}
 
 
 def test_rate_limit_is_waited_out_on_the_injected_clock(fake, db, fclock):
@@ -206,3 +206,19 @@ def test_a_channel_bug_does_not_stop_delivery(db, fclock, caplog):
     assert got == ["inc-1"]
     broken = [r for r in outbox_rows(store) if r.channel == "broken"][0]
     assert broken.next_attempt_at is not None and "boom" in broken.last_error
+
+
+def test_a_lower_tier_queued_after_a_higher_one_never_takes_the_message_back(fake, db, fclock):
+    """Two jobs' decisions crossing (critical queued, then a stale watch): Slack stays at CRITICAL."""
+    store = Store(db)
+    watch, _warning, critical = climb()
+    queue(store, critical)
+    queue(store, watch)
+    deliverer = Deliverer(store, {"slack": slack(fake)}, fclock)
+    fclock.now = critical.at
+    assert deliverer.deliver() == (1, 0)
+    assert deliverer.deliver() == (0, 0)
+    assert [c.method for c in fake.calls()] == ["chat.postMessage"], "the stale watch is not sent"
+    rows = outbox_rows(store)
+    assert rows[0].sent_at is not None
+    assert rows[1].sent_at is None and "superseded" in rows[1].last_error
