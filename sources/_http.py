@@ -1,10 +1,12 @@
-"""Small helpers shared by the sources: one requests session per source, redaction, lenient numbers."""
+"""Small helpers shared by the sources: one requests session per source, redaction, lenient numbers,
+and the tally of what an answer held that could not be used."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from monitor.sanitize import valid_count, valid_time
 
 
 class _Adapter(HTTPAdapter):
@@ -91,17 +95,47 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def count(value: Any) -> int | None:
-    """A platform count as an int, or ``None`` when absent or not a number (unknown is not zero)."""
-    if isinstance(value, bool):
+class Drops:
+    """What a source's answers held that it could not use, by kind: ``post`` (left out: no id, no
+    text, no usable date) and ``number`` (a count that is not one, or absurd: made unknown). The
+    monitor takes the tally after each poll and re-read, for its logs and metrics; a source's poll
+    and re-read may run at once on two threads, hence the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def add(self, what: str, n: int = 1) -> None:
+        if n:
+            with self._lock:
+                self._counts[what] = self._counts.get(what, 0) + n
+
+    def take(self) -> dict[str, int]:
+        """The tally since the last ``take``, reset."""
+        with self._lock:
+            counts, self._counts = self._counts, {}
+        return counts
+
+
+_INTEGER = re.compile(r"\s*-?[0-9]{1,20}\s*")
+
+
+def count(value: Any, drops: Drops | None = None) -> int | None:
+    """A platform count as an int, or ``None`` when absent or unusable (unknown is not zero).
+
+    The rule is monitor.sanitize's (finite, at most 10^12, negatives count 0); a value present but
+    unusable (``1e308``, ``"NaN"``, ``{}``) is counted in ``drops``.
+    """
+    if value is None:
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        value = int(value)
+    try:
+        return valid_count(value)
+    except ValueError:
+        if drops is not None:
+            drops.add("number")
+        return None
 
 
 def number(value: Any) -> float | None:
@@ -125,7 +159,7 @@ def epoch_to_utc(value: Any) -> datetime | None:
     if seconds is None:
         return None
     try:
-        return datetime.fromtimestamp(seconds, UTC)
+        return valid_time(datetime.fromtimestamp(seconds, UTC))
     except (OverflowError, OSError, ValueError):
         return None
 

@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from monitor.errors import RateLimited, SourceError
+from monitor.sanitize import valid_time
 from sources._http import make_session, normalize_base_url, redact
 
 _PERMANENT = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 410: "gone"}
@@ -148,9 +149,9 @@ def parse_time(value: Any) -> datetime | None:
         return None
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return valid_time(dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):  # not ISO 8601, or outside 1970 to 2100
         return None
-    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def bounded(ids: Iterable[str], limit: int) -> list[str]:

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import as_dict, count
+from sources._http import Drops, as_dict
+from sources._http import count as _count
 from sources._http import text_or_none as _text
 from sources._rest import RestClient, parse_time, with_links
 from sources._window import Item, search_window
@@ -59,10 +61,12 @@ def sort_time(post: dict[str, Any]) -> datetime | None:
     return min(times) if times else None
 
 
-def parse_post(post: Any, observed_at: datetime, brand: str | None = None) -> Observation | None:
-    """One ``app.bsky.feed.defs#postView`` as an Observation, or ``None`` when unusable."""
+def parse_post(post: Any, observed_at: datetime, brand: str | None = None, drops: Drops | None = None) -> Observation | None:
+    """One ``app.bsky.feed.defs#postView`` as an Observation, or ``None`` when unusable. Unusable
+    numbers are made unknown and counted in ``drops``."""
     if not isinstance(post, dict):
         return None
+    count = partial(_count, drops=drops)
     uri, record, author = _text(post.get("uri")), as_dict(post.get("record")), as_dict(post.get("author"))
     created = parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt"))
     text = record.get("text")
@@ -95,6 +99,7 @@ class BlueskySource:
         base = (auth_base_url or AUTH_API) if self._login else (api_base_url or API)
         self._http = RestClient("bluesky", base, clock=clock, timeout=timeout, secrets=[app_password])
         self.usage = self._http.usage
+        self.drops = Drops()
         self._token: str | None = None
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
@@ -108,8 +113,10 @@ class BlueskySource:
                 for keyword in dict.fromkeys(k.strip().lower() for k in brand.keywords if k.strip()):
 
                     def emit(post: Any, name: str = brand.name, m: BrandMatcher = matcher) -> None:
-                        obs = parse_post(post, observed_at)
-                        if obs is not None and m.match(obs) is not None:  # search matches loosely
+                        obs = parse_post(post, observed_at, drops=self.drops)
+                        if obs is None:
+                            self.drops.add("post")
+                        elif m.match(obs) is not None:  # search matches loosely
                             out.append(replace(obs, brand=name))
 
                     states[brand.name][keyword] = search_window(
@@ -135,6 +142,7 @@ class BlueskySource:
             self.usage["reads"] += len(posts)
             items = [(p["uri"], t.timestamp(), p) for p in posts
                      if isinstance(p, dict) and isinstance(p.get("uri"), str) and (t := sort_time(p)) is not None]
+            self.drops.add("post", len(posts) - len(items))
             oldest = min((ts for _, ts, _ in items), default=None)
             # The next page: posts older than this page's oldest (+1 ms: ties are read again, then deduplicated).
             more = len(posts) >= PAGE and oldest is not None and (until is None or oldest + 0.001 < until)
@@ -153,7 +161,9 @@ class BlueskySource:
             if not isinstance(posts, list):
                 raise SourceError("bluesky: getPosts: the answer holds no posts list")
             self.usage["reads"] += len(posts)
-            out += [obs for p in posts if (obs := parse_post(p, observed_at)) is not None]
+            found = [obs for p in posts if (obs := parse_post(p, observed_at, drops=self.drops)) is not None]
+            self.drops.add("post", len(posts) - len(found))
+            out += found
         return out
 
     def _xrpc(self, method: str, params: Any) -> Any:

@@ -15,13 +15,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import as_dict, count
+from sources._http import Drops, as_dict
+from sources._http import count as _count
 from sources._http import text_or_none as _text
 from sources._rest import RestClient, parse_time, strip_html, with_links
 
@@ -36,10 +38,13 @@ def hashtags(brand: BrandQuery, extra: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys(t for t in tags if t))
 
 
-def parse_status(status: Any, host: str, observed_at: datetime, brand: str | None = None) -> Observation | None:
-    """One Mastodon ``Status`` (HTML content stripped, links kept) as an Observation, or ``None``."""
+def parse_status(status: Any, host: str, observed_at: datetime, brand: str | None = None,
+                 drops: Drops | None = None) -> Observation | None:
+    """One Mastodon ``Status`` (HTML content stripped, links kept) as an Observation, or ``None``.
+    Unusable numbers are made unknown and counted in ``drops``."""
     if not isinstance(status, dict):
         return None
+    count = partial(_count, drops=drops)
     ident, created = _text(status.get("id")), parse_time(status.get("created_at"))
     if ident is None or not _ID.match(ident) or created is None:
         return None
@@ -79,6 +84,7 @@ class MastodonSource:
             client = RestClient("mastodon", base, clock=clock, timeout=timeout, secrets=[access_token])
             self._clients[urlsplit(client.base_url).netloc] = client
         self.usage: dict[str, int] = {"requests": 0, "reads": 0}
+        self.drops = Drops()
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
@@ -97,9 +103,11 @@ class MastodonSource:
                         def emit(statuses: list[Any], tag: bool = feed.startswith("tag:"), name: str = brand.name,
                                  m: BrandMatcher = matcher, host: str = host) -> None:
                             for status in statuses:
-                                obs = parse_status(status, host, observed_at)
+                                obs = parse_status(status, host, observed_at, drops=self.drops)
+                                if obs is None:
+                                    self.drops.add("post")
                                 # A hashtag names the brand even when the words do not; search matches loosely.
-                                if obs is not None and obs.id not in seen and (tag or m.match(obs) is not None):
+                                elif obs.id not in seen and (tag or m.match(obs) is not None):
                                     seen.add(obs.id)
                                     out.append(replace(obs, brand=name))
 
@@ -153,7 +161,9 @@ class MastodonSource:
                     page = [self._one(client, i) for i in batch]  # before Mastodon 4.3: one by one
                 statuses = page if isinstance(page, list) else []
                 self.usage["reads"] += len(statuses)
-                out += [o for s in statuses if (o := parse_status(s, host, observed_at)) is not None]
+                found = [o for s in statuses if (o := parse_status(s, host, observed_at, drops=self.drops)) is not None]
+                self.drops.add("post", len(statuses) - len(found))
+                out += found
         return out
 
     def _one(self, client: RestClient, ident: str) -> Any:

@@ -24,7 +24,8 @@ import feedparser  # type: ignore[import-untyped, unused-ignore]
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, BrandQuery, Observation, PollResult
-from sources._http import as_dict
+from monitor.sanitize import valid_time
+from sources._http import Drops, as_dict
 from sources._rest import RestClient, bounded, strip_html, with_links
 
 API = "https://news.google.com"
@@ -47,7 +48,7 @@ def _time(entry: Any) -> datetime | None:
         value = entry.get(key)
         if value:
             try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                return valid_time(datetime.fromtimestamp(calendar.timegm(value), UTC))
             except (OverflowError, ValueError, TypeError):
                 continue
     return None
@@ -93,6 +94,7 @@ class NewsSource:
         self.max_age = max_age
         self._http = RestClient("news", api_base_url or API, clock=clock, timeout=timeout)
         self.usage = self._http.usage
+        self.drops = Drops()
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
@@ -144,7 +146,10 @@ class NewsSource:
         oldest = observed_at - timedelta(seconds=self.max_age)
         for entry in parsed.entries:
             obs = parse_entry(entry, observed_at, title)
-            if obs is None or obs.id in known:
+            if obs is None:
+                self.drops.add("post")
+                continue
+            if obs.id in known:
                 continue
             known.add(obs.id)
             seen.append(obs.id)
