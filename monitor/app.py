@@ -68,7 +68,8 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
         active["reddit"] = load_source_class("reddit")(
             client_id=rc.client_id, client_secret=rc.client_secret, user_agent=rc.user_agent, clock=clock,
             subreddits=tuple(rc.subreddits), api_base_url=rc.api_base_url,
-            include_comments=rc.include_comments, timeout=rc.timeout)
+            include_comments=rc.include_comments, timeout=rc.timeout, max_response_size=rc.max_response_size,
+            request_deadline=rc.request_deadline)
     if not xc.enabled:
         reasons["x"] = "disabled in the config"
     elif "sources.x" in off or not xc.bearer_token:
@@ -76,7 +77,8 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
     else:
         active["x"] = load_source_class("x")(bearer_token=xc.bearer_token, clock=clock,
                                              api_base_url=xc.api_base_url, max_pages=xc.max_pages,
-                                             timeout=xc.timeout)
+                                             timeout=xc.timeout, max_response_size=xc.max_response_size,
+                                             request_deadline=xc.request_deadline)
     for name in KEYLESS:  # no credentials needed: on whenever their section is present
         sc = getattr(config.sources, name)
         if not sc.enabled:

@@ -7,6 +7,7 @@ import json
 import math
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,23 +17,58 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from monitor.sanitize import valid_count, valid_time
+from sources._limits import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_REQUEST_DEADLINE,
+    POOLS,
+    AnswerTooLarge,
+    DeadlineExceeded,
+    Watchdog,
+    deadline_for,
+    read_body,
+)
 
 
 class _Adapter(HTTPAdapter):
-    """Forces our timeout on every request and, optionally, moves one origin to another base URL."""
+    """Forces our timeout on every request, bounds each answer (sources/_limits.py) and, optionally,
+    moves one origin to another base URL."""
 
-    def __init__(self, timeout: float, move_from: str | None = None, move_to: str | None = None):
+    def __init__(self, timeout: float, move_from: str | None = None, move_to: str | None = None, *,
+                 max_bytes: int = DEFAULT_MAX_BYTES, request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+                 key: str = "sources"):
         super().__init__()
         self.timeout = timeout
         self.move_from = move_from.rstrip("/") if move_from else None
         self.move_to = move_to.rstrip("/") if move_to else None
+        self.max_bytes, self.request_deadline, self.key = max_bytes, request_deadline, key
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = POOLS  # connections that let the watchdog in
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         # Libraries pass their own timeout (prawcore: 16 s) or none at all (tweepy): ours wins.
         kwargs["timeout"] = self.timeout
+        kwargs["stream"] = True  # the body is read here, within bounds, not by requests
         if self.move_from and self.move_to and request.url and request.url.startswith(self.move_from):
             request.url = self.move_to + request.url[len(self.move_from) :]
-        return _defuse(super().send(request, *args, **kwargs))
+        at, why = deadline_for(self.request_deadline, self.key)
+        if at <= time.monotonic():
+            raise DeadlineExceeded(f"no time left within {why}")
+        with Watchdog(at) as watch:
+            try:
+                response = super().send(request, *args, **kwargs)
+                try:
+                    response._content = read_body(response.raw, self.max_bytes, at, self.key, why)
+                except BaseException:
+                    response.close()  # the rest is unread: the connection cannot serve another request
+                    raise
+            except requests.RequestException as exc:
+                if watch.fired and not isinstance(exc, AnswerTooLarge):  # the watchdog cut it short
+                    raise DeadlineExceeded(f"no complete answer within {why}") from None
+                raise
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return _defuse(response)
 
 
 MAX_DEPTH = 200
@@ -66,14 +102,18 @@ def _defuse(response: requests.Response) -> requests.Response:
     return response
 
 
-def make_session(timeout: float, *, move_from: str | None = None, move_to: str | None = None) -> requests.Session:
-    """A session whose every request times out after ``timeout`` s.
+def make_session(timeout: float, *, move_from: str | None = None, move_to: str | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES, request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+                 key: str = "sources") -> requests.Session:
+    """A session whose every request times out after ``timeout`` s per socket operation, ends by
+    ``request_deadline`` s (or the poll's deadline) and refuses answers over ``max_bytes`` decoded;
+    ``key`` (``sources.x``) names the settings in errors.
 
     With ``move_from``/``move_to``, requests addressed to ``move_from`` (a library's hard-coded
     origin) go to ``move_to`` instead, path and query kept.
     """
     session = requests.Session()
-    adapter = _Adapter(timeout, move_from, move_to)
+    adapter = _Adapter(timeout, move_from, move_to, max_bytes=max_bytes, request_deadline=request_deadline, key=key)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

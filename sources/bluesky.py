@@ -22,6 +22,7 @@ from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
 from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, parse_time, with_links
 from sources._window import Item, search_window
 
@@ -91,13 +92,15 @@ class BlueskySource:
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, handle: str | None = None,
                  app_password: str | None = None, auth_base_url: str | None = None, max_pages: int = 3,
-                 timeout: float = 20.0, lang: str | None = None):
+                 timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE, lang: str | None = None):
         self._clock = clock
         self.max_pages = max(1, int(max_pages))
         self.lang = lang
         self._login = (handle, app_password) if handle and app_password else None
         base = (auth_base_url or AUTH_API) if self._login else (api_base_url or API)
-        self._http = RestClient("bluesky", base, clock=clock, timeout=timeout, secrets=[app_password])
+        self._http = RestClient("bluesky", base, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline, secrets=[app_password])
         self.usage = self._http.usage
         self.drops = Drops()
         self._token: str | None = None

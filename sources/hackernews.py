@@ -19,6 +19,7 @@ from monitor.errors import SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
 from sources._http import Drops, as_dict, count, epoch_to_utc
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, strip_html, with_links
 from sources._window import Item, search_window
 
@@ -65,10 +66,12 @@ class HackerNewsSource:
     name = "hackernews"
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, max_pages: int = 3,
-                 timeout: float = 20.0):
+                 timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         self._clock = clock
         self.max_pages = max(1, int(max_pages))
-        self._http = RestClient("hackernews", api_base_url or API, clock=clock, timeout=timeout)
+        self._http = RestClient("hackernews", api_base_url or API, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline)
         self.usage = self._http.usage
         self.drops = Drops()
 

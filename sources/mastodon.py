@@ -25,6 +25,7 @@ from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
 from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, parse_time, strip_html, with_links
 
 API = "https://mastodon.social"
@@ -74,14 +75,16 @@ class MastodonSource:
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None,
                  instances: Sequence[str] = (), hashtags: Sequence[str] = (), access_token: str | None = None,
-                 max_pages: int = 3, timeout: float = 20.0):
+                 max_pages: int = 3, timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         self._clock = clock
         self.max_pages = max(1, int(max_pages))
         self.extra_tags = tuple(t.lstrip("#") for t in hashtags)
         self._token = access_token
         self._clients: dict[str, RestClient] = {}
         for base in dict.fromkeys([api_base_url or API, *instances]):
-            client = RestClient("mastodon", base, clock=clock, timeout=timeout, secrets=[access_token])
+            client = RestClient("mastodon", base, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline, secrets=[access_token])
             self._clients[urlsplit(client.base_url).netloc] = client
         self.usage: dict[str, int] = {"requests": 0, "reads": 0}
         self.drops = Drops()

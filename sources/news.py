@@ -26,6 +26,7 @@ from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, BrandQuery, Observation, PollResult
 from monitor.sanitize import valid_time
 from sources._http import Drops, as_dict
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, bounded, strip_html, with_links
 
 API = "https://news.google.com"
@@ -85,14 +86,16 @@ class NewsSource:
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None,
                  search_path: str = SEARCH_PATH, search: bool = True, feeds: Sequence[str] = (),
-                 max_age: float = 7 * 86400.0, timeout: float = 20.0):
+                 max_age: float = 7 * 86400.0, timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         if search and "{query}" not in search_path:
             raise ValueError("search_path must contain {query}")
         self._clock = clock
         self.search_path = search_path if search else None
         self.feeds = tuple(dict.fromkeys(feeds))
         self.max_age = max_age
-        self._http = RestClient("news", api_base_url or API, clock=clock, timeout=timeout)
+        self._http = RestClient("news", api_base_url or API, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline)
         self.usage = self._http.usage
         self.drops = Drops()
 

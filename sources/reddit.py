@@ -32,6 +32,7 @@ from sources._http import Drops, epoch_to_utc, header_seconds, make_session, nor
 from sources._http import as_dict as _dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 
 REDDIT_WEB = "https://www.reddit.com"
 SEARCH_OVERLAP = 600.0  # seconds behind the newest post: search indexes posts late
@@ -143,6 +144,8 @@ class RedditSource:
         include_comments: bool = True,
         page_limit: int = 100,
         timeout: float = 20.0,
+        max_response_size: int = DEFAULT_MAX_BYTES,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
     ):
         bad = [s for s in subreddits if not _SUBREDDIT.match(s)]
         if bad or not subreddits:
@@ -159,7 +162,8 @@ class RedditSource:
             oauth_url = normalize_base_url(api_base_url)
             # The real API host does not issue tokens: keep www.reddit.com for it.
             token_url = REDDIT_WEB if oauth_url == "https://oauth.reddit.com" else oauth_url
-        self._session = make_session(timeout)
+        self._session = make_session(timeout, max_bytes=max_response_size, request_deadline=request_deadline,
+                                     key="sources.reddit")
         self._last: tuple[int, str, Any] | None = None  # status, URL and headers of the last answer
         self._session.hooks["response"].append(
             lambda r, *_, **__: setattr(self, "_last", (r.status_code, r.url, r.headers))

@@ -27,6 +27,7 @@ from sources._http import Drops, header_seconds, make_session, normalize_base_ur
 from sources._http import as_dict as _dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import parse_time
 
 API = "https://api.twitter.com"
@@ -191,6 +192,8 @@ class XSource:
         max_pages: int = 5,
         timeout: float = 20.0,
         include_retweets: bool = False,
+        max_response_size: int = DEFAULT_MAX_BYTES,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
     ):
         self._clock = clock
         self._token = bearer_token
@@ -201,7 +204,8 @@ class XSource:
         # tweepy.Client.request() hard-codes https://api.twitter.com: our session moves that origin to
         # api_base_url (path and query kept) and puts a timeout on every request (tweepy sets none).
         self._client.session = make_session(
-            timeout, move_from=API, move_to=normalize_base_url(api_base_url) if api_base_url else None
+            timeout, move_from=API, move_to=normalize_base_url(api_base_url) if api_base_url else None,
+            max_bytes=max_response_size, request_deadline=request_deadline, key="sources.x",
         )
         tweepy_log = logging.getLogger("tweepy.client")
         if not any(isinstance(f, _RedactToken) and f.secret == bearer_token for f in tweepy_log.filters):

@@ -4,16 +4,19 @@ never reach the cursor, and every valid post of the page is kept."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
+from monitor.errors import SourceError
 from monitor.models import BrandQuery, Observation
 from sources.bluesky import BlueskySource
 from sources.hackernews import HackerNewsSource
 from sources.mastodon import MastodonSource
+from sources.news import NewsSource
 from sources.reddit import RedditSource
 from sources.x import XSource, snowflake_time
 from tests.fakes.hostile import BAD_NUMBERS, EXPECTED, HostileAPI
@@ -97,3 +100,73 @@ def test_clean_pages_drop_nothing(api: HostileAPI) -> None:
     source = XSource(bearer_token="tok", clock=clock, api_base_url=f"{api.url}/ok")
     assert [o.metrics.likes for o in numbered(source.poll([ACME], {}).observations, "ok")] == [3] * 8
     assert source.drops.take() == {}
+
+
+# -- oversized and trickled answers: bounded for every source ---------------------------------------
+
+def poll_in_time(source: object, seconds: float) -> tuple[BaseException | None, float]:
+    """Poll in a thread: (what it raised, how long it took); fails if it is still running after ``seconds``."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            source.poll([ACME], {})  # type: ignore[attr-defined]
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"the poll still runs after {seconds}s"
+    return outcome[0], time.monotonic() - started
+
+
+def every_source(base: str, **limits: object) -> list[object]:
+    return [XSource(bearer_token="tok", clock=clock, api_base_url=base, **limits),  # type: ignore[arg-type]
+            RedditSource(client_id="i", client_secret="s", user_agent="t", clock=clock, api_base_url=base,
+                         include_comments=False, **limits),  # type: ignore[arg-type]
+            HackerNewsSource(clock=clock, api_base_url=base, **limits),  # type: ignore[arg-type]
+            BlueskySource(clock=clock, api_base_url=base, **limits),  # type: ignore[arg-type]
+            MastodonSource(clock=clock, api_base_url=base, **limits),  # type: ignore[arg-type]
+            NewsSource(clock=clock, api_base_url=base, **limits)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["gzip", "huge"])
+def test_an_oversized_answer_is_a_source_error_for_every_source(api: HostileAPI, mode: str) -> None:
+    for source in every_source(f"{api.url}/{mode}", max_response_size=2**20):
+        error, took = poll_in_time(source, 30)
+        name = source.name  # type: ignore[attr-defined]
+        assert isinstance(error, SourceError), (name, error)
+        assert f"sources.{name}.max_response_size (1 MiB)" in str(error) and not error.permanent, (name, str(error))
+        assert took < 10, name
+
+
+def test_a_trickled_answer_ends_at_the_request_deadline_for_every_source(api: HostileAPI) -> None:
+    for source in every_source(f"{api.url}/trickle", timeout=1.0, request_deadline=1.5):
+        error, took = poll_in_time(source, 20)
+        name = source.name  # type: ignore[attr-defined]
+        assert isinstance(error, SourceError) and f"sources.{name}.request_deadline (1.5s)" in str(error), (name, error)
+        assert 1.4 < took < 5, (name, took)
+
+
+def test_the_poll_deadline_bounds_a_poll_of_many_requests(api: HostileAPI) -> None:
+    from monitor.deadline import scope
+
+    many = [BrandQuery(f"Acme {i}", (f"acme air {i}",)) for i in range(10)]
+    source = HackerNewsSource(clock=clock, api_base_url=f"{api.url}/trickle", timeout=1.0, request_deadline=1.0)
+    started = time.monotonic()
+    with scope(2.5, "sources.hackernews.poll_deadline"), pytest.raises(SourceError) as info:
+        for brand in many:  # ten answers of one second each, were each given its own deadline
+            try:
+                source.poll([brand], {})
+            except SourceError as exc:
+                if "poll_deadline" in str(exc):
+                    raise
+    assert "sources.hackernews.poll_deadline (2.5s)" in str(info.value) and time.monotonic() - started < 4
+
+
+def test_answers_within_bounds_still_arrive(api: HostileAPI) -> None:
+    assert len(HackerNewsSource(clock=clock, api_base_url=f"{api.url}/ok", max_response_size=64 * 1024,
+                                request_deadline=5).poll([ACME], {}).observations) == 8

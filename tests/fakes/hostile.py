@@ -45,7 +45,7 @@ class HostileAPI:
         self._bomb: bytes | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
@@ -134,6 +134,11 @@ class HostileAPI:
                      "favourites_count": v, "reblogs_count": 0, "replies_count": 0}
                     for i, v in enumerate(values)]
         return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients hang up on purpose here (over the size limit, past the deadline)
 
 
 def _handler(api: HostileAPI) -> type[BaseHTTPRequestHandler]:
