@@ -61,7 +61,7 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
         return None
     try:
         server = HealthServer(mon.store, mon.metrics.registry, lambda: bool(sched.running),
-                              host=cfg.health_host, port=cfg.health_port)
+                              host=cfg.health_host, port=cfg.health_port, stuck=mon.stuck)
     except OSError as exc:
         why = f"daemon.health_port: cannot listen on {cfg.health_host}:{cfg.health_port}: {exc.strerror or exc}"
         if "health_port" in cfg.model_fields_set:  # asked for: a service must not run unwatched
