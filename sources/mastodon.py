@@ -161,7 +161,8 @@ class MastodonSource:
                 except SourceError as exc:
                     if "HTTP 404" not in str(exc):
                         raise
-                    page = [self._one(client, i) for i in batch]  # before Mastodon 4.3: one by one
+                    # before Mastodon 4.3: one by one; deleted ones are left out (not counted as unusable)
+                    page = [status for i in batch if (status := self._one(client, i)) is not None]
                 statuses = page if isinstance(page, list) else []
                 self.usage["reads"] += len(statuses)
                 found = [o for s in statuses if (o := parse_status(s, host, observed_at, drops=self.drops)) is not None]
