@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import ProxyManager
 
 from monitor.sanitize import valid_count, valid_time
 from sources._limits import (
@@ -45,6 +46,12 @@ class _Adapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = POOLS  # connections that let the watchdog in
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if type(manager) is ProxyManager:  # an HTTP(S) proxy from the environment; SOCKS keeps its own pools
+            manager.pool_classes_by_scheme = POOLS
+        return manager
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         # Libraries pass their own timeout (prawcore: 16 s) or none at all (tweepy): ours wins.
