@@ -41,7 +41,7 @@ def numbered(observations: list[Observation], mode: str = "nums") -> list[Observ
 
 
 def test_x_keeps_every_usable_tweet_and_counts_what_it_drops(api: HostileAPI) -> None:
-    source = XSource(bearer_token="tok", clock=clock, api_base_url=f"{api.url}/nums")
+    source = XSource(bearer_token="hostile-bearer-token-0001", clock=clock, api_base_url=f"{api.url}/nums")
     result = source.poll([ACME], {})
     posts = numbered(result.observations)
     assert [o.metrics.likes for o in posts] == EXPECTED
@@ -97,7 +97,7 @@ def test_bluesky_and_mastodon_make_absurd_counts_unknown(api: HostileAPI) -> Non
 
 
 def test_clean_pages_drop_nothing(api: HostileAPI) -> None:
-    source = XSource(bearer_token="tok", clock=clock, api_base_url=f"{api.url}/ok")
+    source = XSource(bearer_token="hostile-bearer-token-0001", clock=clock, api_base_url=f"{api.url}/ok")
     assert [o.metrics.likes for o in numbered(source.poll([ACME], {}).observations, "ok")] == [3] * 8
     assert source.drops.take() == {}
 
@@ -124,7 +124,7 @@ def poll_in_time(source: object, seconds: float) -> tuple[BaseException | None, 
 
 
 def every_source(base: str, **limits: object) -> list[object]:
-    return [XSource(bearer_token="tok", clock=clock, api_base_url=base, **limits),  # type: ignore[arg-type]
+    return [XSource(bearer_token="hostile-bearer-token-0001", clock=clock, api_base_url=base, **limits),  # type: ignore[arg-type]
             RedditSource(client_id="i", client_secret="s", user_agent="t", clock=clock, api_base_url=base,
                          include_comments=False, **limits),  # type: ignore[arg-type]
             HackerNewsSource(clock=clock, api_base_url=base, **limits),  # type: ignore[arg-type]
