@@ -7,49 +7,32 @@ runs once; a failing source is backed off and reported while the others go on.
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from monitor import deadline
 from monitor.config import Config, LoadedConfig
-from monitor.errors import ConfigError, RateLimited, SourceError
+from monitor.errors import ConfigError, SourceError
 from monitor.interfaces import Channel, Clock, Source
 from monitor.logs import redact
 from monitor.metrics import Metrics
 from monitor.outbox import Deliverer
 from monitor.pipeline import Pipeline, Router, Scorer
 from monitor.quota import QuotaBook, budgets_for
+from monitor.source_health import BatchError, SourceHealth
 from monitor.sources_config import KEYLESS
 from monitor.store import Store
 
 log = logging.getLogger("monitor")
 
-MAX_BACKOFF = 3600.0
+STUCK_GRACE = 60.0  # seconds past a poll's deadline before its source counts as stuck
+DEFAULT_POLL_DEADLINE = 300.0
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class SourceHealth:
-    last_success: datetime | None = None
-    last_error: str | None = None
-    failures: int = 0
-    next_allowed: datetime | None = None
-    last_reported: datetime | None = None
-    last_error_at: datetime | None = None
-    backoff: float = 0.0  # seconds of the current back-off (0 when healthy)
-    permanent: bool = False  # the last error will not go away by waiting (credentials, a wrong URL)
-    quota_wait_until: datetime | None = None  # polls skipped until then to stay inside the budget
-
-    def as_dict(self) -> dict[str, Any]:
-        state = "ok" if not self.failures else ("failing" if self.permanent or self.failures >= 3 else "backing off")
-        return {"state": state, "last_success": self.last_success, "last_error": self.last_error,
-                "last_error_at": self.last_error_at, "failures": self.failures, "backoff_seconds": round(self.backoff, 1),
-                "next_allowed": self.next_allowed, "permanent": self.permanent, "quota_wait_until": self.quota_wait_until}
 
 
 def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[dict[str, Source], dict[str, str]]:
@@ -68,7 +51,8 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
         active["reddit"] = load_source_class("reddit")(
             client_id=rc.client_id, client_secret=rc.client_secret, user_agent=rc.user_agent, clock=clock,
             subreddits=tuple(rc.subreddits), api_base_url=rc.api_base_url,
-            include_comments=rc.include_comments, timeout=rc.timeout)
+            include_comments=rc.include_comments, timeout=rc.timeout, max_response_size=rc.max_response_size,
+            request_deadline=rc.request_deadline)
     if not xc.enabled:
         reasons["x"] = "disabled in the config"
     elif "sources.x" in off or not xc.bearer_token:
@@ -76,7 +60,8 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
     else:
         active["x"] = load_source_class("x")(bearer_token=xc.bearer_token, clock=clock,
                                              api_base_url=xc.api_base_url, max_pages=xc.max_pages,
-                                             timeout=xc.timeout)
+                                             timeout=xc.timeout, max_response_size=xc.max_response_size,
+                                             request_deadline=xc.request_deadline)
     for name in KEYLESS:  # no credentials needed: on whenever their section is present
         sc = getattr(config.sources, name)
         if not sc.enabled:
@@ -122,6 +107,7 @@ class Monitor:
     health: dict[str, SourceHealth] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
     quota: QuotaBook | None = None
+    running: dict[str, datetime] = field(default_factory=dict)  # "poll:x" -> when the running one started
 
     @classmethod
     def create(cls, loaded: LoadedConfig, clock: Clock = utc_now, *, scorer: Scorer | None = None,
@@ -135,9 +121,11 @@ class Monitor:
         metrics = Metrics()
         metrics.known_sources(list(sources))
         metrics.watch_database(store, clock, config.scoring.window)
-        return cls(loaded, store, clock, sources, off, chans, pipeline,
-                   Deliverer(store, metrics.instrument(chans), clock),
-                   {name: SourceHealth() for name in sources}, metrics)
+        mon = cls(loaded, store, clock, sources, off, chans, pipeline,
+                  Deliverer(store, metrics.instrument(chans), clock),
+                  {name: SourceHealth() for name in sources}, metrics)
+        metrics.watch_stuck(list(sources), mon.stuck)
+        return mon
 
     @property
     def config(self) -> Config:
@@ -162,57 +150,90 @@ class Monitor:
         log.info("usage", extra={"source": name, "used": used, "budget": self.quotas.summary(name, self.clock())})
 
     def poll_source(self, name: str) -> int:
-        """One poll of one source: fetch, then commit observations and cursor together."""
-        health = self.health[name]
-        now = self.clock()
-        if health.next_allowed and now < health.next_allowed or not self._within_budget(name, now):
-            return 0
-        source = self.sources[name]
+        """One poll of one source: fetch, then commit observations and cursor together.
+
+        Whatever fails (the API, its data, the database) backs the source's polls off and is reported
+        (``_failed``); nothing escapes to the scheduler."""
+        polled = self._attempt(name, "poll", self._poll)
+        if polled is not None:
+            self.deliver()
+        return polled or 0
+
+    def reobserve(self, name: str) -> int:
+        """Re-read the engagement of posts still being watched, so velocity can be measured. Backs off
+        apart from the polls (``SourceHealth.reobserve``)."""
+        snapshots = self._attempt(name, "reobserve", self._reobserve)
+        if snapshots is not None:
+            self.deliver()
+        return snapshots or 0
+
+    def _attempt(self, name: str, job: str, work: Callable[[str], int | None]) -> int | None:
+        """``work(name)`` unless backed off: its result, or ``None`` if it failed or had nothing to do."""
+        attempts = self.health[name].of(job)
+        if not attempts.due(self.clock()):
+            return None
+        key = f"{job}:{name}"
+        self.running[key] = self.clock()
+        try:
+            done = work(name)
+        except Exception as exc:  # noqa: BLE001 - every failure goes through the source's failure path
+            self._failed(name, job, exc)
+            return None
+        finally:
+            self.running.pop(key, None)
+            self._count_drops(name, job)
+        if done is not None:
+            self._succeeded(name, job)
+        return done
+
+    def _poll(self, name: str) -> int | None:
+        if not self._within_budget(name, self.clock()):
+            return None
         cursor = self.store.get_cursor(name)
         self.metrics.polls.labels(source=name).inc()
         try:
-            result = source.poll(self.config.brand_queries(), cursor)
-        except SourceError as exc:
-            self._failed(name, exc)
-            return 0
+            with deadline.scope(self._poll_deadline(name), f"sources.{name}.poll_deadline"):
+                result = self.sources[name].poll(self.config.brand_queries(), cursor)
         finally:
             self._charge(name, poll=True)
         self.metrics.observations.labels(source=name).inc(len(result.observations))
-        with self.metrics.scoring.labels(source=name).time():
-            stats = self.pipeline.process(result.observations, source=name, cursor=result.cursor)
-        health.last_success, health.failures, health.next_allowed = self.clock(), 0, None
-        health.backoff, health.permanent = 0.0, False
-        self.metrics.backoff.labels(source=name).set(0)
+        try:
+            with self.metrics.scoring.labels(source=name).time():
+                stats = self.pipeline.process(result.observations, source=name, cursor=result.cursor)
+        except Exception as exc:
+            raise BatchError(f"{name}: storing the batch failed (rolled back, cursor kept)") from exc
         log.info("poll", extra={"source": name, "observations": stats.observations,
                                 "new_mentions": stats.new_mentions, "snapshots": stats.snapshots,
                                 "alerts": len(stats.alerts), "partial": result.partial})
-        if result.partial:
-            log.warning("poll stopped early", extra={"source": name, "note": redact(result.note or "")})
-        self.deliver()
+        if result.partial or result.note:
+            log.warning("poll stopped early" if result.partial else "poll note",
+                        extra={"source": name, "note": redact(result.note or "")})
         return stats.observations
 
-    def reobserve(self, name: str) -> int:
-        """Re-read the engagement of posts still being watched, so velocity can be measured."""
-        health = self.health[name]
+    def _reobserve(self, name: str) -> int | None:
         now = self.clock()
-        if health.next_allowed and now < health.next_allowed or not self._within_budget(name, now):
-            return 0
+        if not self._within_budget(name, now):
+            return None
         ids = self.store.watched_posts(name, now - timedelta(seconds=self.config.daemon.reobserve_window))
         if not ids:
-            return 0
+            return None
         try:
-            observations = self.sources[name].refresh(ids)
-        except SourceError as exc:
-            self._failed(name, exc)
-            return 0
+            with deadline.scope(self._poll_deadline(name), f"sources.{name}.poll_deadline"):
+                observations = self.sources[name].refresh(ids)
         finally:
             self._charge(name, poll=False)
         self.metrics.observations.labels(source=name).inc(len(observations))
-        with self.metrics.scoring.labels(source=name).time():
-            stats = self.pipeline.process(observations)
+        try:
+            with self.metrics.scoring.labels(source=name).time():
+                stats = self.pipeline.process(observations)
+        except Exception as exc:
+            raise BatchError(f"{name}: storing the re-read batch failed (rolled back)") from exc
         log.info("reobserve", extra={"source": name, "posts": len(ids), "snapshots": stats.snapshots})
-        self.deliver()
         return stats.snapshots
+
+    def _poll_deadline(self, name: str) -> float:
+        section = getattr(self.config.sources, name, None)
+        return float(getattr(section, "poll_deadline", DEFAULT_POLL_DEADLINE))
 
     def deliver(self) -> None:
         interval = self.config.alerts.repeat_interval
@@ -224,34 +245,52 @@ class Monitor:
         if sent or failed:
             log.info("deliver", extra={"sent": sent, "failed": failed})
 
-    def _failed(self, name: str, exc: SourceError) -> None:
-        health = self.health[name]
-        health.failures += 1
-        health.last_error = redact(str(exc))
-        self.metrics.poll_errors.labels(source=name).inc()
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            delay = exc.retry_after
-        else:
-            base = 30.0 * 2 ** min(health.failures - 1, 10)
-            delay = min(MAX_BACKOFF, base) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not crypto
-        if exc.permanent:
-            delay = MAX_BACKOFF
+    def _failed(self, name: str, job: str, exc: Exception) -> None:
+        attempts = self.health[name].of(job)
         now = self.clock()
-        health.next_allowed = now + timedelta(seconds=delay)
-        health.last_error_at, health.backoff, health.permanent = now, delay, exc.permanent
-        self.metrics.backoff.labels(source=name).set(delay)
-        # Report a failing source once an hour, not once per poll.
-        if health.last_reported is None or now - health.last_reported >= timedelta(hours=1):
-            health.last_reported = now
-            log.error("source failed", extra={"source": name, "error": health.last_error,
-                                              "failures": health.failures, "retry_in": round(delay, 1),
-                                              "permanent": exc.permanent})
+        delay = attempts.failed(exc, now)
+        self.metrics.poll_errors.labels(source=name).inc()
+        (self.metrics.backoff if job == "poll" else self.metrics.reobserve_backoff).labels(source=name).set(delay)
+        if attempts.report_due(now):
+            # A source's own errors say all in one line; anything else (a bug, the database) gets its
+            # traceback once, when its failure streak starts, never once per attempt.
+            trace = exc if attempts.failures == 1 and not isinstance(exc, SourceError) else None
+            log.error("source failed", exc_info=trace,
+                      extra={"source": name, "job": job, "error": attempts.last_error, "failures": attempts.failures,
+                             "retry_in": round(delay, 1), "permanent": attempts.permanent})
+
+    def _succeeded(self, name: str, job: str) -> None:
+        ended = self.health[name].of(job).succeeded(self.clock())
+        (self.metrics.backoff if job == "poll" else self.metrics.reobserve_backoff).labels(source=name).set(0)
+        if ended is not None:
+            log.info("source recovered", extra={"source": name, "job": job, "failures": ended[0],
+                                                "failing_for": round(ended[1], 1)})
+
+    def _count_drops(self, name: str, job: str) -> None:
+        """What the source's answers held that it could not use: metrics, and a warning."""
+        drops = getattr(self.sources.get(name), "drops", None)
+        taken: dict[str, int] = drops.take() if drops is not None else {}
+        for what, n in taken.items():
+            self.metrics.dropped.labels(source=name, what=what).inc(n)
+        if taken:
+            log.warning("unusable data left out", extra={"source": name, "job": job,
+                                                         "posts": taken.get("post", 0), "numbers": taken.get("number", 0)})
+
+    def stuck(self) -> list[str]:
+        """Sources with a poll or re-read running past its deadline (and a minute's grace): a hang that
+        the deadlines did not end. ``/readyz`` and ``monitor_source_stuck`` report them."""
+        now = self.clock()
+        late = {key.split(":", 1)[1] for key, since in list(self.running.items())
+                if (now - since).total_seconds() > self._poll_deadline(key.split(":", 1)[1]) + STUCK_GRACE}
+        return sorted(late)
 
     def status(self) -> dict[str, Any]:
         """Per source: health (last success, last error, back-off) and quota usage; sources off say why."""
         now = self.clock()
+        stuck = self.stuck()
         off = {name: {"state": "off", "reason": why} for name, why in self.off.items()}
-        return off | {name: {**h.as_dict(), "usage": self.quotas.summary(name, now)} for name, h in self.health.items()}
+        return off | {name: {**h.as_dict(), "usage": self.quotas.summary(name, now), "stuck": name in stuck}
+                      for name, h in self.health.items()}
 
     def close(self) -> None:
         self.store.close()

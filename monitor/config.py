@@ -103,6 +103,7 @@ class DaemonConfig(Strict):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     health_host: str = "127.0.0.1"  # the container's config sets 0.0.0.0
     health_port: int = Field(default=8080, ge=0, le=65535)  # /healthz, /readyz, /metrics; 0 = off
+    shutdown_timeout: Duration = Field(default=20.0, gt=0, le=3600)  # running jobs' time to finish on SIGTERM
 
 
 class RetentionConfig(Strict):

@@ -1,8 +1,9 @@
 """The daemon's HTTP endpoint for orchestrators and Prometheus (``[daemon] health_port``).
 
 - ``/healthz``: the process is alive and serving (200).
-- ``/readyz``: the database answers ``SELECT 1`` and the scheduler is running: 200, else 503; the JSON
-  body says which check failed.
+- ``/readyz``: the database answers ``SELECT 1``, the scheduler is running and no source is stuck (a
+  poll running past its deadline): 200, else 503; the JSON body says which check failed (and which
+  sources are stuck).
 - ``/metrics``: Prometheus text format (monitor/metrics.py).
 
 A stdlib ``ThreadingHTTPServer`` in a daemon thread: nothing it does touches the pipeline, and a slow
@@ -40,8 +41,9 @@ class HealthServer:
     """Serves /healthz, /readyz and /metrics until ``close()``."""
 
     def __init__(self, store: Store, registry: CollectorRegistry, scheduler_running: Callable[[], bool],
-                 host: str = "127.0.0.1", port: int = 8080):
+                 host: str = "127.0.0.1", port: int = 8080, stuck: Callable[[], list[str]] | None = None):
         self.store, self.registry, self.scheduler_running = store, registry, scheduler_running
+        self.stuck = stuck
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="health-http", daemon=True)
@@ -73,9 +75,14 @@ class HealthServer:
 
     def readiness(self) -> tuple[int, dict[str, Any]]:
         checks = {"database": database_ok(self.store), "scheduler": bool(self.scheduler_running())}
+        stuck = self.stuck() if self.stuck is not None else []
+        if self.stuck is not None:
+            checks["sources"] = not stuck
         ready = all(checks.values())
-        body = {"status": "ready" if ready else "not ready",
-                "checks": {k: "ok" if v else "failing" for k, v in checks.items()}}
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready",
+                                "checks": {k: "ok" if v else "failing" for k, v in checks.items()}}
+        if stuck:
+            body["stuck"] = stuck  # source names only
         return (200 if ready else 503), body
 
 

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Any
 
 import orjson
@@ -13,6 +14,7 @@ import orjson
 from monitor.durations import format_timestamp, parse_timestamp
 from monitor.errors import InputError
 from monitor.models import KINDS, METRIC_NAMES, Author, Metrics, Observation
+from monitor.sanitize import MAX_COUNT, valid_count, valid_time
 
 _KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
           "metrics", "in_reply_to", "conversation_id", "brand"}
@@ -30,11 +32,23 @@ def _opt_str(d: dict[str, Any], key: str) -> str | None:
 
 def _opt_int(d: dict[str, Any], key: str, where: str) -> int | None:
     v = d.get(key)
-    if v is None or type(v) is int:
-        return v
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(f"'{where}.{key}' must be a number")
-    return int(v)
+    if v is None:
+        return None
+    try:
+        return valid_count(v)  # the sources' rule too: finite, at most 10^12, negatives count 0
+    except ValueError as exc:
+        raise ValueError(f"'{where}.{key}' {exc}") from None
+
+
+def _time(d: dict[str, Any], key: str) -> datetime:
+    try:
+        dt = parse_timestamp(d[key])  # ValueError naming the value when it is not ISO 8601
+    except OverflowError:  # an offset that pushes year 9999 past datetime's range
+        dt = datetime.max.replace(tzinfo=UTC)
+    try:
+        return valid_time(dt)
+    except ValueError as exc:
+        raise ValueError(f"'{key}' {exc}") from None
 
 
 def observation_from_dict(d: Any) -> Observation:
@@ -49,8 +63,8 @@ def observation_from_dict(d: Any) -> Observation:
         raise ValueError("'text' must be a string")
     if not isinstance(d["created_at"], str):
         raise ValueError("'created_at' must be an ISO 8601 string")
-    created = parse_timestamp(d["created_at"])
-    observed = parse_timestamp(d["observed_at"]) if isinstance(d.get("observed_at"), str) else created
+    created = _time(d, "created_at")
+    observed = _time(d, "observed_at") if isinstance(d.get("observed_at"), str) else created
     kind = d.get("kind") or "post"
     if kind not in KINDS:
         raise ValueError(f"'kind' must be one of {', '.join(KINDS)}")
@@ -75,7 +89,7 @@ def observation_from_dict(d: Any) -> Observation:
 
 
 def _metrics(m: dict[str, Any]) -> Metrics:
-    if all(type(v) is int for v in m.values()) and m.keys() <= _METRIC_KEYS:  # the usual case, checked fast
+    if all(type(v) is int and 0 <= v <= MAX_COUNT for v in m.values()) and m.keys() <= _METRIC_KEYS:  # usual case
         return Metrics(**m)
     return Metrics(**{k: _opt_int(m, k, "metrics") for k in METRIC_NAMES})
 

@@ -1,7 +1,7 @@
 """Prometheus metrics of one Monitor, in a registry of its own (so two monitors in one process, or two
 tests, never collide).
 
-Counters and the backoff gauge are set where things happen (``Monitor.poll_source``, ``_failed``, the
+Counters and the backoff gauges are set where things happen (``Monitor.poll_source``, ``_failed``, the
 delivery of each alert); outbox depth and incidents by tier are read from the database when scraped,
 so they agree with the database whichever replica wrote it. Labels are source, channel and tier names
 only: never a URL, a token or a user's text.
@@ -10,7 +10,7 @@ only: never a URL, a token or a user's text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,14 @@ class Metrics:
         self.poll_errors = Counter("monitor_poll_errors", "Polls and re-observations of a source that failed.",
                                    ["source"], registry=r)
         self.backoff = Gauge("monitor_source_backoff_seconds",
-                             "Delay before the next attempt on a failing source (0 when healthy).", ["source"], registry=r)
+                             "Delay before the next poll of a failing source (0 when healthy).", ["source"], registry=r)
+        self.reobserve_backoff = Gauge("monitor_reobserve_backoff_seconds",
+                                       "Delay before the next re-read of engagement from a failing source (0 when healthy).",
+                                       ["source"], registry=r)
+        self.dropped = Counter("monitor_source_dropped", "What a source's answers held that could not be used: posts "
+                               "left out (what=post) and numbers made unknown (what=number).", ["source", "what"], registry=r)
+        self.stuck = Gauge("monitor_source_stuck", "1 while a poll or re-read of the source runs past its deadline.",
+                           ["source"], registry=r)
         self.observations = Counter("monitor_observations", "Observations (post snapshots) received from a source.",
                                     ["source"], registry=r)
         self.alerts_sent = Counter("monitor_alerts_sent", "Alerts a channel accepted.", ["channel"], registry=r)
@@ -57,6 +64,17 @@ class Metrics:
             self.poll_errors.labels(source=name)
             self.observations.labels(source=name)
             self.backoff.labels(source=name).set(0)
+            self.reobserve_backoff.labels(source=name).set(0)
+            for what in ("post", "number"):
+                self.dropped.labels(source=name, what=what)
+
+    def watch_stuck(self, names: list[str], stuck: Callable[[], list[str]]) -> None:
+        """``monitor_source_stuck`` read at scrape time from ``stuck()`` (the sources running late)."""
+        def reader(name: str) -> Callable[[], float]:
+            return lambda: float(name in stuck())
+
+        for name in names:
+            self.stuck.labels(source=name).set_function(reader(name))
 
     def known_channels(self, names: list[str]) -> None:
         for name in names:

@@ -1,18 +1,53 @@
-"""Untrusted text made safe to store: no lone surrogates, no NUL bytes, bounded length.
+"""Untrusted text made safe to store: no lone surrogates, no NUL bytes, bounded length; and the one
+rule for counts and times that the sources and the JSONL parser share.
 
 Posts come from the public and from APIs that may be hostile or broken: a lone surrogate cannot be
 encoded as UTF-8 (SQLite and PostgreSQL refuse it), PostgreSQL refuses NUL in text, and a
-multi-megabyte post must not cost megabytes in every table and alert.
+multi-megabyte post must not cost megabytes in every table and alert. A like count of ``1e308`` or
+``10**30`` overflows the incident arithmetic and the database's 64-bit integers, and a post dated in
+year 1 or 9999 overflows date arithmetic: such values are refused where they are parsed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from datetime import UTC, datetime
 
 from monitor.models import Author, Observation
 
 MAX_TEXT = 40_000  # Reddit's own limit for a post body; tweets are far shorter
 MAX_FIELD = 2_000
+# The largest real counts (a viral post's views, the biggest account's followers) stay below 10**11.
+# Capped at 10**12, a post's engagement (five counts) and a brand's day of it fit in 64 bits with room
+# to spare, and stay exact as floats.
+MAX_COUNT = 10**12
+# Posts dated outside these bounds are not posts of a social platform; the bounds keep every window
+# and report computed from a post's date (days back, days ahead) inside datetime's range.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def valid_count(value: object) -> int:
+    """A platform count (likes, followers, points) as an int; ``ValueError`` naming the problem.
+
+    Numbers only (not ``True``), finite, at most ``MAX_COUNT`` either way. A negative count
+    (Reddit's score of a downvoted post) counts as 0: as spread, it is none.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if not -MAX_COUNT <= value <= MAX_COUNT:
+        raise ValueError("is out of range (a count is at most 10^12)")
+    return int(value) if value > 0 else 0
+
+
+def valid_time(value: datetime) -> datetime:
+    """``value`` (aware) if it lies between 1970 and 2100, else ``ValueError``."""
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("is out of range (1970 to 2100)")
+    return value
 
 
 def clean_text(value: str, limit: int = MAX_TEXT) -> str:

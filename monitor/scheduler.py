@@ -1,23 +1,31 @@
-"""The daemon: APScheduler's BlockingScheduler, one job per source, a re-observation job, delivery,
+"""The daemon: APScheduler's BackgroundScheduler, one job per source, a re-observation job, delivery,
 housekeeping (retention), and the health/metrics endpoint (monitor/health.py) while it runs.
 
 One scheduler per service (APScheduler cannot share a job store between processes); jobs never overlap
-(``max_instances=1``), missed runs coalesce, and SIGTERM/SIGINT stop it after the running job.
+(``max_instances=1``), missed runs coalesce. SIGTERM/SIGINT stop it: running jobs get
+``daemon.shutdown_timeout`` to finish; past it the process exits anyway, which loses nothing (every
+batch is one transaction, rolled back whole).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import signal
+import os
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from monitor.app import Monitor
 from monitor.errors import MonitorError
+from monitor.signals import StopSignals
 
 if TYPE_CHECKING:
     from monitor.health import HealthServer
@@ -25,9 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("monitor.daemon")
 
 
-def build_scheduler(mon: Monitor) -> BlockingScheduler:
+def build_scheduler(mon: Monitor) -> BackgroundScheduler:
     cfg = mon.config
-    sched = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(4)})
+    sched = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(4)}, daemon=True)
     once: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
     intervals = {name: getattr(cfg.sources, name).interval for name in mon.sources}
     for name in mon.sources:
@@ -61,7 +69,7 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
         return None
     try:
         server = HealthServer(mon.store, mon.metrics.registry, lambda: bool(sched.running),
-                              host=cfg.health_host, port=cfg.health_port)
+                              host=cfg.health_host, port=cfg.health_port, stuck=mon.stuck)
     except OSError as exc:
         why = f"daemon.health_port: cannot listen on {cfg.health_host}:{cfg.health_port}: {exc.strerror or exc}"
         if "health_port" in cfg.model_fields_set:  # asked for: a service must not run unwatched
@@ -71,29 +79,61 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
     return server.start()
 
 
-def run_daemon(mon: Monitor) -> None:
+def run_daemon(mon: Monitor, *, force_exit: Callable[[int], Any] = os._exit) -> None:
+    """Run until SIGTERM or SIGINT; then stop within ``daemon.shutdown_timeout``.
+
+    The scheduler runs in its own thread and the main thread waits for a signal (monitor/signals.py),
+    so a signal is handled at once whichever thread the kernel hands it to, and a second signal finds
+    nothing half-stopped. If running jobs outlast the grace period, the process ends through
+    ``force_exit`` (``os._exit``: the job threads cannot be joined)."""
     sched = build_scheduler(mon)
-    health = start_health(mon, sched)
-
-    def stop(signum: int, _frame: Any) -> None:
-        log.info("stopping", extra={"signal": signal.Signals(signum).name})
-        # shutdown(wait=True) lets the running job finish; its transaction commits or rolls back whole.
-        sched.shutdown(wait=True)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for name, why in sorted(mon.off.items()):
-        log.warning("source off", extra={"source": name, "reason": why})
-    if not mon.config.brands:
-        log.warning("no brands configured: nothing to watch (give --brand NAME or a config with [[brands]])")
-    log.info("started", extra={"sources": sorted(mon.sources), "channels": sorted(mon.channels),
-                               "brands": [b.name for b in mon.config.brands], "storage": _safe_url(mon.store.url)})
-    try:
-        sched.start()
-    finally:
-        if health is not None:
-            health.close()
+    with StopSignals() as signals:
+        health = start_health(mon, sched)
+        try:
+            sched.start()
+            for name, why in sorted(mon.off.items()):
+                log.warning("source off", extra={"source": name, "reason": why})
+            if not mon.config.brands:
+                log.warning("no brands configured: nothing to watch (give --brand NAME or a config with [[brands]])")
+            log.info("started", extra={"sources": sorted(mon.sources), "channels": sorted(mon.channels),
+                                       "brands": [b.name for b in mon.config.brands],
+                                       "storage": _safe_url(mon.store.url)})
+            signals.wait(1)
+            log.info("stopping", extra={"signal": signals.name(0)})
+            finished = _stop(sched, signals, mon.config.daemon.shutdown_timeout)
+        except BaseException:
+            with contextlib.suppress(SchedulerNotRunningError):
+                sched.shutdown(wait=False)
+            raise
+        finally:
+            if health is not None:
+                health.close()
+    if not finished:
+        log.error("stopped without waiting for running jobs (their transactions roll back)",
+                  extra={"running": sorted(mon.running)})
+        for handler in logging.getLogger().handlers:
+            handler.flush()  # the log must be out before the hard exit
+        force_exit(1)
+        return
     log.info("stopped")
+
+
+def _stop(sched: BaseScheduler, signals: StopSignals, grace: float) -> bool:
+    """Stop scheduling and wait for running jobs, at most ``grace`` seconds; whether they all finished.
+    Further signals are noted, not acted on: the stop under way ends within ``grace`` anyway."""
+    closer = threading.Thread(target=sched.shutdown, kwargs={"wait": True}, name="scheduler-shutdown", daemon=True)
+    closer.start()
+    until = time.monotonic() + grace
+    seen = len(signals.received)
+    while closer.is_alive():
+        left = until - time.monotonic()
+        if left <= 0:
+            log.warning("running jobs outlasted daemon.shutdown_timeout", extra={"seconds": grace})
+            return False
+        if signals.wait(seen + 1, timeout=min(left, 0.1)):
+            seen = len(signals.received)
+            log.info("already stopping", extra={"signal": signals.name(seen - 1), "within_seconds": round(left, 1)})
+    return True
 
 
 def _safe_url(url: str) -> str:

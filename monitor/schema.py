@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -69,12 +70,12 @@ mentions = Table(
     Column("text", Text, nullable=False),
     Column("author_id", String(128)),
     Column("author_handle", String(200)),
-    Column("followers", Integer),
+    Column("followers", BigInteger),  # 64-bit: counts up to monitor.sanitize.MAX_COUNT (migration 0002)
     Column("created_at", UTCDateTime, nullable=False),
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_observed_at", UTCDateTime, nullable=False),
     Column("metrics", JSON, nullable=False),
-    Column("engagement", Integer, nullable=False, default=0),
+    Column("engagement", BigInteger, nullable=False, default=0),
     Column("in_reply_to", String(128)),
     Column("conversation_id", String(128)),
     Column("by_brand", Boolean, nullable=False, default=False),
@@ -147,7 +148,7 @@ brand_days = Table(
     Column("day", String(10), primary_key=True),
     Column("mentions", Integer, nullable=False, default=0),
     Column("complaints", Integer, nullable=False, default=0),
-    Column("engagement", Integer, nullable=False, default=0),
+    Column("engagement", BigInteger, nullable=False, default=0),  # a day's sum: 32 bits do not hold it
 )
 
 # Keys through which a new mention finds its incident: reply chain, shared URL, author, near-duplicate

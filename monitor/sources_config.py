@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ByteSize, ConfigDict, Field, field_validator, model_validator
 
 from monitor.durations import parse_duration
 
@@ -50,12 +50,16 @@ class SourceBase(_Strict):
     enabled: bool = True
     interval: Duration = 300.0
     api_base_url: str | None = None
-    timeout: Duration = 20.0
+    timeout: Duration = 20.0  # per socket operation: connecting, and each wait for more of the answer
+    # A hostile or broken API cannot hold a poll (a trickled answer) or the memory (a gzip bomb):
+    request_deadline: Duration = Field(default=60.0, gt=0, le=86400)  # one whole answer
+    poll_deadline: Duration = Field(default=300.0, gt=0, le=86400)  # one whole poll or re-read, every request
+    max_response_size: ByteSize = Field(default=ByteSize(8 * 2**20), ge=64 * 1024, le=2**30)  # decoded; "8MiB"
     budget: BudgetConfig | None = None
 
     def kwargs(self) -> dict[str, Any]:
         """What the source's constructor takes from this section (keyless sources)."""
-        skip = {"enabled", "interval", "budget"}
+        skip = {"enabled", "interval", "budget", "poll_deadline"}
         return {k: (list(v) if isinstance(v, list) else v) for k, v in self if k not in skip}
 
 

@@ -18,7 +18,9 @@ from typing import Any
 import requests
 
 from monitor.errors import RateLimited, SourceError
+from monitor.sanitize import valid_time
 from sources._http import make_session, normalize_base_url, redact
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE, AnswerTooLarge, DeadlineExceeded
 
 _PERMANENT = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 410: "gone"}
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
@@ -28,12 +30,14 @@ class RestClient:
     """GETs against one base URL with a timeout, counting requests (``usage["requests"]``)."""
 
     def __init__(self, name: str, base_url: str, *, clock: Callable[[], datetime], timeout: float = 20.0,
-                 secrets: Iterable[str | None] = (), user_agent: str = "complaint-monitor"):
+                 secrets: Iterable[str | None] = (), user_agent: str = "complaint-monitor",
+                 max_response_size: int = DEFAULT_MAX_BYTES, request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         self.name = name
         self.base_url = normalize_base_url(base_url)
         self.clock = clock
         self.secrets = [s for s in secrets if s]
-        self.session = make_session(timeout)
+        self.session = make_session(timeout, max_bytes=max_response_size, request_deadline=request_deadline,
+                                    key=f"sources.{name}")
         self.session.headers["User-Agent"] = user_agent
         self.usage: dict[str, int] = {"requests": 0, "reads": 0}
 
@@ -47,6 +51,8 @@ class RestClient:
         self.usage["requests"] += 1
         try:
             response = self.session.request(method, url, params=params, headers=dict(headers or {}), json=json)
+        except (AnswerTooLarge, DeadlineExceeded) as exc:
+            raise SourceError(f"{where}: {exc}") from None
         except requests.RequestException as exc:
             raise SourceError(self._redact(f"{where}: no answer ({type(exc).__name__})")) from None
         status = response.status_code
@@ -148,9 +154,9 @@ def parse_time(value: Any) -> datetime | None:
         return None
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return valid_time(dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):  # not ISO 8601, or outside 1970 to 2100
         return None
-    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def bounded(ids: Iterable[str], limit: int) -> list[str]:

@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import as_dict, count
+from sources._http import Drops, as_dict
+from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, parse_time, with_links
 from sources._window import Item, search_window
 
@@ -59,10 +62,12 @@ def sort_time(post: dict[str, Any]) -> datetime | None:
     return min(times) if times else None
 
 
-def parse_post(post: Any, observed_at: datetime, brand: str | None = None) -> Observation | None:
-    """One ``app.bsky.feed.defs#postView`` as an Observation, or ``None`` when unusable."""
+def parse_post(post: Any, observed_at: datetime, brand: str | None = None, drops: Drops | None = None) -> Observation | None:
+    """One ``app.bsky.feed.defs#postView`` as an Observation, or ``None`` when unusable. Unusable
+    numbers are made unknown and counted in ``drops``."""
     if not isinstance(post, dict):
         return None
+    count = partial(_count, drops=drops)
     uri, record, author = _text(post.get("uri")), as_dict(post.get("record")), as_dict(post.get("author"))
     created = parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt"))
     text = record.get("text")
@@ -87,14 +92,17 @@ class BlueskySource:
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, handle: str | None = None,
                  app_password: str | None = None, auth_base_url: str | None = None, max_pages: int = 3,
-                 timeout: float = 20.0, lang: str | None = None):
+                 timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE, lang: str | None = None):
         self._clock = clock
         self.max_pages = max(1, int(max_pages))
         self.lang = lang
         self._login = (handle, app_password) if handle and app_password else None
         base = (auth_base_url or AUTH_API) if self._login else (api_base_url or API)
-        self._http = RestClient("bluesky", base, clock=clock, timeout=timeout, secrets=[app_password])
+        self._http = RestClient("bluesky", base, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline, secrets=[app_password])
         self.usage = self._http.usage
+        self.drops = Drops()
         self._token: str | None = None
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
@@ -108,8 +116,10 @@ class BlueskySource:
                 for keyword in dict.fromkeys(k.strip().lower() for k in brand.keywords if k.strip()):
 
                     def emit(post: Any, name: str = brand.name, m: BrandMatcher = matcher) -> None:
-                        obs = parse_post(post, observed_at)
-                        if obs is not None and m.match(obs) is not None:  # search matches loosely
+                        obs = parse_post(post, observed_at, drops=self.drops)
+                        if obs is None:
+                            self.drops.add("post")
+                        elif m.match(obs) is not None:  # search matches loosely
                             out.append(replace(obs, brand=name))
 
                     states[brand.name][keyword] = search_window(
@@ -135,6 +145,7 @@ class BlueskySource:
             self.usage["reads"] += len(posts)
             items = [(p["uri"], t.timestamp(), p) for p in posts
                      if isinstance(p, dict) and isinstance(p.get("uri"), str) and (t := sort_time(p)) is not None]
+            self.drops.add("post", len(posts) - len(items))
             oldest = min((ts for _, ts, _ in items), default=None)
             # The next page: posts older than this page's oldest (+1 ms: ties are read again, then deduplicated).
             more = len(posts) >= PAGE and oldest is not None and (until is None or oldest + 0.001 < until)
@@ -153,7 +164,9 @@ class BlueskySource:
             if not isinstance(posts, list):
                 raise SourceError("bluesky: getPosts: the answer holds no posts list")
             self.usage["reads"] += len(posts)
-            out += [obs for p in posts if (obs := parse_post(p, observed_at)) is not None]
+            found = [obs for p in posts if (obs := parse_post(p, observed_at, drops=self.drops)) is not None]
+            self.drops.add("post", len(posts) - len(found))
+            out += found
         return out
 
     def _xrpc(self, method: str, params: Any) -> Any:

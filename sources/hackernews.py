@@ -17,8 +17,9 @@ from typing import Any
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import as_dict, count, epoch_to_utc
+from sources._http import Drops, as_dict, count, epoch_to_utc
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, strip_html, with_links
 from sources._window import Item, search_window
 
@@ -29,8 +30,9 @@ REFRESH_BATCH = 50
 OVERLAP = 900.0  # seconds behind the newest hit: the index runs a little late
 
 
-def parse_hit(hit: Any, observed_at: datetime, brand: str | None = None) -> Observation | None:
-    """One Algolia hit (story or comment) as an Observation, or ``None`` when unusable."""
+def parse_hit(hit: Any, observed_at: datetime, brand: str | None = None, drops: Drops | None = None) -> Observation | None:
+    """One Algolia hit (story or comment) as an Observation, or ``None`` when unusable. Unusable
+    numbers are made unknown and counted in ``drops``."""
     if not isinstance(hit, dict):
         return None
     ident = str(hit.get("objectID") or "")
@@ -56,7 +58,7 @@ def parse_hit(hit: Any, observed_at: datetime, brand: str | None = None) -> Obse
     text = f"{title}\n\n{body}" if body else title
     story_url = _text(hit.get("url"))
     return Observation(**common, kind="post", text=with_links(text, [story_url] if story_url else []),
-                       metrics=Metrics(score=count(hit.get("points")), replies=count(hit.get("num_comments"))),
+                       metrics=Metrics(score=count(hit.get("points"), drops), replies=count(hit.get("num_comments"), drops)),
                        conversation_id=ident)
 
 
@@ -64,11 +66,14 @@ class HackerNewsSource:
     name = "hackernews"
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, max_pages: int = 3,
-                 timeout: float = 20.0):
+                 timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         self._clock = clock
         self.max_pages = max(1, int(max_pages))
-        self._http = RestClient("hackernews", api_base_url or API, clock=clock, timeout=timeout)
+        self._http = RestClient("hackernews", api_base_url or API, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline)
         self.usage = self._http.usage
+        self.drops = Drops()
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
@@ -81,8 +86,10 @@ class HackerNewsSource:
                 for keyword in dict.fromkeys(k.strip().lower() for k in brand.keywords if k.strip()):
 
                     def emit(hit: Any, name: str = brand.name, keep: Callable[[Observation], bool] = keep) -> None:
-                        obs = parse_hit(hit, observed_at, name)
-                        if obs is not None and keep(obs):
+                        obs = parse_hit(hit, observed_at, name, self.drops)
+                        if obs is None:
+                            self.drops.add("post")
+                        elif keep(obs):
                             out.append(obs)
 
                     state = as_dict(states[brand.name].get(keyword))
@@ -102,10 +109,12 @@ class HackerNewsSource:
             if filters:
                 params["numericFilters"] = ",".join(filters)
             payload = self._http.get("/search_by_date", params)
-            hits, page, pages = _hits(payload)
+            hits, page, pages = _hits(payload, self.drops)
             self.usage["reads"] += len(hits)
-            items = [(str(h["objectID"]), float(h["created_at_i"]), h) for h in hits
-                     if isinstance(h.get("created_at_i"), int | float) and h.get("objectID") is not None]
+            # Only a plausible date moves the cursor: 1e308 there would hide every later hit.
+            items = [(str(h["objectID"]), stamp.timestamp(), h) for h in hits
+                     if (stamp := epoch_to_utc(h.get("created_at_i"))) is not None and h.get("objectID") is not None]
+            self.drops.add("post", len(hits) - len(items))
             return items, str(page + 1) if page + 1 < pages and items else None
 
         return fetch
@@ -118,17 +127,21 @@ class HackerNewsSource:
         for start in range(0, len(wanted), REFRESH_BATCH):
             batch = wanted[start : start + REFRESH_BATCH]
             tags = "story,(" + ",".join(f"story_{i}" for i in batch) + ")"
-            hits, _, _ = _hits(self._http.get("/search", {"tags": tags, "hitsPerPage": len(batch)}))
+            hits, _, _ = _hits(self._http.get("/search", {"tags": tags, "hitsPerPage": len(batch)}), self.drops)
             self.usage["reads"] += len(hits)
-            out += [obs for h in hits if (obs := parse_hit(h, observed_at)) is not None and obs.id in batch]
+            found = [obs for h in hits if (obs := parse_hit(h, observed_at, drops=self.drops)) is not None]
+            self.drops.add("post", len(hits) - len(found))
+            out += [obs for obs in found if obs.id in batch]
         return out
 
 
-def _hits(payload: Any) -> tuple[list[dict[str, Any]], int, int]:
+def _hits(payload: Any, drops: Drops) -> tuple[list[dict[str, Any]], int, int]:
     if not isinstance(payload, dict) or not isinstance(payload.get("hits"), list):
         raise SourceError("hackernews: the answer is not an Algolia result")
     page, pages = count(payload.get("page")) or 0, count(payload.get("nbPages")) or 0
-    return [h for h in payload["hits"] if isinstance(h, dict)], page, pages
+    hits = [h for h in payload["hits"] if isinstance(h, dict)]
+    drops.add("post", len(payload["hits"]) - len(hits))
+    return hits, page, pages
 
 
 def _checker(brand: BrandQuery) -> Callable[[Observation], bool]:

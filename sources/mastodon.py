@@ -15,14 +15,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import as_dict, count
+from sources._http import Drops, as_dict
+from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, parse_time, strip_html, with_links
 
 API = "https://mastodon.social"
@@ -36,10 +39,13 @@ def hashtags(brand: BrandQuery, extra: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys(t for t in tags if t))
 
 
-def parse_status(status: Any, host: str, observed_at: datetime, brand: str | None = None) -> Observation | None:
-    """One Mastodon ``Status`` (HTML content stripped, links kept) as an Observation, or ``None``."""
+def parse_status(status: Any, host: str, observed_at: datetime, brand: str | None = None,
+                 drops: Drops | None = None) -> Observation | None:
+    """One Mastodon ``Status`` (HTML content stripped, links kept) as an Observation, or ``None``.
+    Unusable numbers are made unknown and counted in ``drops``."""
     if not isinstance(status, dict):
         return None
+    count = partial(_count, drops=drops)
     ident, created = _text(status.get("id")), parse_time(status.get("created_at"))
     if ident is None or not _ID.match(ident) or created is None:
         return None
@@ -69,16 +75,19 @@ class MastodonSource:
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None,
                  instances: Sequence[str] = (), hashtags: Sequence[str] = (), access_token: str | None = None,
-                 max_pages: int = 3, timeout: float = 20.0):
+                 max_pages: int = 3, timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         self._clock = clock
         self.max_pages = max(1, int(max_pages))
         self.extra_tags = tuple(t.lstrip("#") for t in hashtags)
         self._token = access_token
         self._clients: dict[str, RestClient] = {}
         for base in dict.fromkeys([api_base_url or API, *instances]):
-            client = RestClient("mastodon", base, clock=clock, timeout=timeout, secrets=[access_token])
+            client = RestClient("mastodon", base, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline, secrets=[access_token])
             self._clients[urlsplit(client.base_url).netloc] = client
         self.usage: dict[str, int] = {"requests": 0, "reads": 0}
+        self.drops = Drops()
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
@@ -97,9 +106,11 @@ class MastodonSource:
                         def emit(statuses: list[Any], tag: bool = feed.startswith("tag:"), name: str = brand.name,
                                  m: BrandMatcher = matcher, host: str = host) -> None:
                             for status in statuses:
-                                obs = parse_status(status, host, observed_at)
+                                obs = parse_status(status, host, observed_at, drops=self.drops)
+                                if obs is None:
+                                    self.drops.add("post")
                                 # A hashtag names the brand even when the words do not; search matches loosely.
-                                if obs is not None and obs.id not in seen and (tag or m.match(obs) is not None):
+                                elif obs.id not in seen and (tag or m.match(obs) is not None):
                                     seen.add(obs.id)
                                     out.append(replace(obs, brand=name))
 
@@ -150,10 +161,13 @@ class MastodonSource:
                 except SourceError as exc:
                     if "HTTP 404" not in str(exc):
                         raise
-                    page = [self._one(client, i) for i in batch]  # before Mastodon 4.3: one by one
+                    # before Mastodon 4.3: one by one; deleted ones are left out (not counted as unusable)
+                    page = [status for i in batch if (status := self._one(client, i)) is not None]
                 statuses = page if isinstance(page, list) else []
                 self.usage["reads"] += len(statuses)
-                out += [o for s in statuses if (o := parse_status(s, host, observed_at)) is not None]
+                found = [o for s in statuses if (o := parse_status(s, host, observed_at, drops=self.drops)) is not None]
+                self.drops.add("post", len(statuses) - len(found))
+                out += found
         return out
 
     def _one(self, client: RestClient, ident: str) -> Any:

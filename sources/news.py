@@ -24,7 +24,9 @@ import feedparser  # type: ignore[import-untyped, unused-ignore]
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, BrandQuery, Observation, PollResult
-from sources._http import as_dict
+from monitor.sanitize import valid_time
+from sources._http import Drops, as_dict
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, bounded, strip_html, with_links
 
 API = "https://news.google.com"
@@ -47,7 +49,7 @@ def _time(entry: Any) -> datetime | None:
         value = entry.get(key)
         if value:
             try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                return valid_time(datetime.fromtimestamp(calendar.timegm(value), UTC))
             except (OverflowError, ValueError, TypeError):
                 continue
     return None
@@ -84,15 +86,18 @@ class NewsSource:
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None,
                  search_path: str = SEARCH_PATH, search: bool = True, feeds: Sequence[str] = (),
-                 max_age: float = 7 * 86400.0, timeout: float = 20.0):
+                 max_age: float = 7 * 86400.0, timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
+                 request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         if search and "{query}" not in search_path:
             raise ValueError("search_path must contain {query}")
         self._clock = clock
         self.search_path = search_path if search else None
         self.feeds = tuple(dict.fromkeys(feeds))
         self.max_age = max_age
-        self._http = RestClient("news", api_base_url or API, clock=clock, timeout=timeout)
+        self._http = RestClient("news", api_base_url or API, clock=clock, timeout=timeout,
+                                max_response_size=max_response_size, request_deadline=request_deadline)
         self.usage = self._http.usage
+        self.drops = Drops()
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
@@ -144,7 +149,10 @@ class NewsSource:
         oldest = observed_at - timedelta(seconds=self.max_age)
         for entry in parsed.entries:
             obs = parse_entry(entry, observed_at, title)
-            if obs is None or obs.id in known:
+            if obs is None:
+                self.drops.add("post")
+                continue
+            if obs.id in known:
                 continue
             known.add(obs.id)
             seen.append(obs.id)

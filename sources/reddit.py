@@ -14,7 +14,8 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar
 
 import praw
@@ -27,13 +28,16 @@ from prawcore.sessions import FiniteRetryStrategy
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from sources._http import Drops, epoch_to_utc, header_seconds, make_session, normalize_base_url, number, redact
 from sources._http import as_dict as _dict
-from sources._http import count, epoch_to_utc, header_seconds, make_session, normalize_base_url, number, redact
+from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 
 REDDIT_WEB = "https://www.reddit.com"
 SEARCH_OVERLAP = 600.0  # seconds behind the newest post: search indexes posts late
 COMMENTS_OVERLAP = 60.0
+COMMENTS_RETRY = 3600.0  # seconds before a subreddit's comments are asked for again after a 403/404
 SEEN_LIMIT = 1000
 MAX_PAGES = 10  # Reddit listings end at about 1,000 items: what lies beyond is not offered
 BATCH = 100  # ids per /api/info call
@@ -63,10 +67,13 @@ class _NoSleepRateLimiter(RateLimiter):
             raise RateLimited(f"reddit: rate-limit window used up; retry in {wait:.0f}s", retry_after=wait)
 
 
-def parse_thing(kind: Any, data: Any, observed_at: datetime, brand: str | None = None) -> Observation | None:
-    """One listing child (``t3`` post or ``t1`` comment) as an Observation; ``None`` if unusable."""
+def parse_thing(kind: Any, data: Any, observed_at: datetime, brand: str | None = None,
+                drops: Drops | None = None) -> Observation | None:
+    """One listing child (``t3`` post or ``t1`` comment) as an Observation; ``None`` if unusable.
+    Unusable numbers are made unknown and counted in ``drops``."""
     if kind not in ("t1", "t3") or not isinstance(data, dict):
         return None
+    count = partial(_count, drops=drops)
     ident = _text(data.get("id"))
     fullname = _text(data.get("name")) or (f"{kind}_{ident}" if ident else None)
     created = epoch_to_utc(data.get("created_utc"))
@@ -103,13 +110,16 @@ def parse_thing(kind: Any, data: Any, observed_at: datetime, brand: str | None =
     )
 
 
-def _listing(payload: Any, what: str) -> tuple[list[tuple[Any, dict[str, Any]]], str | None]:
-    """The (kind, data) children of a Listing and its ``after``; SourceError if it is not one."""
+def _listing(payload: Any, what: str, drops: Drops | None = None) -> tuple[list[tuple[Any, dict[str, Any]]], str | None]:
+    """The (kind, data) children of a Listing and its ``after``; SourceError if it is not one.
+    Children without data are left out and counted in ``drops``."""
     data = payload.get("data") if isinstance(payload, dict) and payload.get("kind") == "Listing" else None
     children = data.get("children") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(children, list):
         raise SourceError(f"reddit: {what}: the answer is not a listing")
     items = [(c.get("kind"), c["data"]) for c in children if isinstance(c, dict) and isinstance(c.get("data"), dict)]
+    if drops is not None:
+        drops.add("post", len(children) - len(items))
     after = data.get("after")
     return items, after if isinstance(after, str) and after else None
 
@@ -134,6 +144,8 @@ class RedditSource:
         include_comments: bool = True,
         page_limit: int = 100,
         timeout: float = 20.0,
+        max_response_size: int = DEFAULT_MAX_BYTES,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
     ):
         bad = [s for s in subreddits if not _SUBREDDIT.match(s)]
         if bad or not subreddits:
@@ -142,13 +154,16 @@ class RedditSource:
         self._secrets = (client_secret, client_id)
         self.subreddits = tuple(subreddits)
         self.include_comments = include_comments
+        self._comments_off: dict[str, datetime] = {}  # subreddit -> comments not asked for until then
+        self.drops = Drops()
         self.page_limit = max(1, min(int(page_limit), 100))
         oauth_url, token_url = "https://oauth.reddit.com", REDDIT_WEB
         if api_base_url:
             oauth_url = normalize_base_url(api_base_url)
             # The real API host does not issue tokens: keep www.reddit.com for it.
             token_url = REDDIT_WEB if oauth_url == "https://oauth.reddit.com" else oauth_url
-        self._session = make_session(timeout)
+        self._session = make_session(timeout, max_bytes=max_response_size, request_deadline=request_deadline,
+                                     key="sources.reddit")
         self._last: tuple[int, str, Any] | None = None  # status, URL and headers of the last answer
         self._session.hooks["response"].append(
             lambda r, *_, **__: setattr(self, "_last", (r.status_code, r.url, r.headers))
@@ -190,31 +205,47 @@ class RedditSource:
         # or one subreddit's comment stream (matched against every brand).
         units = [("search", b.name, sub, [b]) for b in brands if search_query(b) for sub in self.subreddits]
         if self.include_comments and brands:
-            units += [("comments", "", sub, list(brands)) for sub in self.subreddits]
+            units += [("comments", "", sub, list(brands)) for sub in self.subreddits
+                      if observed_at >= self._comments_off.get(sub, observed_at)]
         states = {(section, brand, sub): _slot(cursor, section, brand, sub) for section, brand, sub, _ in units}
         out: list[Observation] = []
-        try:
-            for section, brand, sub, wanted in units:
-                matchers = [(w.name, BrandMatcher([w])) for w in wanted]
-                kind, overlap = ("post", SEARCH_OVERLAP) if section == "search" else ("comment", COMMENTS_OVERLAP)
-                params: dict[str, str | int] = {}
-                if section == "search":
-                    params = {"q": search_query(wanted[0]), "sort": "new", "t": "all", "syntax": "lucene"}
-                    params["restrict_sr"] = "false" if sub.lower() == "all" else "true"
+        notes: list[str] = []
+        for section, brand, sub, wanted in units:
+            try:
+                states[section, brand, sub] = self._unit(section, sub, wanted, states[section, brand, sub],
+                                                         observed_at, out)
+            except SourceError as exc:
+                if section == "comments" and not isinstance(exc, RateLimited):
+                    # The comment stream only adds to the search: its failure must not cost the posts.
+                    if exc.permanent:  # asked again in an hour, not at every poll
+                        self._comments_off[sub] = observed_at + timedelta(seconds=COMMENTS_RETRY)
+                    notes.append(f"{exc} (comments of r/{sub} skipped"
+                                 + (f" for {COMMENTS_RETRY / 3600:g}h)" if exc.permanent else ")"))
+                    continue
+                if not out:  # nothing to store: the scheduler gets the error (and its retry_after) as is
+                    raise
+                wait = f" (retry after {exc.retry_after:.0f}s)" if exc.retry_after is not None else ""
+                return PollResult(out, _render(states), partial=True, note="; ".join([*notes, f"{exc}{wait}"]))
+        return PollResult(out, _render(states), partial=bool(notes), note="; ".join(notes) or None)
 
-                def emit(thing_kind: Any, data: dict[str, Any], kind: str = kind, matchers: Any = matchers) -> None:
-                    obs = parse_thing(thing_kind, data, observed_at)
-                    if obs is not None and obs.kind == kind:
-                        out.extend(replace(obs, brand=name) for name, m in matchers if m.match(obs))
+    def _unit(self, section: str, sub: str, wanted: list[BrandQuery], state: dict[str, Any], observed_at: datetime,
+              out: list[Observation]) -> dict[str, Any]:
+        """One listing walk: a brand's search in ``sub`` or ``sub``'s comments; returns its new state."""
+        matchers = [(w.name, BrandMatcher([w])) for w in wanted]
+        kind, overlap = ("post", SEARCH_OVERLAP) if section == "search" else ("comment", COMMENTS_OVERLAP)
+        params: dict[str, str | int] = {}
+        if section == "search":
+            params = {"q": search_query(wanted[0]), "sort": "new", "t": "all", "syntax": "lucene"}
+            params["restrict_sr"] = "false" if sub.lower() == "all" else "true"
 
-                path, state = f"r/{sub}/{'search' if section == 'search' else 'comments'}/", states[section, brand, sub]
-                states[section, brand, sub] = self._scan(path, params, state, overlap, emit)
-        except SourceError as exc:
-            if not out:  # nothing to store: the scheduler gets the error (and its retry_after) as is
-                raise
-            note = str(exc) + (f" (retry after {exc.retry_after:.0f}s)" if exc.retry_after is not None else "")
-            return PollResult(out, _render(states), partial=True, note=note)
-        return PollResult(out, _render(states))
+        def emit(thing_kind: Any, data: dict[str, Any]) -> None:
+            obs = parse_thing(thing_kind, data, observed_at, drops=self.drops)
+            if obs is None:
+                self.drops.add("post")
+            elif obs.kind == kind:
+                out.extend(replace(obs, brand=name) for name, m in matchers if m.match(obs))
+
+        return self._scan(f"r/{sub}/{'search' if section == 'search' else 'comments'}/", params, state, overlap, emit)
 
     def _scan(self, path: str, params: _Params, state: dict[str, Any], overlap: float, emit: _Emit) -> dict[str, Any]:
         """Walk a newest-first listing back to ``overlap`` s before the newest item seen (one page on
@@ -226,13 +257,18 @@ class RedditSource:
         after: str | None = None
         for _ in range(MAX_PAGES if floor is not None else 1):
             page = dict(params, limit=self.page_limit, **({"after": after} if after else {}))
-            items, after = _listing(self._get(path, page), "/" + path)
+            items, after = _listing(self._get(path, page), "/" + path, self.drops)
             for kind, data in items:
-                created, name = number(data.get("created_utc")), data.get("name")
+                # Only a plausible date moves the cursor: 1e308 there would hide every later post.
+                stamp = epoch_to_utc(data.get("created_utc"))
+                created, name = (stamp.timestamp() if stamp else None), data.get("name")
                 if floor is not None and created is not None and created < floor:
                     after = None  # reached what earlier polls have covered
                     break
-                if not isinstance(name, str) or name in seen:
+                if not isinstance(name, str):
+                    self.drops.add("post")
+                    continue
+                if name in seen:
                     continue
                 seen.add(name)
                 fresh.append(name)
@@ -249,8 +285,10 @@ class RedditSource:
         out: list[Observation] = []
         for start in range(0, len(wanted), BATCH):
             payload = self._get("api/info/", {"id": ",".join(wanted[start : start + BATCH])})
-            items, _ = _listing(payload, "/api/info")
-            out.extend(obs for kind, data in items if (obs := parse_thing(kind, data, observed_at)) is not None)
+            items, _ = _listing(payload, "/api/info", self.drops)
+            found = [obs for kind, data in items if (obs := parse_thing(kind, data, observed_at, drops=self.drops))]
+            self.drops.add("post", len(items) - len(found))
+            out += found
         return out
 
     def _get(self, path: str, params: _Params) -> Any:

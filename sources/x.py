@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -21,26 +22,65 @@ import tweepy  # type: ignore[import-untyped, unused-ignore]
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.sanitize import valid_time
+from sources._http import Drops, header_seconds, make_session, normalize_base_url, redact
 from sources._http import as_dict as _dict
-from sources._http import count, header_seconds, make_session, normalize_base_url, redact
+from sources._http import count as _count
 from sources._http import text_or_none as _text
+from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
+from sources._rest import parse_time
 
 API = "https://api.twitter.com"
 TWEET_FIELDS = ["created_at", "public_metrics", "lang", "conversation_id", "referenced_tweets", "in_reply_to_user_id"]
 USER_FIELDS = ["public_metrics", "verified", "username"]
 BATCH = 100  # ids per look-up and results per search page: the API's maximum
 MAX_QUERY = 512  # characters in a recent-search query
+TWITTER_EPOCH_MS = 1288834974657
 _ID = re.compile(r"^[0-9]{1,20}$")
 
 
 def build_query(brand: BrandQuery, *, include_retweets: bool = False) -> str:
     """``("acme air" OR acmeair OR @acmeair) -"acme air fryer" -is:retweet``."""
+    terms = _terms(brand)
+    return _or(terms) + _suffix(brand, include_retweets)
+
+
+def build_queries(brand: BrandQuery, *, include_retweets: bool = False, limit: int = MAX_QUERY) -> list[str]:
+    """The brand's search as queries of at most ``limit`` characters: the keywords split into OR-groups,
+    each with all the excludes. A keyword that cannot fit even alone is left out (see ``too_long``)."""
+    suffix = _suffix(brand, include_retweets)
+    queries: list[str] = []
+    group: list[str] = []
+    for term in _terms(brand):
+        if len(_or([term]) + suffix) > limit:
+            continue
+        if group and len(_or([*group, term]) + suffix) > limit:
+            queries.append(_or(group) + suffix)
+            group = []
+        group.append(term)
+    return queries + ([_or(group) + suffix] if group else [])
+
+
+def too_long(brand: BrandQuery, *, include_retweets: bool = False, limit: int = MAX_QUERY) -> list[str]:
+    """The brand's search terms that do not fit in a query even alone (with the excludes)."""
+    suffix = _suffix(brand, include_retweets)
+    return [t for t in _terms(brand) if len(_or([t]) + suffix) > limit]
+
+
+def _terms(brand: BrandQuery) -> list[str]:
     terms = [_phrase(k) for k in brand.keywords if k.strip()]
     if handle := brand.handles.get("x"):
         terms.append("@" + handle.lstrip("@"))
-    query = terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
-    query += "".join(f" -{_phrase(e)}" for e in brand.exclude if e.strip())
-    return query if include_retweets else query + " -is:retweet"
+    return terms
+
+
+def _or(terms: list[str]) -> str:
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+
+def _suffix(brand: BrandQuery, include_retweets: bool) -> str:
+    excludes = "".join(f" -{_phrase(e)}" for e in brand.exclude if e.strip())
+    return excludes if include_retweets else excludes + " -is:retweet"
 
 
 def _phrase(text: str) -> str:
@@ -48,20 +88,32 @@ def _phrase(text: str) -> str:
     return words[0] if len(words) == 1 and words[0].isalnum() else '"' + " ".join(words) + '"'
 
 
+def snowflake_time(ident: str) -> datetime | None:
+    """When a tweet was posted, from its id: milliseconds since the epoch = (id >> 22) + 1288834974657."""
+    try:
+        return valid_time(datetime.fromtimestamp(((int(ident) >> 22) + TWITTER_EPOCH_MS) / 1000, UTC))
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def parse_tweet(
-    tweet: Any, users: Mapping[str, Any], observed_at: datetime, brand: str | None = None
+    tweet: Any, users: Mapping[str, Any], observed_at: datetime, brand: str | None = None, drops: Drops | None = None
 ) -> Observation | None:
-    """One v2 tweet object (with the ``includes.users`` of its page) as an Observation, or ``None``."""
+    """One v2 tweet object (with the ``includes.users`` of its page) as an Observation, or ``None``.
+
+    The API sends only the fields asked for: a tweet without a usable ``created_at`` takes its time
+    from its id, and one whose author is missing from ``includes`` is kept, author unknown. Unusable
+    numbers are made unknown and counted in ``drops``.
+    """
     if not isinstance(tweet, dict):
         return None
     ident, text = _text(tweet.get("id")), tweet.get("text")
-    try:
-        created = datetime.fromisoformat(tweet["created_at"])
-        created = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)
-    except (KeyError, TypeError, ValueError, OverflowError):
-        return None
     if ident is None or not _ID.match(ident) or not isinstance(text, str):
         return None
+    created = parse_time(tweet.get("created_at")) or snowflake_time(ident)
+    if created is None:
+        return None
+    count = partial(_count, drops=drops)
     pm = _dict(tweet.get("public_metrics"))
     author_id = _text(tweet.get("author_id"))
     user = _dict(users.get(author_id)) if author_id else {}
@@ -97,14 +149,20 @@ def parse_tweet(
     )
 
 
-def parse_page(payload: Any, observed_at: datetime) -> tuple[list[Observation], list[int], str | None]:
-    """A search or look-up answer: its observations, the ids of all its tweets, its ``next_token``."""
+def parse_page(payload: Any, observed_at: datetime,
+               drops: Drops | None = None) -> tuple[list[Observation], list[int], str | None]:
+    """A search or look-up answer: its observations, the ids of all its tweets, its ``next_token``.
+    Tweets that cannot be used are left out and counted in ``drops``."""
     if not isinstance(payload, dict) or not isinstance(payload.get("data", []), list):
         raise SourceError("x: the answer is not a v2 tweet list")
-    users = {u["id"]: u for u in _dict(payload.get("includes")).get("users") or [] if isinstance(u, dict) and "id" in u}
+    users = _dict(payload.get("includes")).get("users")
+    users = {u["id"]: u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)} \
+        if isinstance(users, list) else {}
     tweets = payload.get("data") or []
     ids = [int(t["id"]) for t in tweets if isinstance(t, dict) and isinstance(t.get("id"), str) and _ID.match(t["id"])]
-    observations = [obs for t in tweets if (obs := parse_tweet(t, users, observed_at)) is not None]
+    observations = [obs for t in tweets if (obs := parse_tweet(t, users, observed_at, drops=drops)) is not None]
+    if drops is not None:
+        drops.add("post", len(tweets) - len(observations))
     return observations, ids, _text(_dict(payload.get("meta")).get("next_token"))
 
 
@@ -134,16 +192,20 @@ class XSource:
         max_pages: int = 5,
         timeout: float = 20.0,
         include_retweets: bool = False,
+        max_response_size: int = DEFAULT_MAX_BYTES,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
     ):
         self._clock = clock
         self._token = bearer_token
         self.max_pages = max(1, int(max_pages))
+        self.drops = Drops()
         self.include_retweets = include_retweets
         self._client = tweepy.Client(bearer_token=bearer_token, return_type=dict, wait_on_rate_limit=False)
         # tweepy.Client.request() hard-codes https://api.twitter.com: our session moves that origin to
         # api_base_url (path and query kept) and puts a timeout on every request (tweepy sets none).
         self._client.session = make_session(
-            timeout, move_from=API, move_to=normalize_base_url(api_base_url) if api_base_url else None
+            timeout, move_from=API, move_to=normalize_base_url(api_base_url) if api_base_url else None,
+            max_bytes=max_response_size, request_deadline=request_deadline, key="sources.x",
         )
         tweepy_log = logging.getLogger("tweepy.client")
         if not any(isinstance(f, _RedactToken) and f.secret == bearer_token for f in tweepy_log.filters):
@@ -152,16 +214,18 @@ class XSource:
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
         old = _dict(_dict(cursor).get("brands"))
-        states = {b.name: _dict(old.get(b.name)) for b in brands}
+        # A brand whose search exceeds X's 512 characters is searched in parts (its keywords split into
+        # OR-groups), each part with a cursor slot of its own: "<brand>", "<brand> #2", ...
+        units = [(brand, query, brand.name if i == 0 else f"{brand.name} #{i + 1}")
+                 for brand in brands
+                 for i, query in enumerate(build_queries(brand, include_retweets=self.include_retweets))]
+        states = {slot: _dict(old.get(slot)) for _, _, slot in units}
         out: list[Observation] = []
-        notes: list[str] = []
+        notes = [f"x: {b.name}: {len(terms)} search term(s) longer than X's {MAX_QUERY} characters, left out"
+                 for b in brands if (terms := too_long(b, include_retweets=self.include_retweets))]
         try:
-            for brand in brands:
-                query = build_query(brand, include_retweets=self.include_retweets)
-                if len(query) > MAX_QUERY:
-                    notes.append(f"x: {brand.name}: search query longer than {MAX_QUERY} characters, skipped")
-                    continue
-                states[brand.name] = self._poll_brand(brand, query, states[brand.name], observed_at, out)
+            for brand, query, slot in units:
+                states[slot] = self._poll_brand(brand, query, states[slot], observed_at, out)
         except SourceError as exc:
             if not out:  # nothing to store: the scheduler gets the error (and its retry_after) as is
                 raise
@@ -211,7 +275,7 @@ class XSource:
             payload = self._call(
                 self._client.search_recent_tweets, query, **params, **({"next_token": token} if token else {})
             )
-            observations, page_ids, token = parse_page(payload, observed_at)
+            observations, page_ids, token = parse_page(payload, observed_at, self.drops)
             ids += page_ids
             out.extend(tagged for obs in observations if (tagged := tag(obs)) is not None)
             if token is None:
@@ -231,7 +295,7 @@ class XSource:
                 tweet_fields=TWEET_FIELDS,
                 user_fields=USER_FIELDS,
             )
-            out += parse_page(payload, observed_at)[0]
+            out += parse_page(payload, observed_at, self.drops)[0]
         return out
 
     def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -117,3 +117,11 @@ def test_refresh(fake: FakeKeyless) -> None:
     h = host(fake)
     out = make(fake).refresh([f"{h}/{sid}", f"{h}/999", "elsewhere.example/1"])
     assert [(o.id, o.metrics.likes, o.metrics.reposts) for o in out] == [(f"{h}/{sid}", 30, 3)]
+
+
+def test_refresh_one_by_one_counts_deleted_statuses_as_gone_not_unusable(fake: FakeKeyless) -> None:
+    sid = fake.add_status("<p>acme air</p>", tags=("acmeair",))
+    fake.fail_next("/api/v1/statuses", 404)  # an instance older than 4.3: no batch look-up
+    source = make(fake)
+    out = source.refresh([f"{host(fake)}/{sid}", f"{host(fake)}/999"])
+    assert [o.id for o in out] == [f"{host(fake)}/{sid}"] and source.drops.take() == {}

@@ -195,6 +195,30 @@ def test_error_after_a_completed_unit_advances_only_that_unit(fake: FakeSocial) 
     assert "all" in result.cursor["search"]["Acme Air"] and result.cursor["comments"] == {}
 
 
+@pytest.mark.parametrize("status", [404, 403, 500])
+def test_a_failing_comment_listing_does_not_fail_the_search(fake: FakeSocial, status: int) -> None:
+    from tests.conftest import FakeClock
+
+    at = FakeClock(NOW)
+    fake.fail_next("/r/all/comments", status, times=10)
+    quiet = make(fake)
+    quiet._clock = at
+    assert quiet.poll([ACME], {}).partial  # no new post: still no error (a 404 used to stop the whole source)
+    source = make(fake)
+    source._clock = at
+    acme = fake.add_reddit_post("acme air lost my bag", created_utc=time.time())
+    result = source.poll([ACME], {})
+    assert ids(result.observations) == [acme] and result.partial
+    assert result.note is not None and f"HTTP {status}" in result.note and "comments of r/all" in result.note
+    asked = len(fake.requests_to("/r/all/comments"))
+    source.poll([ACME], result.cursor)
+    # A 403/404 will not go away by itself: asked again in an hour, not at every poll; a 500 at the next poll.
+    assert len(fake.requests_to("/r/all/comments")) == asked + (status == 500)
+    at.advance(hours=1, seconds=1)
+    source.poll([ACME], result.cursor)
+    assert len(fake.requests_to("/r/all/comments")) == asked + (status == 500) + 1
+
+
 def test_exhausted_rate_limit_window_is_not_slept_through(fake: FakeSocial) -> None:
     fake.add_reddit_post("acme air", created_utc=time.time())
     fake.reddit_ratelimit_remaining = 0
@@ -389,5 +413,7 @@ def test_parser_keeps_text_and_unknown_metrics_stay_none(
     obs = parse_thing("t3", data, NOW, brand="Acme Air")
     assert obs is not None
     assert obs.text == (f"{title}\n\n{selftext}" if selftext else title)
-    assert obs.metrics.score == score and obs.metrics.replies is None and obs.metrics.likes is None
+    # A downvoted post's negative score spreads nothing: it counts 0 (monitor.sanitize.valid_count).
+    assert obs.metrics.score == (None if score is None else max(score, 0))
+    assert obs.metrics.replies is None and obs.metrics.likes is None
     assert obs.url is None and obs.brand == "Acme Air"

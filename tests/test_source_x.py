@@ -15,7 +15,7 @@ from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Source
 from monitor.models import BrandQuery, Observation
 from sources import load_source_class
-from sources.x import XSource, _tagger, build_query, parse_page, parse_tweet
+from sources.x import XSource, _tagger, build_queries, build_query, parse_page, parse_tweet
 from tests.fakes.social import FakeSocial
 
 TOKEN = "AAAA-secret-bearer-token-value"
@@ -268,11 +268,29 @@ def test_timeout_is_a_retryable_source_error(fake: FakeSocial) -> None:
     assert not info.value.permanent and time.monotonic() - started < 2.5
 
 
-def test_overlong_query_skips_the_brand_with_a_note(fake: FakeSocial) -> None:
-    huge = BrandQuery("Huge", tuple(f"keyword number {i}" for i in range(40)))
+def test_overlong_query_is_searched_in_parts(fake: FakeSocial) -> None:
+    huge = BrandQuery("Huge", tuple(f"keyword number {i}" for i in range(60)), {"x": "hugeco"}, ("keyword number 999",))
+    queries = build_queries(huge)
+    assert len(queries) > 1 and all(len(q) <= 512 for q in queries)
+    assert all(q.endswith(' -"keyword number 999" -is:retweet') for q in queries)  # every part keeps the excludes
+    searched = [t for q in queries for t in q.split('"') if t.startswith("keyword number ") and t != "keyword number 999"]
+    assert sorted(searched) == sorted(f"keyword number {i}" for i in range(60)) and "@hugeco" in queries[-1]
+    first, last = fake.add_tweet("keyword number 0 is down"), fake.add_tweet("keyword number 59 lost my bag")
     acme = fake.add_tweet("acme air")
-    result = make(fake).poll([huge, ACME], {})
-    assert ids(result.observations) == [acme] and result.note is not None and "Huge" in result.note
+    source = make(fake)
+    result = source.poll([huge, ACME], {})
+    assert sorted(ids(result.observations)) == sorted([first, last, acme]) and result.note is None
+    assert len(fake.requests_to(SEARCH)) == len(queries) + 1
+    assert set(result.cursor["brands"]) == {"Huge", f"Huge #{len(queries)}", "Acme Air"}  # parts that found tweets
+    later = fake.add_tweet("keyword number 59 again")
+    assert ids(source.poll([huge, ACME], result.cursor).observations) == [later]  # each part keeps its since_id
+
+
+def test_a_term_too_long_for_any_query_is_left_out_with_a_note(fake: FakeSocial) -> None:
+    brand = BrandQuery("Odd", ("x" * 600, "odd co"))
+    tweet = fake.add_tweet("odd co lost my bag")
+    result = make(fake).poll([brand], {})
+    assert ids(result.observations) == [tweet] and result.note is not None and "Odd" in result.note
 
 
 def test_refresh_batches_100_ids_per_call(fake: FakeSocial) -> None:
