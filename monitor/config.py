@@ -12,6 +12,7 @@ import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -135,6 +136,9 @@ class Config(Strict):
                 for key, value in node:
                     if key in SECRET_KEYS and isinstance(value, str) and value:
                         found.append(value)
+                        found.extend(_url_parts(value, secret=True))
+                    elif isinstance(value, str) and "://" in value:
+                        found.extend(_url_parts(value, secret=False))
                     else:
                         walk(value)
             elif isinstance(node, list):
@@ -143,6 +147,22 @@ class Config(Strict):
 
         walk(self)
         return found
+
+
+def _url_parts(value: str, *, secret: bool) -> list[str]:
+    """What of a URL must not be printed: its password (as written and decoded) and, when the whole
+    URL is a secret (a Slack webhook), its path, which an error body may echo without the host."""
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return []
+    found = [password, unquote(password)] if password else []
+    if secret and parts.path.strip("/"):
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        found += [path, path.lstrip("/")] + ([last] if len(last) >= 8 else [])
+    return found
 
 
 # Embedded defaults (CONTRACT: SQLite in the working dir, keyless sources, console alerts). The
@@ -206,9 +226,26 @@ def _resolve(node: Any, path: tuple[Any, ...], env: dict[str, str], base: Path,
             if m.group(1) not in env:
                 unset[_dotted(path)] = m.group(1)
                 return ""
-            return env[m.group(1)]
+            value = env[m.group(1)]
+            # A password put into a URL's user:password@ (or a query value) is encoded, so that an "@"
+            # or "/" in it stays part of the password instead of becoming the host.
+            return quote(value, safe="") if _encoded_in_url(node, m.start()) else value
         return _ENV_REF.sub(sub, node)
     return node
+
+
+def _encoded_in_url(template: str, at: int) -> bool:
+    """Does the ``${VAR}`` at ``at`` sit in the user:password@ part, or a query value, of a URL?"""
+    scheme = template.find("://")
+    if scheme < 0 or at < scheme:
+        return False
+    start = scheme + 3
+    ends = [i for i in (template.find(c, start) for c in "/?#") if i >= 0]
+    authority_end = min(ends, default=len(template))
+    if at < authority_end:
+        return "@" in template[at:authority_end]
+    query = template.find("?", start)
+    return 0 <= query < at and template[at - 1] == "="
 
 
 def _section_enabled(raw: dict[str, Any], dotted: str) -> bool:
