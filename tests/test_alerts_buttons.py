@@ -223,8 +223,9 @@ def test_bolt_wiring_acks_records_and_notes_in_thread(store, fclock):
 
 
 def test_socket_mode_listener_learns_its_workspace_before_it_counts_presses(store, fclock):
-    from alerts.buttons import ButtonListener
     from slack_bolt.request import BoltRequest
+
+    from alerts.buttons import ButtonListener
 
     with FakeSlack(token=TOKEN) as fake:
         listener = ButtonListener(store, fclock, TOKEN, "xapp-1-A0APP-123", api_base_url=fake.api_url)

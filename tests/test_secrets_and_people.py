@@ -111,7 +111,7 @@ def test_a_slack_webhook_path_echoed_in_an_error_never_leaks(echo: str) -> None:
     assert "SlAcKhOoK" not in str(info.value) and "invalid_payload" in str(info.value)
     cfg = parse_config(f'[alerts.slack]\nwebhook_url = "{fake.webhook_url}"\n', env={}).config
     register_secrets(cfg.secrets())
-    assert "SlAcKhOoK" not in redact(f"error: services/T0/B0/SlAcKhOoKsEcReT-0123456789 gone")
+    assert "SlAcKhOoK" not in redact("error: services/T0/B0/SlAcKhOoKsEcReT-0123456789 gone")
 
 
 # E-mail: lines and logins ---------------------------------------------------------------------------
