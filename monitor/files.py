@@ -1,4 +1,5 @@
-"""Files the monitor writes: its SQLite database (private to its user) and the outputs users name.
+"""Files the monitor reads and writes: inputs users name, its SQLite database (private to its user)
+and the outputs users name.
 
 The database holds the Slack ids of the people who pressed buttons and every post's author: it is
 created readable by its owner only (SQLite gives its journal and WAL files the database's mode).
@@ -8,12 +9,29 @@ an error naming the path, not a traceback after a long replay.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.engine import make_url
 
 from monitor.errors import InputError
+
+
+@contextlib.contextmanager
+def open_input(name: str) -> Iterator[IO[str]]:
+    """A JSONL input as text (``-``: stdin); an unreadable one is an input error naming it."""
+    if name == "-":
+        yield sys.stdin
+        return
+    try:
+        with open(name, encoding="utf-8", errors="replace") as f:
+            yield f
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror}") from None
 
 
 def private_sqlite_file(url: str) -> None:
