@@ -222,21 +222,30 @@ def test_bolt_wiring_acks_records_and_notes_in_thread(store, fclock):
         assert "acknowledged" in note.text and "<@U0ALICE>" in note.text
 
 
-def test_socket_mode_listener_learns_its_workspace_before_it_counts_presses(store, fclock):
+def test_presses_count_only_once_the_workspace_is_known(store, fclock):
     from slack_bolt.request import BoltRequest
 
+    known: list[Origin] = []
+    with FakeSlack(token=TOKEN) as fake:
+        app = build_app(store, fclock, WebClient(token=TOKEN, base_url=fake.api_url),
+                        lambda: known[0] if known else None, process_before_response=True)
+        posted(store, "inc-1")
+        assert app.dispatch(BoltRequest(body=press(event(), ACK), mode="socket_mode")).status == 200
+        assert not incident_status(store, "inc-1").acknowledged  # whose workspace is this? not known yet
+        known.append(ORIGIN)
+        app.dispatch(BoltRequest(body=press(event(), ACK), mode="socket_mode"))
+        assert incident_status(store, "inc-1").acknowledged
+
+
+def test_socket_mode_listener_learns_its_workspace_before_it_connects(store, fclock):
     from alerts.buttons import ButtonListener
 
     with FakeSlack(token=TOKEN) as fake:
         listener = ButtonListener(store, fclock, TOKEN, "xapp-1-A0APP-123", api_base_url=fake.api_url)
-        assert listener.handler.app is listener.app and listener.app_id == "A0APP"
+        assert listener.handler.app is listener.app and listener.app_id == "A0APP" and listener.origin is None
         assert fake.calls() == []  # nothing dialled until start()
-        posted(store, "inc-1")
-        assert listener.app.dispatch(BoltRequest(body=press(event(), ACK), mode="socket_mode")).status == 200
-        assert not incident_status(store, "inc-1").acknowledged  # whose workspace is this? not known yet
         assert listener.identify() == ORIGIN  # what start() does first (auth.test), before it connects
-        listener.app.dispatch(BoltRequest(body=press(event(), ACK), mode="socket_mode"))
-        assert incident_status(store, "inc-1").acknowledged
+        assert listener.origin == ORIGIN
         listener.stop()
     with pytest.raises(ValueError, match="app_token"):
         ButtonListener(store, fclock, TOKEN, "xapp-nonsense")
