@@ -6,6 +6,11 @@ Slack sends it: it records the action in ``incident_actions``. The router reads 
 a snoozed one stays quiet until it wakes or turns critical, one marked "not a complaint" stays quiet
 unless it turns critical, and the label is kept as feedback for replay and evaluation (``feedback_for``).
 
+A press counts only when it comes from our app (the app token's ID) in our workspace (``auth.test``),
+on the very message the monitor posted for that incident and keeps (``channel_state``): a press
+relayed from elsewhere, or on a message the monitor did not post, is ignored, and so is a payload
+whose parts are not of the types Slack sends.
+
 The Slack side is a thin layer: a slack-bolt ``App`` over Socket Mode (an ``xapp-`` app token with
 ``connections:write``; the monitor dials out, so no public URL is needed) that acknowledges within
 Slack's 3 seconds, calls ``handle_action`` and notes who did what in the incident's thread.
@@ -15,10 +20,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import insert, select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE, SNOOZE_CHOICES
@@ -40,6 +47,8 @@ class ActionResult:
     user: str | None
     until: datetime | None
     note: str
+    channel: str = ""  # where the pressed message is: the note goes in its thread
+    message_ts: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,34 +67,107 @@ class Feedback:
     user: str | None
 
 
-def handle_action(store: Store, payload: dict[str, Any], clock: Clock) -> list[ActionResult]:
-    """Record the buttons pressed in one ``block_actions`` payload; unknown actions are ignored."""
-    if payload.get("type") != "block_actions":
+@dataclass(frozen=True)
+class Origin:
+    """Where our buttons live: our workspace (``auth.test``'s team_id) and our Slack app."""
+
+    team_id: str
+    app_id: str
+
+
+def app_id_of(app_token: str) -> str:
+    """The app's ID, which an app-level token carries as its third part (``xapp-1-A0123ABCD-…``)."""
+    parts = app_token.split("-")
+    if len(parts) < 3 or parts[0] != "xapp" or not parts[2].startswith("A"):
+        raise ValueError("alerts.slack.app_token: not an app-level token of the form xapp-1-A…")
+    return parts[2]
+
+
+# The part of a block_actions payload that is used, with its types: anything else is rejected whole.
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class _Team(_Part):
+    id: str
+
+
+class _User(_Part):
+    id: str
+    username: str | None = None
+    name: str | None = None
+    team_id: str | None = None
+
+
+class _Container(_Part):
+    channel_id: str
+    message_ts: str
+
+
+class _Option(_Part):
+    value: str
+
+
+class _Action(_Part):
+    action_id: str
+    value: str | None = None
+    selected_option: _Option | None = None
+    action_ts: str | None = None
+
+
+class _Payload(_Part):
+    api_app_id: str
+    team: _Team | None = None
+    user: _User
+    container: _Container
+    actions: list[_Action]
+
+
+def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> list[ActionResult]:
+    """Record the buttons pressed in one ``block_actions`` payload.
+
+    Ignored, with a warning: a payload of the wrong shape, one from another app or workspace, and a
+    press on any message but the one the monitor posted (and keeps) for that incident.
+    """
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
         return []
-    user = payload.get("user") or {}
-    uid = str(user.get("id") or "")
+    try:
+        p = _Payload.model_validate(payload)
+    except ValidationError as exc:
+        where = sorted({".".join(str(x) for x in e["loc"]) for e in exc.errors()})[:5]
+        log.warning("malformed button payload ignored", extra={"fields": where})
+        return []
+    team = p.team.id if p.team is not None else p.user.team_id
+    if p.api_app_id != origin.app_id or team != origin.team_id:
+        log.warning("button press from another app or workspace ignored",
+                    extra={"app": p.api_app_id[:20], "team": str(team)[:20]})
+        return []
+    uid = p.user.id
     who = f"<@{uid}>" if _USER_ID.match(uid) else "someone"
-    container = payload.get("container") or {}
     now = clock()
     results: list[ActionResult] = []
-    for action in payload.get("actions") or []:
-        kind = ACTIONS.get(str(action.get("action_id")))
+    for action in p.actions:
+        kind = ACTIONS.get(action.action_id)
         if kind is None:
             continue
         until = None
         if kind == "snooze":
-            seconds, _, incident = str((action.get("selected_option") or {}).get("value", "")).partition("|")
+            seconds, _, incident = (action.selected_option.value if action.selected_option else "").partition("|")
             if not seconds.isdigit() or int(seconds) not in _SNOOZES:
                 log.warning("unexpected snooze value ignored", extra={"value": seconds[:20]})
                 continue
             until = now + timedelta(seconds=int(seconds))
         else:
-            incident = str(action.get("value") or "")
+            incident = action.value or ""
         if not 0 < len(incident) <= 64:
             log.warning("button without a usable incident id ignored", extra={"action": kind})
             continue
-        detail = {"channel": container.get("channel_id"), "message_ts": container.get("message_ts"),
-                  "user_name": user.get("username") or user.get("name"), "action_ts": action.get("action_ts")}
+        if not _our_message(store, incident, p.container):
+            log.warning("button on a message not posted for this incident ignored",
+                        extra={"incident": incident, "action": kind})
+            continue
+        detail = {"channel": p.container.channel_id, "message_ts": p.container.message_ts,
+                  "user_name": p.user.username or p.user.name, "action_ts": action.action_ts}
         with store.begin() as conn:
             conn.execute(insert(s.incident_actions).values(incident_id=incident, action=kind, at=now, until=until,
                                                            user=uid or None, detail=detail))
@@ -95,8 +177,19 @@ def handle_action(store: Store, payload: dict[str, Any], clock: Clock) -> list[A
                 "not_complaint": f"{who} marked this as not a complaint: kept as feedback; alerts stop unless "
                                  "it turns critical."}[kind]
         log.info("incident action", extra={"incident": incident, "action": kind, "user": uid})
-        results.append(ActionResult(incident, kind, uid or None, until, note))
+        results.append(ActionResult(incident, kind, uid or None, until, note, p.container.channel_id,
+                                    p.container.message_ts))
     return results
+
+
+def _our_message(store: Store, incident: str, container: _Container) -> bool:
+    """Is the pressed message the one Slack delivery posted, and keeps, for ``incident``?"""
+    c = s.channel_state
+    with store.begin() as conn:
+        row = conn.execute(select(c.c.state).where(c.c.incident_id == incident, c.c.channel == "slack")).first()
+    state = dict(row[0]) if row else {}
+    return bool(state.get("ts")) and state.get("ts") == container.message_ts \
+        and state.get("channel") == container.channel_id
 
 
 def incident_status(store: Store, incident: str) -> IncidentStatus:
@@ -134,23 +227,26 @@ def feedback_for(store: Store, since: datetime | None = None) -> list[Feedback]:
 
 # The Slack wiring -------------------------------------------------------------------------------
 
-def build_app(store: Store, clock: Clock, client: Any, *, process_before_response: bool = False) -> Any:
-    """A slack-bolt App whose only listener turns button presses into ``handle_action`` calls."""
+def build_app(store: Store, clock: Clock, client: Any, origin: Callable[[], Origin | None], *,
+              process_before_response: bool = False) -> Any:
+    """A slack-bolt App whose only listener turns button presses into ``handle_action`` calls.
+
+    ``origin`` says whose presses count; until it is known (None) every press is ignored."""
     from slack_bolt import App
 
     app = App(client=client, token_verification_enabled=False, process_before_response=process_before_response,
               logger=logging.getLogger("alerts.buttons.bolt"))
 
     @app.action(re.compile(r"^incident_"))
-    def on_action(ack: Any, body: dict[str, Any], client: Any) -> None:
+    def on_action(ack: Any, body: Any, client: Any) -> None:
         ack()  # within Slack's 3 s, before any work
-        container = body.get("container") or {}
-        for result in handle_action(store, body, clock):
-            ts = container.get("thread_ts") or container.get("message_ts")
-            if not (container.get("channel_id") and ts):
-                continue
+        known = origin()
+        if known is None:
+            log.warning("button press before the workspace was known ignored")
+            return
+        for result in handle_action(store, body, clock, known):
             try:
-                client.chat_postMessage(channel=container["channel_id"], thread_ts=ts, text=result.note)
+                client.chat_postMessage(channel=result.channel, thread_ts=result.message_ts, text=result.note)
             except Exception as exc:  # noqa: BLE001 - the action is recorded; the note is a courtesy
                 log.warning("could not note the action in the thread", extra={"error": type(exc).__name__})
 
@@ -158,17 +254,29 @@ def build_app(store: Store, clock: Clock, client: Any, *, process_before_respons
 
 
 class ButtonListener:
-    """Socket Mode connection for the buttons: ``start()`` dials out in the background, ``stop()`` closes."""
+    """Socket Mode connection for the buttons: ``start()`` learns who we are and dials out; ``stop()`` closes."""
 
     def __init__(self, store: Store, clock: Clock, bot_token: str, app_token: str, api_base_url: str | None = None):
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk import WebClient
 
         base = (api_base_url or "https://slack.com/api/").rstrip("/") + "/"
-        self.app = build_app(store, clock, WebClient(token=bot_token, base_url=base))
+        self.client = WebClient(token=bot_token, base_url=base)
+        self.app_id = app_id_of(app_token)
+        self.origin: Origin | None = None
+        self.app = build_app(store, clock, self.client, lambda: self.origin)
         self.handler = SocketModeHandler(self.app, app_token, logger=logging.getLogger("alerts.buttons.socket"))
 
+    def identify(self) -> Origin:
+        """Our workspace, from ``auth.test``: presses from any other are ignored."""
+        team = self.client.auth_test().get("team_id")
+        if not isinstance(team, str) or not team:
+            raise ValueError("slack auth.test gave no team_id")
+        self.origin = Origin(team, self.app_id)
+        return self.origin
+
     def start(self) -> None:
+        self.identify()
         self.handler.connect()
 
     def stop(self) -> None:

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from monitor.durations import format_timestamp
 from monitor.models import AlertEvent
+from monitor.sanitize import printable
 
 _COLOURS = {"watch": "cyan", "warning": "yellow", "critical": "bold red"}
 
@@ -23,14 +24,19 @@ class ConsoleChannel:
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         tier = event.tier.name
         mark = "[TEST] " if event.test else ("[REPLAY] " if event.replay else "")
-        # Public text goes through escape(): a post cannot inject rich markup into the terminal.
+        # Public text is made printable (no escape sequence or control character reaches the terminal)
+        # and escaped (no rich markup: a post cannot colour, link or hide anything).
         self.console.print(
-            f"[{_COLOURS[tier]}]{mark}{tier.upper()}[/] {escape(event.brand)} · incident {event.incident} · "
+            f"[{_COLOURS[tier]}]{mark}{tier.upper()}[/] {_safe(event.brand)} · incident {_safe(event.incident)} · "
             f"score {event.score:.2f} · {event.mentions} mentions, {event.authors} authors · "
-            f"{', '.join(event.sources) or '-'} · first seen {format_timestamp(event.first_seen)}")
+            f"{_safe(', '.join(event.sources)) or '-'} · first seen {format_timestamp(event.first_seen)}")
         for reason in event.reasons:
-            self.console.print(f"    - {escape(reason)}")
+            self.console.print(f"    - {_safe(reason)}")
         for post in event.top_posts[:3]:
-            text = " ".join(str(post.get("text", "")).split())[:200]
-            self.console.print(f"    > {escape(text)}  {escape(str(post.get('url') or ''))}")
+            text = printable(post.get("text", ""))[:200]
+            self.console.print(f"    > {escape(text)}  {_safe(post.get('url') or '')}")
         return {"printed": int(state.get("printed", 0)) + 1}
+
+
+def _safe(text: object) -> str:
+    return escape(printable(text))

@@ -8,6 +8,7 @@ recipient) and a server without the STARTTLS it was asked for are permanent.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -17,22 +18,30 @@ from typing import Any
 from monitor.durations import format_timestamp
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent
+from monitor.sanitize import printable
+
+
+def _line(value: object) -> str:
+    """One line of public text: no CR, LF or other control character can start a line of its own."""
+    return printable(value)
 
 
 def render(event: AlertEvent) -> tuple[str, str]:
     mark = "[TEST] " if event.test else ("[REPLAY] " if event.replay else "")
     verb = "escalated to " if event.previous_tier > 0 else ""
-    subject = f"{mark}{event.brand}: complaint incident {verb}{event.tier.name.upper()} ({event.mentions} mentions)"
-    lines = [f"{mark}{event.tier.name.upper()} · {event.brand} · score {event.score:.2f}",
-             f"{event.mentions} mentions by {event.authors} authors on {', '.join(event.sources) or '-'}",
+    brand = _line(event.brand)
+    subject = f"{mark}{brand}: complaint incident {verb}{event.tier.name.upper()} ({event.mentions} mentions)"
+    lines = [f"{mark}{event.tier.name.upper()} · {brand} · score {event.score:.2f}",
+             f"{event.mentions} mentions by {event.authors} authors on {_line(', '.join(event.sources)) or '-'}",
              f"first seen {format_timestamp(event.first_seen)}, updated {format_timestamp(event.at)}", ""]
-    lines += ["Why:", *(f"  - {r}" for r in event.reasons), ""]
+    lines += ["Why:", *(f"  - {_line(r)}" for r in event.reasons), ""]
     for post in event.top_posts[:5]:
-        text = " ".join(str(post.get("text") or "").split())[:500]
-        lines += [f"{post.get('source', '?')} · @{post.get('author') or '?'} · "
-                  f"{int(post.get('engagement') or 0)} engagement", f"  {text}", f"  {post.get('url') or ''}", ""]
-    lines.append(f"incident {event.incident}")
-    return " ".join(subject.split())[:200], "\n".join(lines)
+        text = _line(post.get("text") or "")[:500]
+        lines += [f"{_line(post.get('source', '?'))} · @{_line(post.get('author') or '?')} · "
+                  f"{int(post.get('engagement') or 0)} engagement", f"  {text}", f"  {_line(post.get('url') or '')}",
+                  ""]
+    lines.append(f"incident {_line(event.incident)}")
+    return subject[:200], "\n".join(lines)
 
 
 class EmailChannel:
@@ -68,7 +77,7 @@ class EmailChannel:
                 if self.starttls:
                     smtp.starttls(context=self.tls)
                 if self.username:
-                    smtp.login(self.username, self._password or "")
+                    _login(smtp, self.username, self._password or "", where)
                 smtp.send_message(msg)
         except smtplib.SMTPNotSupportedError:
             raise ChannelError(f"{where}: the server does not offer STARTTLS (set starttls = false only on a "
@@ -87,3 +96,22 @@ class EmailChannel:
                                permanent=True) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ChannelError(f"{where}: {type(exc).__name__}: {exc}".replace(self._password or "\0", "***")) from None
+        except ValueError as exc:  # a header or an address that Python's email cannot encode
+            raise ChannelError(f"{where}: cannot encode the message ({type(exc).__name__})", permanent=True) from None
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str, where: str) -> None:
+    """Log in; a non-ASCII username or password by SASL PLAIN in UTF-8 (RFC 4616), which smtplib's own
+    login cannot do (it encodes credentials as ASCII and raises UnicodeEncodeError)."""
+    if username.isascii() and password.isascii():
+        smtp.login(username, password)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    offered = smtp.esmtp_features.get("auth", "").upper().split() if smtp.has_extn("auth") else []
+    if "PLAIN" not in offered:
+        raise ChannelError(f"{where}: a non-ASCII username or password needs AUTH PLAIN, which the server does "
+                           "not offer", permanent=True)
+    token = base64.b64encode(b"\0" + username.encode() + b"\0" + password.encode()).decode("ascii")
+    code, answer = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -38,6 +39,7 @@ from monitor.durations import format_timestamp
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent, Tier
 from monitor.outbox import UNCERTAIN
+from monitor.sanitize import printable
 
 log = logging.getLogger("alerts.slack")
 META_TYPE = "complaint_monitor_alert"
@@ -53,14 +55,30 @@ HINTS = {
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
-def _network(what: str, exc: BaseException, secret: str) -> ChannelError:
-    msg = f"slack {what}: network error ({type(exc).__name__}: {exc})".replace(secret or "\0", "***")
-    return ChannelError(msg)
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` without the given secrets, longest first (a webhook URL before its path)."""
+    for secret in sorted((x for x in secrets if x), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
-def api_error(what: str, status: int, error: str, headers: dict[str, Any], secret: str = "") -> ChannelError:
+def webhook_secrets(url: str) -> tuple[str, ...]:
+    """The parts of an incoming-webhook URL that must not be shown: all of it, its path, the path's
+    last segment (the key itself). An error body may echo any of them without the rest."""
+    path = urlsplit(url).path
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return (url, path, path.lstrip("/")) + ((last,) if len(last) >= 8 else ())
+
+
+def _network(what: str, exc: BaseException, secrets: Sequence[str]) -> ChannelError:
+    return ChannelError(scrub(f"slack {what}: network error ({type(exc).__name__}: {exc})", secrets))
+
+
+def api_error(what: str, status: int, error: str, headers: dict[str, Any],
+              secrets: Sequence[str] = ()) -> ChannelError:
     """Sort one Slack answer: 429 waits, 5xx and Slack's own transient errors retry, the rest is permanent."""
-    error = str(error)[:200].replace(secret or "\0", "***")
+    # Secrets out before the cut: a cut through a secret would leave its first half unrecognised.
+    error = printable(scrub(str(error), secrets))[:200]
     hint = HINTS.get(error)
     msg = f"slack {what}: {error} (HTTP {status})" + (f" — {hint}" if hint else "")
     if status == 429 or error == "ratelimited":
@@ -177,9 +195,9 @@ class SlackChannel:
             r = exc.response
             data = r.data if isinstance(r.data, dict) else {}
             raise api_error(what, r.status_code, data.get("error", "unexpected answer"), r.headers,
-                            self._token) from None
+                            (self._token,)) from None
         except (SlackClientError, URLError, OSError) as exc:
-            raise _network(what, exc, self._token) from None
+            raise _network(what, exc, (self._token,)) from None
         data = resp.data if isinstance(resp.data, dict) else {}
         if isinstance(data.get("channel"), str):
             self._channel_id = data["channel"]
@@ -196,14 +214,14 @@ class SlackWebhookChannel:
         quiet.setLevel(logging.CRITICAL)  # its debug lines would print the URL, which is a secret
         self.client = WebhookClient(url, timeout=max(1, round(timeout)), logger=quiet, retry_handlers=[])
         self.max_posts = max_posts
-        self._url = url
+        self._secrets = webhook_secrets(url)
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         try:
             resp = self.client.send(text=fallback_text(event), unfurl_links=False, unfurl_media=False,
                                     blocks=root_blocks(event, max_posts=self.max_posts, buttons=False))
         except (SlackClientError, URLError, OSError) as exc:
-            raise _network("webhook", exc, self._url) from None
+            raise _network("webhook", exc, self._secrets) from None
         if resp.status_code != 200:
-            raise api_error("webhook", resp.status_code, resp.body or "", dict(resp.headers or {}), self._url)
+            raise api_error("webhook", resp.status_code, resp.body or "", dict(resp.headers or {}), self._secrets)
         return {"posted": int(state.get("posted", 0)) + 1}

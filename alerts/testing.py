@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from monitor.errors import ChannelError
 from monitor.interfaces import Channel, Clock
 from monitor.models import AlertEvent, Tier
+
+log = logging.getLogger("alerts.testing")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ def send_test_alert(channels: Mapping[str, Channel], clock: Clock) -> dict[str, 
         except ChannelError as exc:
             kind = "permanent" if exc.permanent else "temporary"
             results[name] = ChannelCheck(name, False, f"{kind} failure: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one channel's bug must not hide the others' results
+            log.exception("test alert: channel raised an unexpected error", extra={"channel": name})
+            results[name] = ChannelCheck(name, False, f"unexpected error: {type(exc).__name__}")
         else:
             results[name] = ChannelCheck(name, True, "sent")
     return results

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from monitor.durations import parse_duration
+from monitor.durations import DAY, Timeout, between, parse_duration
 
 TierName = Literal["watch", "warning", "critical"]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -47,9 +47,9 @@ class SlackAlertConfig(_Strict):
     bot_token: str | None = None
     app_token: str | None = None        # xapp-…: Socket Mode for the buttons (no public URL needed)
     webhook_url: str | None = None      # instead of bot_token: simpler, but no updates, threads or buttons
-    channel: str = "#cx-escalations"
+    channel: str = ""                   # the channel ID (C0123ABCD) or "#name"; required with bot_token
     api_base_url: str | None = None
-    timeout: Duration = 20.0
+    timeout: Timeout = 20.0
     max_posts: int = Field(default=5, ge=0, le=20)
     buttons: bool = True
 
@@ -68,7 +68,7 @@ class WebhookAlertConfig(_Strict):
     enabled: bool = True
     url: str
     secret: str | None = None
-    timeout: Duration = 10.0
+    timeout: Timeout = 10.0
 
     @field_validator("url")
     @classmethod
@@ -88,7 +88,7 @@ class EmailAlertConfig(_Strict):
     password: str | None = None
     sender: str = Field(min_length=3)
     to: list[str] = Field(min_length=1)
-    timeout: Duration = 20.0
+    timeout: Timeout = 20.0
 
     @model_validator(mode="after")
     def _one_tls(self) -> EmailAlertConfig:
@@ -153,7 +153,9 @@ class QuietHoursConfig(_Strict):
 
 class AlertsConfig(_Strict):
     min_tier: TierName = "warning"
-    repeat_interval: Duration | None = None   # remind about unacknowledged incidents this often; off when unset
+    # Remind about unacknowledged incidents this often; off when unset or 0. Under 10 minutes would flood.
+    repeat_interval: Annotated[float, BeforeValidator(parse_duration),
+                               AfterValidator(between(600.0, 30 * DAY, zero_means_off=True))] | None = None
     default_channels: ChannelList | None = None  # where alerts no route matches go; default: every channel
     console: ConsoleAlertConfig = Field(default_factory=ConsoleAlertConfig)
     slack: SlackAlertConfig | None = None
@@ -165,7 +167,5 @@ class AlertsConfig(_Strict):
 
     @field_validator("repeat_interval")
     @classmethod
-    def _not_too_often(cls, v: float | None) -> float | None:
-        if v is not None and 0 < v < 600:
-            raise ValueError("a repeat_interval under 10 minutes would flood the channel")
+    def _zero_is_off(cls, v: float | None) -> float | None:
         return v or None

@@ -7,44 +7,41 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from monitor import __version__
 from monitor.config import BrandConfig, LoadedConfig, load_config
 from monitor.errors import ConfigError, InputError, MonitorError
+from monitor.files import check_output, open_input, write_error
 from monitor.logs import redact, register_secrets, setup_logging
+from monitor.sanitize import printable
 
 log = logging.getLogger("monitor")
 
 CONFIG_HELP = "TOML config file (default: embedded defaults: SQLite in the working dir, console alerts)."
 
 
-def _load(path: str | None, brands: tuple[str, ...] = ()) -> LoadedConfig:
+NO_BRAND = "no brand to watch: add a [[brands]] section (name and keywords) or give --brand NAME"
+
+
+def _load(path: str | None, brands: tuple[str, ...] = (), *, watch: bool = False) -> LoadedConfig:
+    """The config, plus the ``--brand`` names; ``watch``: a command that watches needs a brand."""
+    if any(not b.strip() for b in brands):
+        raise click.BadParameter("a brand name cannot be empty", param_hint="'--brand'")
     loaded = load_config(path)
     register_secrets(loaded.config.secrets())
     if brands:
-        extra = [BrandConfig(name=b, keywords=[b]) for b in brands if b.strip()]
+        extra = [BrandConfig(name=b.strip(), keywords=[b.strip()]) for b in brands]
         config = loaded.config.model_copy(update={"brands": [*loaded.config.brands, *extra]})
         loaded = LoadedConfig(config, loaded.origin, loaded.warnings, loaded.off)
+    if watch and not loaded.config.brands:
+        raise ConfigError(loaded.origin, [("brands", NO_BRAND)])
     for w in loaded.warnings:
         log.warning(w)
     return loaded
-
-
-@contextlib.contextmanager
-def _open_input(name: str) -> Iterator[IO[str]]:
-    if name == "-":
-        yield sys.stdin
-        return
-    try:
-        with open(name, encoding="utf-8", errors="replace") as f:
-            yield f
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror}") from None
 
 
 class MonitorGroup(click.Group):
@@ -97,7 +94,7 @@ def run(config_path: str | None, brands: tuple[str, ...]) -> None:
     from monitor.app import Monitor
     from monitor.scheduler import run_daemon
 
-    loaded = _load(config_path, brands)
+    loaded = _load(config_path, brands, watch=True)
     logging.getLogger().setLevel(loaded.config.daemon.log_level.upper())
     mon = Monitor.create(loaded)
     buttons = _button_listener(mon)
@@ -116,8 +113,8 @@ def _button_listener(mon: Any) -> Any:
         return None
     from alerts.buttons import ButtonListener
 
-    listener = ButtonListener(mon.store, mon.clock, slack.bot_token, slack.app_token, slack.api_base_url)
     try:
+        listener = ButtonListener(mon.store, mon.clock, slack.bot_token, slack.app_token, slack.api_base_url)
         listener.start()
     except Exception as exc:  # noqa: BLE001 - buttons are a convenience; alerts go out without them
         log.error("slack buttons unavailable", extra={"error": redact(str(exc))})
@@ -132,7 +129,7 @@ def poll_once(config_path: str | None, brands: tuple[str, ...]) -> None:
     """One poll of every enabled source, then scoring and alerting, then exit."""
     from monitor.app import Monitor
 
-    mon = Monitor.create(_load(config_path, brands))
+    mon = Monitor.create(_load(config_path, brands, watch=True))
     try:
         for name, why in sorted(mon.off.items()):
             log.warning("source off", extra={"source": name, "reason": why})
@@ -164,7 +161,7 @@ def test_alert(config_path: str | None) -> None:
         raise ConfigError(loaded.origin, [("alerts", "no alert channel is enabled")])
     results = send_test_alert(channels, utc_now)
     for name, check in results.items():
-        click.echo(redact(f"{name}: {'ok' if check.ok else 'FAILED'} ({check.detail})"))
+        click.echo(redact(printable(f"{name}: {'ok' if check.ok else 'FAILED'} ({check.detail})")))
     if not all(c.ok for c in results.values()):
         sys.exit(1)
 
@@ -173,26 +170,16 @@ def test_alert(config_path: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def check_config(path: str) -> None:
     """Validate a config file: exit 0 with a summary, or exit 2 naming each bad key."""
+    from monitor.config_summary import summary
+
     if not Path(path).exists():
         raise ConfigError(path, [("", "no such file")])
     loaded = load_config(path)
     register_secrets(loaded.config.secrets())
-    cfg = loaded.config
-    click.echo(f"{path}: OK")
-    click.echo(f"  storage: {cfg.storage.url.split('://', 1)[0]}")
-    click.echo(f"  brands: {', '.join(b.name for b in cfg.brands) or '(none)'}")
-    from monitor.sources_config import SOURCE_NAMES
-
-    for name in SOURCE_NAMES:
-        sc = getattr(cfg.sources, name, None)
-        state = "off (section absent)" if sc is None else "enabled" if sc.enabled else "disabled"
-        click.echo(f"  sources.{name}: {state}" + (f", every {sc.interval:g}s" if sc is not None else ""))
-    chans = ["console"] if cfg.alerts.console.enabled else []
-    if cfg.alerts.slack is not None and cfg.alerts.slack.enabled:
-        chans.append(f"slack {cfg.alerts.slack.channel}")
-    click.echo(f"  alerts: {', '.join(chans) or '(none)'} (minimum tier {cfg.alerts.min_tier})")
-    for w in loaded.warnings:
-        click.echo(f"  warning: {w}")
+    if not loaded.config.brands:
+        raise ConfigError(path, [("brands", NO_BRAND)])
+    for line in summary(loaded):
+        click.echo(redact(line))
 
 
 @main.command()
@@ -224,11 +211,13 @@ def score(config_path: str | None, input_path: str | None, strict: bool, text: s
         return
     assert input_path is not None
     stats = ReadStats()
-    with _open_input(input_path) as stream:
+    with open_input(input_path) as stream:
         for obs in read_observations(stream, input_path, strict=strict, stats=stats):
             emit(obs.source, obs.id, obs.text, obs.lang, obs.author.followers, obs.metrics.engagement())
     if stats.skipped:
         click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
+    if stats.lines and stats.skipped == stats.lines:
+        raise InputError(f"{input_path}: no valid observation: all {stats.lines} line(s) are malformed")
 
 
 @main.command()
@@ -243,6 +232,8 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
     from monitor.durations import since_spec
     from monitor.store import Store
 
+    if output != "-":
+        check_output(output, "-o")
     loaded = _load(config_path)
     now = utc_now()
     try:
@@ -258,6 +249,10 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
             for payload in store.observation_payloads(start, end, brand):
                 f.write(json.dumps(payload, ensure_ascii=False, separators=(", ", ": ")) + "\n")
                 count += 1
+    except OSError as exc:
+        if output == "-":  # a closed pipe: the group says nothing
+            raise
+        raise write_error(output, "-o", exc) from None
     finally:
         store.close()
     click.echo(f"exported {count} observation(s)", err=True)
@@ -269,30 +264,52 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
 @click.option("--input", "input_path", metavar="FILE.jsonl", help="Observation JSONL ('-' for stdin).")
 @click.option("--since", default=None, help="Replay the stored history from here (timestamp or '7d').")
 @click.option("--until", default=None, help="...until here (exclusive).")
-@click.option("--brand", default=None, help="With --since: only this brand.")
+@click.option("--brand", default=None, metavar="NAME",
+              help="Replay this brand only: its config entry, or the name as its keyword.")
 @click.option("--demo", is_flag=True, help="Replay the bundled demo scenario (a fictional brand's bad month).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
               help="Output: table (default on a terminal) or json (CONTRACT.md).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
 @click.option("--marker", "markers", multiple=True, metavar="NAME=TIMESTAMP",
               help="A moment to measure lead time against (e.g. tv=2024-05-02T18:00Z); repeatable.")
-@click.option("--send", is_flag=True, help="Really send the alerts (marked as a replay) to the config's channels.")
+@click.option("--send", is_flag=True, help="Really send the alerts (marked as a replay) to the config's channels, "
+              "through its routes, silences and quiet hours.")
+@click.option("--send-timeout", default="2m", show_default=True, metavar="DURATION",
+              help="With --send: how long to keep retrying alerts a channel refused for now; what is still "
+                   "unsent then is listed and the exit status is 1.")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed line (exit 2).")
 def replay(config_path: str | None, input_path: str | None, since: str | None, until: str | None,
            brand: str | None, demo: bool, fmt: str | None, report_path: str | None, markers: tuple[str, ...],
-           send: bool, strict: bool) -> None:
+           send: bool, send_timeout: str, strict: bool) -> None:
     """Re-run scoring and alert decisions over recorded observations, in event-time order, on a simulated clock."""
-    from monitor.app import build_channels, utc_now
-    from monitor.durations import since_spec
+    from monitor.app import utc_now
+    from monitor.durations import parse_duration, since_spec
     from monitor.jsonl import ReadStats, read_observations
-    from monitor.outbox import Deliverer
     from monitor.replay import replay as run_replay
-    from monitor.replay_cli import count_lines, parse_markers, print_table, progress_bar, stderr_console
+    from monitor.replay_cli import (
+        Sender,
+        count_lines,
+        of_brand,
+        only_brand,
+        parse_markers,
+        print_table,
+        progress_bar,
+        stderr_console,
+        why_nothing,
+    )
     from monitor.store import Store
 
     if sum(x is not None and x is not False for x in (input_path, since, demo or None)) != 1:
         raise click.UsageError("give exactly one of --input FILE.jsonl, --since T or --demo")
+    if brand is not None and not brand.strip():
+        raise click.BadParameter("a brand name cannot be empty", param_hint="'--brand'")
+    try:
+        timeout = parse_duration(send_timeout)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--send-timeout'") from None
     marks = parse_markers(markers)
+    if report_path:
+        check_output(report_path, "--report")  # before the work, not after it
     loaded = _load(config_path)
     config = loaded.config
     console = stderr_console()
@@ -306,7 +323,7 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
             config = demo_module.config(config if config_path else None)
             marks = marks or demo_module.markers()
         elif input_path is not None:
-            stream = stack.enter_context(_open_input(input_path))
+            stream = stack.enter_context(open_input(input_path))
             total = count_lines(input_path)
             observations = read_observations(stream, input_path, strict=strict, stats=stats)
         else:
@@ -320,31 +337,47 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
             stack.callback(live.close)
             from monitor.jsonl import observation_from_dict
 
-            observations = (observation_from_dict(p) for p in live.observation_payloads(start, end, brand))
-        channels = build_channels(config) if send else {}
-        after = None
-        if send:
-            def after(store: Store) -> None:
-                Deliverer(store, channels, utc_now).deliver()
+            payloads = live.observation_payloads(start, end, brand.strip() if brand else None)
+            observations = (observation_from_dict(p) for p in payloads)
+        if brand is not None:
+            config = only_brand(config, brand.strip())
+            observations = of_brand(observations, brand.strip())
+        sender = Sender(config, timeout=timeout) if send else None
         progress = stack.enter_context(progress_bar(console, total))
         from monitor.scoring import MentionScorer
 
-        result = run_replay(observations, config, MentionScorer(), channels=tuple(channels) if send else ("replay",),
-                            keep_series=report_path is not None, after_batch=after, progress=progress,
+        result = run_replay(observations, config, MentionScorer(),
+                            channels=tuple(sender.channels) if sender else ("replay",),
+                            router=sender.router if sender else None,
+                            after_batch=sender.after_batch if sender else None,
+                            finished=sender.finish if sender else None,
+                            keep_series=report_path is not None, progress=progress,
                             score_ahead=MentionScorer if (os.cpu_count() or 1) > 1 else None)
     result.skipped_lines = stats.skipped
     if stats.skipped:
         click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
+    note = why_nothing(result, config)
+    if note:
+        click.echo(note, err=True)
     if report_path:
         from monitor.report import write_report
 
-        write_report(result, marks, report_path, scoring=config.scoring)
+        try:
+            write_report(result, marks, report_path, scoring=config.scoring)
+        except OSError as exc:
+            raise write_error(report_path, "--report", exc) from None
         click.echo(f"report written to {report_path}", err=True)
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     if fmt == "json":
         sys.stdout.write(result.to_json())
     else:
         print_table(result, marks, sys.stdout)
+    if sender is not None and sender.undelivered:
+        sys.stdout.flush()
+        click.echo(f"{len(sender.undelivered)} alert(s) not delivered:", err=True)
+        for line in sender.undelivered:
+            click.echo(redact(f"  {line}"), err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

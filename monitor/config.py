@@ -11,17 +11,17 @@ import re
 import stat
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.alerting_config import AlertsConfig
-from monitor.durations import parse_duration
+from monitor.durations import Interval, Jitter, Keep, Timeout, Window
 from monitor.errors import ConfigError
 from monitor.models import BrandQuery
 from monitor.sources_config import SOURCE_NAMES, RedditConfig, SourceBase, SourcesConfig, XConfig
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
 TierName = Literal["watch", "warning", "critical"]
 
 # Keys whose values are secrets: never logged, may come from ``<key>_file``.
@@ -33,7 +33,8 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf or nan anywhere: a weight of nan turns every score into nan.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # Re-exported for the config's users; defined in monitor/alerting_config.py.
@@ -79,39 +80,39 @@ class BrandConfig(Strict):
 class ScoringConfig(Strict):
     """Thresholds and weights of incident scoring (see monitor/incidents.py for their meaning)."""
 
-    window: Duration = 86400.0 * 3
-    repeat_window: Duration = 86400.0 * 90
-    repeat_gap: Duration = 6 * 3600.0
+    window: Window = 86400.0 * 3
+    repeat_window: Window = 86400.0 * 90
+    repeat_gap: Window = 6 * 3600.0
     min_mentions_first_alert: int = Field(default=2, ge=1)
     watch: float = Field(default=0.35, ge=0, le=1)
     warning: float = Field(default=0.55, ge=0, le=1)
     critical: float = Field(default=0.75, ge=0, le=1)
     hysteresis: float = Field(default=0.08, ge=0, le=0.5)
-    weight_mentions: float = 1.0
-    weight_velocity: float = 1.0
-    weight_cues: float = 1.0
-    weight_reach: float = 1.0
-    weight_repeat: float = 1.0
-    weight_unanswered: float = 1.0
-    unanswered_after: Duration = 4 * 3600.0
+    weight_mentions: float = Field(default=1.0, ge=0, le=100)
+    weight_velocity: float = Field(default=1.0, ge=0, le=100)
+    weight_cues: float = Field(default=1.0, ge=0, le=100)
+    weight_reach: float = Field(default=1.0, ge=0, le=100)
+    weight_repeat: float = Field(default=1.0, ge=0, le=100)
+    weight_unanswered: float = Field(default=1.0, ge=0, le=100)
+    unanswered_after: Window = 4 * 3600.0
 
 
 class DaemonConfig(Strict):
-    reobserve_interval: Duration = 600.0
-    reobserve_window: Duration = 48 * 3600.0
-    jitter: Duration = 10.0
+    reobserve_interval: Interval = 600.0
+    reobserve_window: Window = 48 * 3600.0
+    jitter: Jitter = 10.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     health_host: str = "127.0.0.1"  # the container's config sets 0.0.0.0
     health_port: int = Field(default=8080, ge=0, le=65535)  # /healthz, /readyz, /metrics; 0 = off
-    shutdown_timeout: Duration = Field(default=20.0, gt=0, le=3600)  # running jobs' time to finish on SIGTERM
+    shutdown_timeout: Timeout = 20.0  # running jobs' time to finish on SIGTERM
 
 
 class RetentionConfig(Strict):
     """How long rows are kept (monitor/retention.py); 0 keeps them forever."""
 
-    observations: Duration = 30 * 86400.0
-    incidents: Duration = 365 * 86400.0
-    interval: Duration = 86400.0
+    observations: Keep = 30 * 86400.0
+    incidents: Keep = 365 * 86400.0
+    interval: Interval = 86400.0
     batch: int = Field(default=5000, ge=100, le=100_000)
 
 
@@ -136,6 +137,9 @@ class Config(Strict):
                 for key, value in node:
                     if key in SECRET_KEYS and isinstance(value, str) and value:
                         found.append(value)
+                        found.extend(_url_parts(value, secret=True))
+                    elif isinstance(value, str) and "://" in value:
+                        found.extend(_url_parts(value, secret=False))
                     else:
                         walk(value)
             elif isinstance(node, list):
@@ -144,6 +148,22 @@ class Config(Strict):
 
         walk(self)
         return found
+
+
+def _url_parts(value: str, *, secret: bool) -> list[str]:
+    """What of a URL must not be printed: its password (as written and decoded) and, when the whole
+    URL is a secret (a Slack webhook), its path, which an error body may echo without the host."""
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return []
+    found = [password, unquote(password)] if password else []
+    if secret and parts.path.strip("/"):
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        found += [path, path.lstrip("/")] + ([last] if len(last) >= 8 else [])
+    return found
 
 
 # Embedded defaults (CONTRACT: SQLite in the working dir, keyless sources, console alerts). The
@@ -207,9 +227,26 @@ def _resolve(node: Any, path: tuple[Any, ...], env: dict[str, str], base: Path,
             if m.group(1) not in env:
                 unset[_dotted(path)] = m.group(1)
                 return ""
-            return env[m.group(1)]
+            value = env[m.group(1)]
+            # A password put into a URL's user:password@ (or a query value) is encoded, so that an "@"
+            # or "/" in it stays part of the password instead of becoming the host.
+            return quote(value, safe="") if _encoded_in_url(node, m.start()) else value
         return _ENV_REF.sub(sub, node)
     return node
+
+
+def _encoded_in_url(template: str, at: int) -> bool:
+    """Does the ``${VAR}`` at ``at`` sit in the user:password@ part, or a query value, of a URL?"""
+    scheme = template.find("://")
+    if scheme < 0 or at < scheme:
+        return False
+    start = scheme + 3
+    ends = [i for i in (template.find(c, start) for c in "/?#") if i >= 0]
+    authority_end = min(ends, default=len(template))
+    if at < authority_end:
+        return "@" in template[at:authority_end]
+    query = template.find("?", start)
+    return 0 <= query < at and template[at - 1] == "="
 
 
 def _section_enabled(raw: dict[str, Any], dotted: str) -> bool:
@@ -274,9 +311,28 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
             elif msg.startswith("Value error, "):
                 msg = msg[len("Value error, "):]
             problems.append((key, msg))
+    else:
+        problems += _inconsistencies(config)
     if problems:
         raise ConfigError(origin, problems)
     return LoadedConfig(config, origin, warnings, off)
+
+
+ORDER = "the tiers go watch < warning < critical"
+
+
+def _inconsistencies(config: Config) -> list[tuple[str, str]]:
+    """What each key allows alone but not together, named by the key to change."""
+    found: list[tuple[str, str]] = []
+    sc = config.scoring
+    if not sc.watch < sc.warning:
+        found.append(("scoring.warning", f"{sc.warning:g} must be above scoring.watch ({sc.watch:g}): {ORDER}"))
+    if not sc.warning < sc.critical:
+        found.append(("scoring.critical", f"{sc.critical:g} must be above scoring.warning ({sc.warning:g}): {ORDER}"))
+    slack = config.alerts.slack
+    if slack is not None and slack.enabled and not slack.webhook_url and not slack.channel.strip():
+        found.append(("alerts.slack.channel", "missing: the channel to post to, its ID (C0123ABCD) or \"#name\""))
+    return found
 
 
 def _plain_secrets(raw: dict[str, Any], path: tuple[str, ...] = ()) -> list[str]:

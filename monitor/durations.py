@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -14,6 +19,8 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as '90s', '5m' or '1h'")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError("a duration must be a finite number of seconds")
         if value < 0:
             raise ValueError("a duration cannot be negative")
         return float(value)
@@ -31,6 +38,45 @@ def parse_duration(value: object) -> float:
     if pos != len(text) or not text:
         raise ValueError(f"{value!r} is not a duration; use e.g. '90s', '5m', '1h30m' or '7d'")
     return total
+
+
+def format_duration(seconds: float) -> str:
+    """``seconds`` in the largest unit that writes it whole ("90s", "10m", "7d")."""
+    for unit in ("d", "h", "m", "s"):
+        n = seconds / _UNITS[unit]
+        if n >= 1 and n == int(n):
+            return f"{int(n)}{unit}"
+    return f"{seconds:g}s"
+
+
+def between(low: float, high: float, *, zero_means_off: bool = False) -> Callable[[float], float]:
+    """A check that a duration lies in [low, high] (or is 0 when that switches something off).
+
+    ``inf``, ``nan``, 0 and ``1e308`` all parse as floats and all crash or spin a scheduler or a date
+    computation later: they are refused at load, where the error can still name the key.
+    """
+    def check(value: float) -> float:
+        if value == 0 and zero_means_off:
+            return value
+        if not low <= value <= high:
+            off = " (or 0 for off)" if zero_means_off else ""
+            raise ValueError(f"must be between {format_duration(low)} and {format_duration(high)}{off}")
+        return value
+
+    return check
+
+
+DAY = 86400.0
+Interval = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(1.0, 7 * DAY))]
+"""How often a job runs."""
+Timeout = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(0.1, 600.0))]
+"""How long one request may take."""
+Window = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(1.0, 3650 * DAY))]
+"""How far back or ahead something is looked at."""
+Jitter = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(0.0, 3600.0))]
+Keep = Annotated[float, BeforeValidator(parse_duration),
+                 AfterValidator(between(60.0, 36500 * DAY, zero_means_off=True))]
+"""How long rows are kept (0: for ever)."""
 
 
 def parse_timestamp(value: str) -> datetime:

@@ -23,7 +23,7 @@ from monitor import schema as s
 from monitor.config import Config
 from monitor.events import contract_alert
 from monitor.models import AlertEvent, Observation, Tier
-from monitor.pipeline import Pipeline, Scorer
+from monitor.pipeline import Pipeline, Router, Scorer
 from monitor.prescore import Job, Prescored, ScoreAhead
 from monitor.store import Store
 
@@ -116,12 +116,17 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
            channels: tuple[str, ...] = ("replay",), keep_series: bool = False,
            progress: Callable[[int], None] | None = None, after_batch: Callable[[Store], None] | None = None,
            store_url: str | None = None, batch_size: int = BATCH,
-           score_ahead: Callable[[], Scorer] | None = None) -> ReplayResult:
+           score_ahead: Callable[[], Scorer] | None = None, router: Callable[[Store], Router] | None = None,
+           finished: Callable[[Store], None] | None = None) -> ReplayResult:
     """Replay ``observations`` (any order) and return the alert decisions in event-time order.
 
     With ``score_ahead`` (a picklable factory of the same scorer), a worker process scores each
     batch while the pipeline works through the one before; replays shorter than two batches never
     start it. The decisions are the same either way.
+
+    ``router`` makes the replay's router from its scratch store (``--send``: the daemon's routes,
+    silences and quiet hours); ``finished`` is called with that store once every batch is written,
+    before it goes (``--send``: the last deliveries and their retries).
     """
     result = ReplayResult(alerts=[])
     late = [0]
@@ -141,7 +146,7 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
 
         prescored = Prescored(scorer)
         pipeline = Pipeline(store, config, prescored, lambda: clock_now[-1], channels=channels, replay=True,
-                            signer=prescored.signature,
+                            signer=prescored.signature, router=router(store) if router is not None else None,
                             observer=observe, keep_snapshots=store_url is not None, single_writer=True,
                             write_back=store_url is None)
         ahead: ScoreAhead | None = None
@@ -177,6 +182,8 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
         if queued is not None:
             run(*queued)
         pipeline.finish()
+        if finished is not None:
+            finished(store)
         result.scored_ahead, result.signed_ahead = prescored.answered, prescored.signed
         if keep_series:
             _collect_report_data(store, result)

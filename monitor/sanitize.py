@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from datetime import UTC, datetime
 
 from monitor.models import Author, Observation
@@ -93,3 +94,21 @@ def clean_observation(obs: Observation) -> Observation:
         obs, text=clean_text(obs.text), id=clean_text(obs.id, MAX_FIELD), url=_opt(obs.url), lang=_opt(obs.lang),
         brand=_opt(obs.brand), in_reply_to=_opt(obs.in_reply_to), conversation_id=_opt(obs.conversation_id),
         author=Author(id=_opt(a.id), handle=_opt(a.handle), followers=a.followers, verified=a.verified))
+
+
+# Terminal escape sequences (CSI: colours, cursor moves, clear screen; OSC: titles, hyperlinks) taken out
+# whole, then any C0/C1 control character left (and the bidi overrides that reorder what is shown):
+# a post cannot draw on, or link from, a user's terminal.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|\x1b[@-Z\\-_]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides
+
+
+def printable(text: object, *, one_line: bool = True) -> str:
+    """Public text made inert for a terminal: no escape sequence, no control character; with
+    ``one_line`` (the default) line breaks and tabs become spaces too, so it cannot fake a line."""
+    value = str(text)
+    if value.isprintable():
+        return value
+    value = _CONTROLS.sub("", _ESCAPES.sub("", value))
+    return " ".join(value.split()) if one_line else value

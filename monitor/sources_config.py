@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ByteSize, ConfigDict, Field, field_validator, model_validator
 
-from monitor.durations import parse_duration
+from monitor.durations import Interval, Timeout, Window, parse_duration
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 SOURCE_NAMES = ("reddit", "x", "news", "hackernews", "bluesky", "mastodon")
@@ -35,7 +35,7 @@ class BudgetConfig(_Strict):
 
     requests: int | None = Field(default=None, ge=1)
     reads: int | None = Field(default=None, ge=1)
-    per: Duration = 900.0
+    per: Window = 900.0
 
     @model_validator(mode="after")
     def _something(self) -> BudgetConfig:
@@ -48,9 +48,9 @@ class BudgetConfig(_Strict):
 
 class SourceBase(_Strict):
     enabled: bool = True
-    interval: Duration = 300.0
+    interval: Interval = 300.0
     api_base_url: str | None = None
-    timeout: Duration = 20.0  # per socket operation: connecting, and each wait for more of the answer
+    timeout: Timeout = 20.0  # per socket operation: connecting, and each wait for more of the answer
     # A hostile or broken API cannot hold a poll (a trickled answer) or the memory (a gzip bomb):
     request_deadline: Duration = Field(default=60.0, gt=0, le=86400)  # one whole answer
     poll_deadline: Duration = Field(default=300.0, gt=0, le=86400)  # one whole poll or re-read, every request
@@ -67,7 +67,7 @@ class RedditConfig(SourceBase):
     client_id: str | None = None
     client_secret: str | None = None
     user_agent: str = "complaint-monitor (github.com/complaint-monitor)"
-    interval: Duration = 120.0
+    interval: Interval = 120.0
     subreddits: list[str] = Field(default_factory=lambda: ["all"])
     include_comments: bool = True
 
@@ -79,11 +79,11 @@ class XConfig(SourceBase):
 
 
 class NewsConfig(SourceBase):
-    interval: Duration = 900.0
+    interval: Interval = 900.0
     search: bool = True  # one news-search feed per brand at api_base_url + search_path
     search_path: str = "/rss/search?q={query}&hl=en-US&gl=US&ceid=US:en"
     feeds: list[str] = Field(default_factory=list)  # more RSS/Atom feeds (full URLs)
-    max_age: Duration = 7 * 86400.0
+    max_age: Window = 7 * 86400.0
 
     @field_validator("feeds")
     @classmethod

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from monitor import schema as s
 from monitor.errors import ConfigError, MonitorError
+from monitor.files import private_sqlite_file
 
 
 def _sqlite_pragmas(durable: bool) -> Any:
@@ -52,6 +53,7 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ConfigError("config", [("storage.url", f"not a usable database URL: {exc}")]) from None
     if engine.dialect.name == "sqlite":
+        private_sqlite_file(url)  # it holds people's Slack ids: readable by its owner only
         event.listen(engine, "connect", _sqlite_pragmas(durable))
     return engine
 

@@ -101,3 +101,49 @@ def test_embedded_defaults_switch_off_sources_without_credentials() -> None:
     assert loaded.config.storage.url == "sqlite:///monitor.db"
     assert set(loaded.off) == {"sources.reddit", "sources.x"}
     assert "X_BEARER_TOKEN" in loaded.off["sources.x"]
+
+
+@pytest.mark.parametrize("key", ["sources.x.interval", "sources.news.max_age", "sources.x.timeout",
+                                 "sources.x.budget.per", "scoring.window", "scoring.repeat_gap",
+                                 "scoring.unanswered_after", "daemon.reobserve_interval", "daemon.reobserve_window",
+                                 "daemon.jitter", "retention.interval", "retention.observations",
+                                 "alerts.slack.timeout", "alerts.webhook.timeout", "alerts.email.timeout",
+                                 "alerts.repeat_interval"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf", "0", "1e308", '"1e308"', '"99999999999999999999999d"'])
+def test_durations_must_be_finite_and_in_a_sane_range(key: str, value: str) -> None:
+    """inf, nan and 1e308 used to crash the daemon (timedelta overflow, a scheduler spinning on 0)."""
+    zero_is_fine = key in ("daemon.jitter", "retention.observations", "alerts.repeat_interval")
+    if value == "0" and zero_is_fine:
+        return
+    section, _, name = key.rpartition(".")
+    needs = {"alerts.slack": 'bot_token = "${T}"\nchannel = "C0123ABCD"\n',
+             "alerts.webhook": 'url = "https://hooks.example.com/x"\n',
+             "alerts.email": 'host = "smtp.example.com"\nsender = "m@example.com"\nto = ["cx@example.com"]\n',
+             "sources.x.budget": "reads = 100\n"}.get(section, "")
+    found = problems(f"{BRAND}[{section}]\n{needs}{name} = {value}\n", env={"T": "xoxb-1"})
+    assert [k for k, _ in found] == [key], found
+
+
+def test_zero_jitter_and_zero_retention_mean_off() -> None:
+    cfg = parse_config(BRAND + '[daemon]\njitter = 0\n[retention]\nobservations = "0"\n', env={}).config
+    assert cfg.daemon.jitter == 0 and cfg.retention.observations == 0
+
+
+@pytest.mark.parametrize("weight", ["nan", "inf", "-1", "1e308"])
+def test_weights_are_finite(weight: str) -> None:
+    assert problems(f"{BRAND}[scoring]\nweight_cues = {weight}\n")[0][0] == "scoring.weight_cues"
+
+
+@pytest.mark.parametrize("thresholds, key", [("warning = 0.8\ncritical = 0.7", "scoring.critical"),
+                                             ("watch = 0.6\nwarning = 0.55", "scoring.warning"),
+                                             ("warning = 0.75", "scoring.critical")])
+def test_tier_thresholds_must_be_in_order(thresholds: str, key: str) -> None:
+    [(found, msg)] = problems(f"{BRAND}[scoring]\n{thresholds}\n")
+    assert found == key and "watch < warning < critical" in msg
+
+
+def test_slack_without_a_channel_is_an_error() -> None:
+    [(key, msg)] = problems(BRAND + '[alerts.slack]\nbot_token = "${T}"\n', env={"T": "xoxb-1"})
+    assert key == "alerts.slack.channel" and "missing" in msg
+    # An incoming webhook posts where it was made for: no channel needed.
+    parse_config(BRAND + '[alerts.slack]\nwebhook_url = "${H}"\n', env={"H": "https://hooks.slack.com/x"})
