@@ -18,9 +18,11 @@ from monitor.errors import ConfigError, RateLimited, SourceError
 from monitor.interfaces import Channel, Clock, Source
 from monitor.logs import redact
 from monitor.metrics import Metrics
+from monitor.models import Observation
 from monitor.outbox import Deliverer
-from monitor.pipeline import Pipeline, Router, Scorer
+from monitor.pipeline import BatchStats, Pipeline, Router, Scorer
 from monitor.quota import QuotaBook, budgets_for
+from monitor.scorelog import ScoreLog
 from monitor.sources_config import KEYLESS
 from monitor.store import Store
 
@@ -122,6 +124,7 @@ class Monitor:
     health: dict[str, SourceHealth] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
     quota: QuotaBook | None = None
+    scores: ScoreLog = field(default_factory=ScoreLog)
 
     @classmethod
     def create(cls, loaded: LoadedConfig, clock: Clock = utc_now, *, scorer: Scorer | None = None,
@@ -130,14 +133,15 @@ class Monitor:
         store = Store(config.storage.url)
         sources, off = build_sources(config, clock, loaded.off)
         chans = build_channels(config) if channels is None else channels
+        scores = ScoreLog()
         pipeline = Pipeline(store, config, scorer or build_scorer(), clock, channels=tuple(chans),
-                            router=build_router(config, store, clock, tuple(chans)))
+                            router=build_router(config, store, clock, tuple(chans)), observer=scores.observe)
         metrics = Metrics()
         metrics.known_sources(list(sources))
         metrics.watch_database(store, clock, config.scoring.window)
         return cls(loaded, store, clock, sources, off, chans, pipeline,
                    Deliverer(store, metrics.instrument(chans), clock),
-                   {name: SourceHealth() for name in sources}, metrics)
+                   {name: SourceHealth() for name in sources}, metrics, scores=scores)
 
     @property
     def config(self) -> Config:
@@ -179,7 +183,7 @@ class Monitor:
             self._charge(name, poll=True)
         self.metrics.observations.labels(source=name).inc(len(result.observations))
         with self.metrics.scoring.labels(source=name).time():
-            stats = self.pipeline.process(result.observations, source=name, cursor=result.cursor)
+            stats = self._process(result.observations, source=name, cursor=result.cursor)
         health.last_success, health.failures, health.next_allowed = self.clock(), 0, None
         health.backoff, health.permanent = 0.0, False
         self.metrics.backoff.labels(source=name).set(0)
@@ -209,10 +213,20 @@ class Monitor:
             self._charge(name, poll=False)
         self.metrics.observations.labels(source=name).inc(len(observations))
         with self.metrics.scoring.labels(source=name).time():
-            stats = self.pipeline.process(observations)
+            stats = self._process(observations)
         log.info("reobserve", extra={"source": name, "posts": len(ids), "snapshots": stats.snapshots})
         self.deliver()
         return stats.snapshots
+
+    def _process(self, observations: Sequence[Observation], **kw: Any) -> BatchStats:
+        """One pipeline batch, then the score points it assessed (monitor/scorelog.py) once it committed."""
+        try:
+            stats = self.pipeline.process(observations, **kw)
+        except BaseException:
+            self.scores.discard()
+            raise
+        self.scores.flush(self.store)
+        return stats
 
     def deliver(self) -> None:
         interval = self.config.alerts.repeat_interval
