@@ -183,7 +183,7 @@ class Monitor:
             self._charge(name, poll=True)
         self.metrics.observations.labels(source=name).inc(len(result.observations))
         with self.metrics.scoring.labels(source=name).time():
-            stats = self._process(result.observations, source=name, cursor=result.cursor)
+            stats = self.process_batch(result.observations, source=name, cursor=result.cursor)
         health.last_success, health.failures, health.next_allowed = self.clock(), 0, None
         health.backoff, health.permanent = 0.0, False
         self.metrics.backoff.labels(source=name).set(0)
@@ -213,12 +213,12 @@ class Monitor:
             self._charge(name, poll=False)
         self.metrics.observations.labels(source=name).inc(len(observations))
         with self.metrics.scoring.labels(source=name).time():
-            stats = self._process(observations)
+            stats = self.process_batch(observations)
         log.info("reobserve", extra={"source": name, "posts": len(ids), "snapshots": stats.snapshots})
         self.deliver()
         return stats.snapshots
 
-    def _process(self, observations: Sequence[Observation], **kw: Any) -> BatchStats:
+    def process_batch(self, observations: Sequence[Observation], **kw: Any) -> BatchStats:
         """One pipeline batch, then the score points it assessed (monitor/scorelog.py) once it committed."""
         try:
             stats = self.pipeline.process(observations, **kw)
