@@ -244,12 +244,7 @@ def timeline(r: Any, deliveries: list[dict[str, Any]], actions: list[dict[str, A
         key = (ev.get("at"), ev.get("tier"), ev.get("previous_tier"))
         entry = alerts.get(key)
         if entry is None:
-            reminder = ev.get("tier") == ev.get("previous_tier")
-            entry = alerts[key] = {
-                "kind": "reminder" if reminder else "alert", "at": d["created_at"], "tier": ev.get("tier"),
-                "previous_tier": ev.get("previous_tier", "none"), "score": ev.get("score"),
-                "mentions": ev.get("mentions"), "authors": ev.get("authors"), "reasons": list(ev.get("reasons") or []),
-                "sources": list(ev.get("sources") or []), "top_posts": list(ev.get("top_posts") or []), "sent": []}
+            entry = alerts[key] = alert_entry(ev, d["created_at"])
         entry["sent"].append({k: d[k] for k in ("channel", "status", "sent_at", "failed_at", "attempts", "error")})
     entries += alerts.values()
     for a in actions:
@@ -263,6 +258,16 @@ def timeline(r: Any, deliveries: list[dict[str, Any]], actions: list[dict[str, A
     order = {"opened": 0, "alert": 1, "reminder": 1, "answer": 2, "action": 3}
     entries.sort(key=lambda e: (e["at"], order[e["kind"]]))
     return entries
+
+
+def alert_entry(ev: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """A timeline entry from an alert event as stored (``monitor.events.event_to_dict``); ``sent`` lists
+    where it went."""
+    reminder = ev.get("tier") == ev.get("previous_tier")
+    return {"kind": "reminder" if reminder else "alert", "at": at, "tier": ev.get("tier"),
+            "previous_tier": ev.get("previous_tier", "none"), "score": float(ev.get("score") or 0.0),
+            "mentions": ev.get("mentions"), "authors": ev.get("authors"), "reasons": list(ev.get("reasons") or []),
+            "sources": list(ev.get("sources") or []), "top_posts": list(ev.get("top_posts") or []), "sent": []}
 
 
 def _repeaters(conn: Connection, brand: str, incident: str, st: dict[str, Any]) -> list[dict[str, Any]]:
