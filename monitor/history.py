@@ -110,6 +110,10 @@ def incident_history(store: Store, incident: str, now: datetime, window: float, 
     posts = [m for m in mentions if not m["by_brand"]]
     answers = [m for m in mentions if m["by_brand"]]
     shown = _shown(posts, max_posts)
+    if not points:  # recorded before scores were kept: its alerts and where it stands now
+        alerted = {(d["created_at"], float(d["event"].get("score") or 0.0), int(Tier[d["event"]["tier"]]))
+                   for d in deliveries if d["event"].get("tier") in Tier.__members__}
+        points = sorted(alerted | {(r.last_seen, float(r.score), int(r.tier))})
     with store.begin() as conn:
         _engagement_over_time(conn, [*shown, *answers])
         repeaters = _repeaters(conn, r.brand, incident, st)

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from monitor.charts import TIER_COLORS, TIER_NAMES, TimeAxis, hour_start, hourly_chart, score_chart
+from monitor.durations import parse_timestamp
 from monitor.models import Tier
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -34,9 +35,14 @@ def safe_url(url: object) -> str | None:
 
 
 def when(at: object) -> str:
+    if isinstance(at, str):
+        try:
+            at = parse_timestamp(at)
+        except ValueError:
+            return at
     if isinstance(at, datetime):
         return at.strftime("%Y-%m-%d %H:%MZ")
-    return str(at or "").replace("T", " ").replace(":00Z", "Z")
+    return str(at or "")
 
 
 def hours(lead: float) -> str:

@@ -61,7 +61,7 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
         return None
     try:
         server = HealthServer(mon.store, mon.metrics.registry, lambda: bool(sched.running),
-                              host=cfg.health_host, port=cfg.health_port)
+                              host=cfg.health_host, port=cfg.health_port, pages=_pages(mon))
     except OSError as exc:
         why = f"daemon.health_port: cannot listen on {cfg.health_host}:{cfg.health_port}: {exc.strerror or exc}"
         if "health_port" in cfg.model_fields_set:  # asked for: a service must not run unwatched
@@ -69,6 +69,15 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
         log.warning("no health endpoint (set daemon.health_port to a free port, or 0)", extra={"error": why})
         return None
     return server.start()
+
+
+def _pages(mon: Monitor) -> Any:
+    """The read-only incident pages of ``[web]``, served on the same endpoint, or None when off."""
+    if not mon.config.web.enabled:
+        return None
+    from monitor.pages import Pages
+
+    return Pages(mon.store, mon.config.web, mon.config.scoring, mon.clock)
 
 
 def run_daemon(mon: Monitor) -> None:
