@@ -39,7 +39,7 @@ def when(at: object) -> str:
         try:
             at = parse_timestamp(at)
         except ValueError:
-            return at
+            return str(at)
     if isinstance(at, datetime):
         return at.strftime("%Y-%m-%d %H:%MZ")
     return str(at or "")
