@@ -94,7 +94,8 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
 def build_channels(config: Config) -> dict[str, Channel]:
     from alerts import channels_from_config
 
-    return channels_from_config(config.alerts)
+    web = config.web
+    return channels_from_config(config.alerts, pages_url=web.public_url if web.enabled else None)
 
 
 def build_router(config: Config, store: Store, clock: Clock, channels: Sequence[str] | None = None) -> Router:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, select
 
@@ -28,6 +29,7 @@ from monitor.durations import format_timestamp
 from monitor.models import METRIC_NAMES, Metrics, Tier
 from monitor.store import Store
 
+PAGES = "/incidents"  # where the daemon serves the incident pages (monitor/pages.py)
 MAX_POSTS = 200  # posts of one incident shown in full; the rest are counted
 MAX_EARLIER = 20  # earlier complaints shown per repeat complainant
 MAX_SNAPSHOTS = 12  # engagement points shown per post
@@ -38,6 +40,13 @@ CONTRACT_KEYS = ("incident", "brand", "tier", "score", "mentions", "authors", "s
 
 class NoSuchIncident(LookupError):
     pass
+
+
+def incident_url(public_url: str | None, incident: str) -> str | None:
+    """The address of an incident's page under ``[web] public_url`` (what Slack links to)."""
+    if not public_url:
+        return None
+    return f"{public_url.rstrip('/')}{PAGES}/{quote(incident, safe='')}"
 
 
 def _summary(r: Any, status: IncidentStatus, now: datetime, window: float) -> dict[str, Any]:

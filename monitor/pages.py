@@ -21,19 +21,19 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, unquote
 
 from monitor.charts import slug, source_colors
 from monitor.config import ScoringConfig, WebConfig
 from monitor.durations import since_spec
-from monitor.history import NoSuchIncident, incident_history, list_incidents
+from monitor.history import PAGES, NoSuchIncident, incident_history, list_incidents
 from monitor.interfaces import Clock
 from monitor.models import Tier
 from monitor.render import CSP, incident_charts, render, tier_number, when
 from monitor.store import Store
 
 log = logging.getLogger("monitor.pages")
-PREFIX = "/incidents"
+PREFIX = PAGES
 
 
 @dataclass
@@ -42,13 +42,6 @@ class Response:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "text/html; charset=utf-8"
-
-
-def incident_url(public_url: str | None, incident: str) -> str | None:
-    """The address of an incident's page under the configured public URL (what Slack links to)."""
-    if not public_url:
-        return None
-    return f"{public_url.rstrip('/')}{PREFIX}/{quote(incident, safe='')}"
 
 
 def status_words(r: Mapping[str, Any]) -> str:
