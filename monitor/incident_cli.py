@@ -109,7 +109,8 @@ def register(group: click.Group, load: Callable[[str | None], LoadedConfig], con
         table = Table(title=f"Incidents ({len(rows)})", show_lines=False)
         for col in ("incident", "brand", "tier", "score", "mentions", "authors", "sources", "first seen", "last seen",
                     "status"):
-            table.add_column(col, overflow="fold")
+            # ids and times whole (copied into `monitor incident ID`); public text may wrap
+            table.add_column(col, overflow="fold", no_wrap=col not in ("brand", "sources", "status"))
         for r in rows:
             status = ", ".join(x for x in ("open" if r["open"] else "closed",
                                            "acknowledged" if r["acknowledged"] else "",
