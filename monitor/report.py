@@ -59,7 +59,7 @@ def _incident(inc: str, result: ReplayResult, markers: Sequence[tuple[str, datet
                                   result.hourly.get(inc, {}), thresholds, colors, markers),
         "timeline_title": "", "timeline": [alert_entry(event_to_dict(a), a.at) for a in alerts],
         "posts": posts, "posts_open": not alerts, "posts_title": f"Top {len(posts)} posts of the incident",
-        "answers": [], "repeaters": [],
+        "answers": result.answers.get(inc, []), "repeaters": [],
     }
 
 

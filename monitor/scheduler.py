@@ -58,6 +58,8 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
 
     cfg = mon.config.daemon
     if not cfg.health_port:
+        if mon.config.web.enabled:
+            log.warning("no incident pages: web.enabled needs daemon.health_port (the pages are served there)")
         return None
     try:
         server = HealthServer(mon.store, mon.metrics.registry, lambda: bool(sched.running),
