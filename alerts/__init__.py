@@ -26,8 +26,9 @@ def load_channel_class(name: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-def channels_from_config(cfg: AlertsConfig) -> dict[str, Channel]:
-    """The enabled channels of ``[alerts]``, by name; one left without its secret is skipped with a warning."""
+def channels_from_config(cfg: AlertsConfig, *, pages_url: str | None = None) -> dict[str, Channel]:
+    """The enabled channels of ``[alerts]``, by name; one left without its secret is skipped with a warning.
+    ``pages_url`` (``[web] public_url``): Slack messages link to the incident's page there."""
     out: dict[str, Channel] = {}
     if cfg.console.enabled:
         out["console"] = load_channel_class("console")()
@@ -36,10 +37,10 @@ def channels_from_config(cfg: AlertsConfig) -> dict[str, Channel]:
         if sl.bot_token:
             out["slack"] = load_channel_class("slack")(sl.bot_token, sl.channel, api_base_url=sl.api_base_url,
                                                        timeout=sl.timeout, max_posts=sl.max_posts,
-                                                       buttons=sl.buttons and bool(sl.app_token))
+                                                       buttons=sl.buttons and bool(sl.app_token), pages_url=pages_url)
         elif sl.webhook_url:
             out["slack"] = load_channel_class("slack_webhook")(sl.webhook_url, timeout=sl.timeout,
-                                                               max_posts=sl.max_posts)
+                                                               max_posts=sl.max_posts, pages_url=pages_url)
         else:
             log.warning("slack alerts off: set alerts.slack.bot_token (or webhook_url)")
     wh = cfg.webhook

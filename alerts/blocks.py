@@ -79,8 +79,10 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION), "verbatim": True}}
 
 
-def root_blocks(event: AlertEvent, *, max_posts: int = 5, buttons: bool = True) -> list[dict[str, Any]]:
-    """The one message of an incident, re-rendered (and updated in place) as it grows."""
+def root_blocks(event: AlertEvent, *, max_posts: int = 5, buttons: bool = True,
+                page: str | None = None) -> list[dict[str, Any]]:
+    """The one message of an incident, re-rendered (and updated in place) as it grows; ``page`` is the
+    address of its history page, linked when given."""
     header = f"{EMOJI.get(event.tier, '')} {mark(event)}{event.tier.name.upper()} · {one_line(event.brand)}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(escape(header), MAX_HEADER), "emoji": True}},
@@ -100,6 +102,8 @@ def root_blocks(event: AlertEvent, *, max_posts: int = 5, buttons: bool = True) 
         blocks.append({"type": "divider"})
         blocks += [_section(_post(p)) for p in posts]
     context = f"incident `{escape(event.incident)}`"
+    if page and not (event.test or event.replay):
+        context += f" · {link(page, 'whole history')}"
     if event.test:
         context += " · a test alert from `monitor test-alert`: no action needed"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(context, MAX_SECTION)}]})

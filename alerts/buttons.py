@@ -26,15 +26,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE, SNOOZE_CHOICES
 from monitor import schema as s
+from monitor.actions import IncidentStatus, incident_status, record_action
 from monitor.durations import format_timestamp
 from monitor.interfaces import Clock
 from monitor.store import Store
 
 log = logging.getLogger("alerts.buttons")
+__all__ = ["IncidentStatus", "handle_action", "incident_status", "feedback_for", "build_app", "ButtonListener"]
 ACTIONS = {ACK: "acknowledge", SNOOZE: "snooze", NOT_COMPLAINT: "not_complaint"}
 _SNOOZES = {seconds for _, seconds in SNOOZE_CHOICES}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -49,13 +51,6 @@ class ActionResult:
     note: str
     channel: str = ""  # where the pressed message is: the note goes in its thread
     message_ts: str = ""
-
-
-@dataclass(frozen=True)
-class IncidentStatus:
-    acknowledged: bool = False
-    snoozed_until: datetime | None = None
-    not_complaint: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,9 +163,7 @@ def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> l
             continue
         detail = {"channel": p.container.channel_id, "message_ts": p.container.message_ts,
                   "user_name": p.user.username or p.user.name, "action_ts": action.action_ts}
-        with store.begin() as conn:
-            conn.execute(insert(s.incident_actions).values(incident_id=incident, action=kind, at=now, until=until,
-                                                           user=uid or None, detail=detail))
+        record_action(store, incident, kind, now, until=until, user=uid or None, detail=detail)
         note = {"acknowledge": f"{who} acknowledged this incident: from now on only escalations are posted.",
                 "snooze": f"{who} snoozed this incident until {format_timestamp(until) if until else '?'}; "
                           "it alerts again earlier only if it turns critical.",
@@ -190,21 +183,6 @@ def _our_message(store: Store, incident: str, container: _Container) -> bool:
     state = dict(row[0]) if row else {}
     return bool(state.get("ts")) and state.get("ts") == container.message_ts \
         and state.get("channel") == container.channel_id
-
-
-def incident_status(store: Store, incident: str) -> IncidentStatus:
-    a = s.incident_actions
-    with store.begin() as conn:
-        rows = conn.execute(select(a.c.action, a.c.until).where(a.c.incident_id == incident)
-                            .order_by(a.c.at, a.c.id)).all()
-    acked = nc = False
-    until: datetime | None = None
-    for action, row_until in rows:
-        acked = acked or action == "acknowledge"
-        nc = nc or action == "not_complaint"
-        if action == "snooze":
-            until = row_until
-    return IncidentStatus(acked, until, nc)
 
 
 def feedback_for(store: Store, since: datetime | None = None) -> list[Feedback]:

@@ -37,6 +37,7 @@ from slack_sdk.webhook import WebhookClient
 from alerts.blocks import fallback_text, root_blocks, thread_blocks
 from monitor.durations import format_timestamp
 from monitor.errors import ChannelError
+from monitor.history import incident_url
 from monitor.models import AlertEvent, Tier
 from monitor.outbox import UNCERTAIN
 from monitor.sanitize import printable
@@ -102,13 +103,14 @@ class SlackChannel:
     name = "slack"
 
     def __init__(self, token: str, channel: str, *, api_base_url: str | None = None, timeout: float = 20.0,
-                 max_posts: int = 5, buttons: bool = True):
+                 max_posts: int = 5, buttons: bool = True, pages_url: str | None = None):
         base = (api_base_url or "https://slack.com/api/").rstrip("/") + "/"
         quiet = logging.getLogger("alerts.slack.client")
         quiet.setLevel(logging.CRITICAL)  # failures are reported once, by the outbox, not per attempt by the client
         self.client = WebClient(token=token, base_url=base, timeout=max(1, round(timeout)), retry_handlers=[],
                                 logger=quiet)
         self.channel, self.max_posts, self.buttons = channel, max_posts, buttons
+        self.pages_url = pages_url  # [web] public_url: messages link to the incident's page
         self._token = token
         self._channel_id: str | None = channel if _CHANNEL_ID.match(channel) else None
 
@@ -120,7 +122,8 @@ class SlackChannel:
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         uncertain = bool(state.get(UNCERTAIN))
         ts, channel = state.get("ts"), state.get("channel")
-        blocks = root_blocks(event, max_posts=self.max_posts, buttons=self.buttons)
+        blocks = root_blocks(event, max_posts=self.max_posts, buttons=self.buttons,
+                             page=incident_url(self.pages_url, event.incident))
         common = {"text": fallback_text(event), "blocks": blocks, "metadata": _metadata(event, "root")}
         if not ts:
             if uncertain:  # the root may be in Slack already: adopt it rather than post a second one
@@ -209,17 +212,18 @@ class SlackWebhookChannel:
 
     name = "slack"
 
-    def __init__(self, url: str, *, timeout: float = 20.0, max_posts: int = 5):
+    def __init__(self, url: str, *, timeout: float = 20.0, max_posts: int = 5, pages_url: str | None = None):
         quiet = logging.getLogger("alerts.slack.client")
         quiet.setLevel(logging.CRITICAL)  # its debug lines would print the URL, which is a secret
         self.client = WebhookClient(url, timeout=max(1, round(timeout)), logger=quiet, retry_handlers=[])
-        self.max_posts = max_posts
+        self.max_posts, self.pages_url = max_posts, pages_url
         self._secrets = webhook_secrets(url)
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         try:
             resp = self.client.send(text=fallback_text(event), unfurl_links=False, unfurl_media=False,
-                                    blocks=root_blocks(event, max_posts=self.max_posts, buttons=False))
+                                    blocks=root_blocks(event, max_posts=self.max_posts, buttons=False,
+                                                       page=incident_url(self.pages_url, event.incident)))
         except (SlackClientError, URLError, OSError) as exc:
             raise _network("webhook", exc, self._secrets) from None
         if resp.status_code != 200:

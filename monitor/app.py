@@ -18,9 +18,11 @@ from monitor.errors import ConfigError, SourceError
 from monitor.interfaces import Channel, Clock, Source
 from monitor.logs import redact
 from monitor.metrics import Metrics
+from monitor.models import Observation
 from monitor.outbox import Deliverer
-from monitor.pipeline import Pipeline, Router, Scorer
+from monitor.pipeline import BatchStats, Pipeline, Router, Scorer
 from monitor.quota import QuotaBook, budgets_for
+from monitor.scorelog import ScoreLog
 from monitor.source_health import BatchError, SourceHealth
 from monitor.sources_config import KEYLESS
 from monitor.store import Store
@@ -77,7 +79,8 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
 def build_channels(config: Config) -> dict[str, Channel]:
     from alerts import channels_from_config
 
-    return channels_from_config(config.alerts)
+    web = config.web
+    return channels_from_config(config.alerts, pages_url=web.public_url if web.enabled else None)
 
 
 def build_router(config: Config, store: Store, clock: Clock, channels: Sequence[str] | None = None) -> Router:
@@ -108,6 +111,7 @@ class Monitor:
     metrics: Metrics = field(default_factory=Metrics)
     quota: QuotaBook | None = None
     running: dict[str, datetime] = field(default_factory=dict)  # "poll:x" -> when the running one started
+    scores: ScoreLog = field(default_factory=ScoreLog)
 
     @classmethod
     def create(cls, loaded: LoadedConfig, clock: Clock = utc_now, *, scorer: Scorer | None = None,
@@ -116,14 +120,15 @@ class Monitor:
         store = Store(config.storage.url)
         sources, off = build_sources(config, clock, loaded.off)
         chans = build_channels(config) if channels is None else channels
+        scores = ScoreLog()
         pipeline = Pipeline(store, config, scorer or build_scorer(), clock, channels=tuple(chans),
-                            router=build_router(config, store, clock, tuple(chans)))
+                            router=build_router(config, store, clock, tuple(chans)), observer=scores.observe)
         metrics = Metrics()
         metrics.known_sources(list(sources))
         metrics.watch_database(store, clock, config.scoring.window)
         mon = cls(loaded, store, clock, sources, off, chans, pipeline,
                   Deliverer(store, metrics.instrument(chans), clock),
-                  {name: SourceHealth() for name in sources}, metrics)
+                  {name: SourceHealth() for name in sources}, metrics, scores=scores)
         metrics.watch_stuck(list(sources), mon.stuck)
         return mon
 
@@ -199,7 +204,7 @@ class Monitor:
         self.metrics.observations.labels(source=name).inc(len(result.observations))
         try:
             with self.metrics.scoring.labels(source=name).time():
-                stats = self.pipeline.process(result.observations, source=name, cursor=result.cursor)
+                stats = self.process_batch(result.observations, source=name, cursor=result.cursor)
         except Exception as exc:
             raise BatchError(f"{name}: storing the batch failed (rolled back, cursor kept)") from exc
         log.info("poll", extra={"source": name, "observations": stats.observations,
@@ -225,7 +230,7 @@ class Monitor:
         self.metrics.observations.labels(source=name).inc(len(observations))
         try:
             with self.metrics.scoring.labels(source=name).time():
-                stats = self.pipeline.process(observations)
+                stats = self.process_batch(observations)
         except Exception as exc:
             raise BatchError(f"{name}: storing the re-read batch failed (rolled back)") from exc
         log.info("reobserve", extra={"source": name, "posts": len(ids), "snapshots": stats.snapshots})
@@ -234,6 +239,16 @@ class Monitor:
     def _poll_deadline(self, name: str) -> float:
         section = getattr(self.config.sources, name, None)
         return float(getattr(section, "poll_deadline", DEFAULT_POLL_DEADLINE))
+
+    def process_batch(self, observations: Sequence[Observation], **kw: Any) -> BatchStats:
+        """One pipeline batch, then the score points it assessed (monitor/scorelog.py) once it committed."""
+        try:
+            stats = self.pipeline.process(observations, **kw)
+        except BaseException:
+            self.scores.discard()
+            raise
+        self.scores.flush(self.store)
+        return stats
 
     def deliver(self) -> None:
         interval = self.config.alerts.repeat_interval

@@ -380,5 +380,9 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
         sys.exit(1)
 
 
+from monitor import incident_cli  # noqa: E402 - the incident commands live in their own module
+
+incident_cli.register(main, _load, CONFIG_HELP)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

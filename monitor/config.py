@@ -107,6 +107,23 @@ class DaemonConfig(Strict):
     shutdown_timeout: Timeout = 20.0  # running jobs' time to finish on SIGTERM
 
 
+class WebConfig(Strict):
+    """The read-only incident pages, served beside /healthz on ``[daemon] health_port`` (monitor/pages.py)."""
+
+    enabled: bool = False
+    access_token: str | None = None     # asked of every page request (HTTP Basic password, or Bearer)
+    trust_proxy: bool = False           # a reverse proxy authenticates: requests must carry proxy_header
+    proxy_header: str = "X-Forwarded-User"
+    public_url: str | None = None       # where people reach the pages; Slack alerts then link there
+
+    @field_validator("public_url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v and not re.match(r"^https?://[^\s]+$", v):
+            raise ValueError("must be an http:// or https:// URL")
+        return v or None
+
+
 class RetentionConfig(Strict):
     """How long rows are kept (monitor/retention.py); 0 keeps them forever."""
 
@@ -124,6 +141,15 @@ class Config(Strict):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+
+    @model_validator(mode="after")
+    def _pages_not_open_to_all(self) -> Config:
+        w, host = self.web, self.daemon.health_host
+        if w.enabled and not (w.access_token or w.trust_proxy) and host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError(f"web.enabled: the incident pages would be open to anyone on {host} (daemon.health_host): "
+                             "set web.access_token, or web.trust_proxy = true behind a reverse proxy that authenticates")
+        return self
 
     def brand_queries(self) -> list[BrandQuery]:
         return [b.query() for b in self.brands]

@@ -5,6 +5,7 @@
   poll running past its deadline): 200, else 503; the JSON body says which check failed (and which
   sources are stuck).
 - ``/metrics``: Prometheus text format (monitor/metrics.py).
+- ``/incidents``, ``/incidents/ID``: the read-only incident pages (monitor/pages.py), when ``[web]`` enables them.
 
 A stdlib ``ThreadingHTTPServer`` in a daemon thread: nothing it does touches the pipeline, and a slow
 scrape cannot hold up a poll. Answers never contain config values, URLs or secrets.
@@ -17,12 +18,15 @@ import logging
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
 from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.pages import Pages
 
 log = logging.getLogger("monitor.health")
 
@@ -41,9 +45,11 @@ class HealthServer:
     """Serves /healthz, /readyz and /metrics until ``close()``."""
 
     def __init__(self, store: Store, registry: CollectorRegistry, scheduler_running: Callable[[], bool],
-                 host: str = "127.0.0.1", port: int = 8080, stuck: Callable[[], list[str]] | None = None):
+                 host: str = "127.0.0.1", port: int = 8080, stuck: Callable[[], list[str]] | None = None,
+                 pages: Pages | None = None):
         self.store, self.registry, self.scheduler_running = store, registry, scheduler_running
         self.stuck = stuck
+        self.pages = pages  # the read-only incident pages ([web]), when enabled
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="health-http", daemon=True)
@@ -92,7 +98,7 @@ def _handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
         sys_version = ""
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
             if path == "/healthz":
                 self._send(200, "application/json", b'{"status": "alive"}')
             elif path == "/readyz":
@@ -100,14 +106,19 @@ def _handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
                 self._send(status, "application/json", json.dumps(body).encode())
             elif path == "/metrics":
                 self._send(200, CONTENT_TYPE_LATEST, generate_latest(server.registry))
+            elif server.pages is not None and server.pages.handles(path):
+                page = server.pages.handle(path, query, self.headers)
+                self._send(page.status, page.content_type, page.body, page.headers)
             else:
                 self._send(404, "application/json", b'{"error": "not found: try /healthz, /readyz or /metrics"}')
 
         def do_HEAD(self) -> None:  # noqa: N802
             self.do_GET()
 
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
+        def _send(self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")

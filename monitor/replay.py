@@ -17,11 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from monitor import schema as s
 from monitor.config import Config
 from monitor.events import contract_alert
+from monitor.history import hourly_counts, posts_of
 from monitor.models import AlertEvent, Observation, Tier
 from monitor.pipeline import Pipeline, Router, Scorer
 from monitor.prescore import Job, Prescored, ScoreAhead
@@ -63,6 +62,7 @@ class ReplayResult:
     series: dict[str, Series] = field(default_factory=dict)
     hourly: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # incident → hour → source → n
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the brand's own posts in an incident
 
     def to_json(self) -> str:
         """CONTRACT.md's replay JSON; the same input and config give byte-identical output."""
@@ -212,23 +212,16 @@ def _batches(observations: Iterable[Observation], size: int) -> Iterator[list[Ob
 
 
 def _collect_report_data(store: Store, result: ReplayResult) -> None:
-    """Mentions per hour by source, and the posts, of the incidents worth a chart."""
+    """Mentions per hour by source, the posts and the brand's answers of the incidents worth a chart,
+    read as the incident pages read them (monitor/history.py)."""
     wanted = {a.incident for a in result.alerts} | {i for i, ser in result.series.items() if ser.peak >= Tier.watch}
     if not wanted:
         return
-    m = s.mentions
     with store.begin() as conn:
-        rows = conn.execute(select(m.c.incident_id, m.c.source, m.c.post_id, m.c.created_at, m.c.text, m.c.url,
-                                   m.c.author_handle, m.c.engagement, m.c.score, m.c.cues)
-                            .where(m.c.incident_id.in_(sorted(wanted))).order_by(m.c.created_at, m.c.post_id)).all()
-    for r in rows:
-        hour = r.created_at.strftime("%Y-%m-%dT%H:00Z")
-        per = result.hourly.setdefault(r.incident_id, {}).setdefault(hour, {})
-        per[r.source] = per.get(r.source, 0) + 1
-        posts = result.posts.setdefault(r.incident_id, [])
-        posts.append({"source": r.source, "id": r.post_id, "at": r.created_at, "text": r.text, "url": r.url,
-                      "author": r.author_handle, "engagement": r.engagement, "score": r.score,
-                      "cues": list(r.cues or [])})
-    for inc, posts in result.posts.items():
-        posts.sort(key=lambda p: (-(p["score"] or 0) - p["engagement"] / 1e6, p["at"]))
-        result.posts[inc] = posts[:25]
+        found = posts_of(conn, sorted(wanted))
+    for inc, posts in found.items():
+        result.hourly[inc] = hourly_counts(posts)
+        result.answers[inc] = [p for p in posts if p["by_brand"]]
+        top = sorted((p for p in posts if not p["by_brand"]),
+                     key=lambda p: (-(p["score"] or 0) - p["engagement"] / 1e6, p["at"]))
+        result.posts[inc] = top[:25]

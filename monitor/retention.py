@@ -1,8 +1,8 @@
 """Retention: keep the database from growing without bound (``[retention]``).
 
 Observation snapshots are the bulk and are kept ``retention.observations`` (30 days by default). The
-incident history (incidents, their mentions, alerts sent, channel state, actions taken, the keys that
-join posts into incidents, daily brand volumes, ended silences) is kept ``retention.incidents`` (a
+incident history (incidents, their mentions, score over time, alerts sent, channel state, actions
+taken, the keys that join posts into incidents, daily brand volumes, ended silences) is kept ``retention.incidents`` (a
 year by default). Alerts still waiting in the outbox are never removed.
 
 Rows go in small transactions of at most ``retention.batch`` rows, each a range of ids (or of primary
@@ -69,6 +69,8 @@ def _history(store: Store, cutoff: datetime, batch: int, result: PruneResult) ->
     _by_id(store, o, and_(o.c.created_at < cutoff, o.c.incident_id.in_(old_incidents),
                           (o.c.sent_at.is_not(None)) | (o.c.failed_at.is_not(None))), batch, result)
     _by_id(store, a, and_(a.c.at < cutoff, a.c.incident_id.in_(old_incidents)), batch, result)
+    sc = s.incident_scores
+    _by_id(store, sc, and_(sc.c.at < cutoff, sc.c.incident_id.in_(old_incidents)), batch, result)
     _by_id(store, sil, sil.c.ends_at < cutoff, batch, result)
     c = s.channel_state
     _by_key(store, c, (c.c.incident_id, c.c.channel), c.c.incident_id.in_(old_incidents), batch, result)

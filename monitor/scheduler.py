@@ -66,10 +66,12 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
 
     cfg = mon.config.daemon
     if not cfg.health_port:
+        if mon.config.web.enabled:
+            log.warning("no incident pages: web.enabled needs daemon.health_port (the pages are served there)")
         return None
     try:
         server = HealthServer(mon.store, mon.metrics.registry, lambda: bool(sched.running),
-                              host=cfg.health_host, port=cfg.health_port, stuck=mon.stuck)
+                              host=cfg.health_host, port=cfg.health_port, stuck=mon.stuck, pages=_pages(mon))
     except OSError as exc:
         why = f"daemon.health_port: cannot listen on {cfg.health_host}:{cfg.health_port}: {exc.strerror or exc}"
         if "health_port" in cfg.model_fields_set:  # asked for: a service must not run unwatched
@@ -77,6 +79,15 @@ def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
         log.warning("no health endpoint (set daemon.health_port to a free port, or 0)", extra={"error": why})
         return None
     return server.start()
+
+
+def _pages(mon: Monitor) -> Any:
+    """The read-only incident pages of ``[web]``, served on the same endpoint, or None when off."""
+    if not mon.config.web.enabled:
+        return None
+    from monitor.pages import Pages
+
+    return Pages(mon.store, mon.config.web, mon.config.scoring, mon.clock)
 
 
 def run_daemon(mon: Monitor, *, force_exit: Callable[[int], Any] = os._exit) -> None:

@@ -175,6 +175,18 @@ incident_actions = Table(
     Index("ix_incident_actions_incident", "incident_id", "at"),
 )
 
+# An incident's score and tier over time, as the daemon assessed it (thinned: a point when the tier
+# changes, the score moves by a hundredth, or an hour passed): the score chart of the incident pages.
+incident_scores = Table(
+    "incident_scores", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("tier", Integer, nullable=False),
+    Index("ix_incident_scores_incident", "incident_id", "at"),
+)
+
 # Silences (Alertmanager's word): mute by brand, author or keyword for a time.
 silences = Table(
     "silences", metadata,
