@@ -51,6 +51,9 @@ class Deliverer:
         self.store, self.channels, self.clock = store, channels, clock
         self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        # Set when the daemon stops: a pass under way ends after the send in progress, and what it
+        # had not sent yet waits in the outbox for the next start.
+        self.stopping = threading.Event()
 
     def pending(self) -> int:
         o = s.outbox
@@ -75,6 +78,8 @@ class Deliverer:
             rows = conn.execute(select(o).where(o.c.sent_at.is_(None), o.c.failed_at.is_(None))
                                 .order_by(o.c.id)).all()
         for row in rows:
+            if self.stopping.is_set():
+                break
             if row.channel in blocked:
                 continue
             if row.next_attempt_at is not None and row.next_attempt_at > now:

@@ -111,6 +111,7 @@ def run_daemon(mon: Monitor, *, force_exit: Callable[[int], Any] = os._exit) -> 
                                        "storage": _safe_url(mon.store.url)})
             signals.wait(1)
             log.info("stopping", extra={"signal": signals.name(0)})
+            mon.deliverer.stopping.set()  # no new send starts; the one under way finishes
             finished = _stop(sched, signals, mon.config.daemon.shutdown_timeout)
         except BaseException:
             with contextlib.suppress(SchedulerNotRunningError):
