@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.alerting_config import AlertsConfig
+from monitor.cluster.settings import ClusterConfig
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
 from monitor.models import BrandQuery
@@ -122,6 +123,7 @@ class Config(Strict):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
 
     def brand_queries(self) -> list[BrandQuery]:
         return [b.query() for b in self.brands]
