@@ -55,11 +55,11 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: flo
 
 class Cluster:
     def __init__(self, workdir: Path, url: str, social: FakeSocial, slack: FakeSlack, *, brands: str | None = None,
-                 interval: float = 3.0, extra: str = ""):
+                 interval: float = 3.0, extra: str = "", grace: float = 5.0):
         self.workdir, self.url, self.interval = workdir, url, interval
         self.social, self.slack = social, slack
         self.brands = brands or '[[brands]]\nname = "Acme Air"\nkeywords = ["acme air", "acmeair"]\n'
-        self.extra = extra
+        self.extra, self.grace = extra, grace
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.ports: dict[str, int] = {}
         self.engine = create_engine(url)
@@ -93,11 +93,13 @@ api_base_url = "{self.slack.api_url}"
 health_port = {port}
 reobserve_interval = "{2 * self.interval}s"
 jitter = "0s"
+[retention]
+interval = "{2 * self.interval}s"
 [cluster]
 replica = "{name}"
 heartbeat = "1s"
 stalled_after = "3s"
-shutdown_grace = "5s"
+shutdown_grace = "{self.grace}s"
 {self.extra}
 """)
         return path

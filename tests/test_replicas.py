@@ -96,6 +96,7 @@ def test_three_replicas_one_killed_mid_story(cluster: Cluster) -> None:
     check(c, story, time.monotonic() - began)
     survivors = [n for n in NAMES if n != victim]
     assert any("job handed over" in c.log(n) for n in survivors), "the dead replica's job went to another"
+    assert any('"job": "housekeeping", "job_id"' in c.log(n) for n in NAMES), "housekeeping ran too"
     # The survivors say which replica did what: their names, the jobs each ran, the replicas alive.
     for name in survivors:
         body = c.ready(name)
@@ -138,3 +139,38 @@ def test_rolling_restart_loses_and_duplicates_nothing(cluster: Cluster) -> None:
     settle(c, story)
     check(c, story, time.monotonic() - began)
     assert wait_for(lambda: (c.ready("r1") or {}).get("cluster", {}).get("replicas") == 3, 30, "three replicas alive")
+
+
+def test_a_job_outlasting_the_grace_is_handed_back_on_sigterm(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    require_postgres()
+    schema = "replicas_hand_back"
+    url = fresh_schema(schema)
+    social, slack = fakes()
+    with social, slack:
+        c = Cluster(tmp_path, url, social, slack, interval=INTERVAL, grace=1.0)
+        try:
+            for name in ("r1", "r2"):
+                c.start(name)
+            for name in ("r1", "r2"):
+                c.wait_ready(name)
+            social.add_tweet("Acme Air lost my bag, third call and nobody answers", username="bagless")
+            social.set_delay("/2/tweets/search", 8.0)  # X answers slowly: the poll outlasts a 1 s grace
+            def slow_poll() -> str | None:  # a poll that began after the slow-down: running for a while
+                return next((n for n in ("r1", "r2")
+                             if (c.ready(n) or {}).get("running", {}).get("poll:x", {}).get("seconds", 0) >= 1), None)
+
+            holder = wait_for(slow_poll, 30, "a replica polling X slowly", every=0.1)
+            other = "r2" if holder == "r1" else "r1"
+            stopping = time.monotonic()
+            assert c.terminate(holder) == 0
+            assert time.monotonic() - stopping < 6, "stopped after its grace, not after the slow request"
+            assert re.search(r'"handed_back": \["poll:x"\]', c.log(holder)), c.log(holder)[-2000:]
+            handed = re.search(r'"event": "job handed over".*"outcome": "(\w+)"', c.log(holder))
+            assert handed and handed.group(1) in ("retried", "superseded")
+            social.set_delay("/2/tweets/search", 0.0)
+            wait_for(lambda: c.scalar("select count(*) from mentions") == 1, 60, "the other replica to store the post")
+            assert '"job": "poll:x"' in c.log(other)
+        finally:
+            c.stop_all()
+            print(c.log("r1")[-3000:], c.log("r2")[-3000:])
+    drop_schema(schema)

@@ -80,6 +80,13 @@ class Replica:
         with self._lock:
             return [(label, job) for label, job, _ in self.running.values()]
 
+    def running_view(self) -> dict[str, dict[str, Any]]:
+        """The jobs running now, with their id and for how long (for /readyz)."""
+        now = time.monotonic()
+        with self._lock:
+            return {label: {"job_id": job.id, "seconds": round(now - start, 1)}
+                    for label, job, start in sorted(self.running.values(), key=lambda r: r[0])}
+
     def handed_back(self, label: str) -> None:
         self.jobs.labels(replica=self.name, job=label, outcome="handed_back").inc()
 

@@ -52,7 +52,7 @@ class ReplicaHealthServer(HealthServer):
         status, body = super().readiness()
         body["replica"] = self.replica.name
         body["engine"] = "procrastinate"
-        body["running"] = sorted(label for label, _ in self.replica.running_now())
+        body["running"] = self.replica.running_view()
         body["last_jobs"] = {label: {**last, "at": datetime.fromtimestamp(last["at"], UTC).isoformat()}
                              for label, last in sorted(self.replica.last.items())}
         try:
