@@ -104,8 +104,11 @@ def run(config_path: str | None, brands: tuple[str, ...]) -> None:
     buttons = _button_listener(mon)
     try:
         if uses_job_engine(loaded.config):  # PostgreSQL: one replica among any number (monitor/cluster/)
-            from monitor.cluster.runner import run_replica
-
+            try:
+                from monitor.cluster.runner import run_replica
+            except ImportError as exc:
+                raise MonitorError(f"PostgreSQL needs the job engine ({exc.name} is missing): "
+                                   "pip install 'complaint-monitor[postgres]'") from None
             run_replica(mon)
         else:
             run_daemon(mon)

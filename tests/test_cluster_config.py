@@ -76,3 +76,29 @@ def test_the_job_engine_on_sqlite_is_a_config_error(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "cluster.engine" in done.stderr and "PostgreSQL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_replica_registers_the_same_periodic_jobs(tmp_path: Path) -> None:
+    """The schedule and its locks, as two replicas build them (nothing connects to a database here)."""
+    from monitor.app import Monitor
+    from monitor.cluster.jobs import Replica, build_app
+    from monitor.config import parse_config
+
+    toml = BRAND + f"""[storage]\nurl = "sqlite:///{tmp_path / 'm.db'}"\n[sources.hackernews]\ninterval = "7m"\n"""
+
+    def periodic() -> dict:
+        mon = Monitor.create(parse_config(toml, env={}))
+        from prometheus_client import CollectorRegistry
+
+        app = build_app(mon, mon.config.cluster, Replica("r", CollectorRegistry()), "dbname=unused")
+        mon.close()
+        return {pid: (p.cron, p.configure_kwargs.get("lock"), p.configure_kwargs.get("queueing_lock"))
+                for (_, pid), p in app.periodic_registry.periodic_tasks.items()}
+
+    first, second = periodic(), periodic()
+    assert first == second, "the same ticks and locks on every replica"
+    assert set(first) == {"poll:hackernews", "reobserve:hackernews", "deliver", "housekeeping", "retry-stalled"}
+    assert first["poll:hackernews"][1:] == ("poll:hackernews", "poll:hackernews")
+    assert ticks(first["poll:hackernews"][0], 2)[1] - ticks(first["poll:hackernews"][0], 1)[0] == 360, "7m runs every 6m"
+    # The job that frees a dead replica's locks must not need one (a dead replica would hold it).
+    assert first["retry-stalled"][1:] == (None, "retry-stalled")

@@ -7,7 +7,7 @@ all replicas, each under a lock so that one runs at a time cluster-wide.
 | ``reobserve:<source>`` | ``Monitor.reobserve`` | ``daemon.reobserve_interval`` | ``reobserve:<source>`` |
 | ``deliver`` | ``Monitor.deliver`` | 30 s | ``deliver`` |
 | ``housekeeping`` | ``monitor.scheduler.housekeeping``, then old finished jobs | ``retention.interval`` | ``housekeeping`` |
-| ``retry-stalled`` | hands the jobs of a dead replica to the others | half of ``cluster.stalled_after`` | ``retry-stalled`` |
+| ``retry-stalled`` | hands the jobs of a dead replica to the others | half of ``cluster.stalled_after`` | none |
 
 The lock (procrastinate's ``lock``: one ``doing`` job per lock) is APScheduler's ``max_instances=1``
 across replicas; the queueing lock (one ``todo`` job per lock) is its ``coalesce``: a job that runs
@@ -126,9 +126,9 @@ def build_app(mon: Monitor, settings: ClusterConfig, replica: Replica, conninfo:
             await hand_over(app, job, reason="its replica stopped answering")
         return len(list(stalled))
 
-    def every(task: Any, label: str, interval: float, **kwargs: Any) -> None:
-        app.periodic(cron=cron_for(interval, label), periodic_id=label, lock=label, queueing_lock=label,
-                     task_kwargs=kwargs)(task)
+    def every(task: Any, label: str, interval: float, *, exclusive: bool = True, **kwargs: Any) -> None:
+        app.periodic(cron=cron_for(interval, label), periodic_id=label, lock=label if exclusive else None,
+                     queueing_lock=label, task_kwargs=kwargs)(task)
 
     cfg = mon.config
     for name in mon.sources:
@@ -136,7 +136,9 @@ def build_app(mon: Monitor, settings: ClusterConfig, replica: Replica, conninfo:
         every(reobserve, f"reobserve:{name}", cfg.daemon.reobserve_interval, source=name)
     every(deliver, "deliver", DELIVER_INTERVAL)
     every(keep, "housekeeping", cfg.retention.interval)
-    every(retry_stalled, "retry-stalled", max(1.0, settings.stalled_after / 2))
+    # No lock: a replica dying while it runs this would hold the lock, and the job that frees a dead
+    # replica's locks could never run again. Two runs at once are harmless (a job is retried once).
+    every(retry_stalled, "retry-stalled", max(1.0, settings.stalled_after / 2), exclusive=False)
     return app
 
 
