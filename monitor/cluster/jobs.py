@@ -87,6 +87,10 @@ class Replica:
             return {label: {"job_id": job.id, "seconds": round(now - start, 1)}
                     for label, job, start in sorted(self.running.values(), key=lambda r: r[0])}
 
+    def last_view(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {label: dict(last) for label, last in sorted(self.last.items())}
+
     def handed_back(self, label: str) -> None:
         self.jobs.labels(replica=self.name, job=label, outcome="handed_back").inc()
 

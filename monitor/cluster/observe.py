@@ -54,7 +54,7 @@ class ReplicaHealthServer(HealthServer):
         body["engine"] = "procrastinate"
         body["running"] = self.replica.running_view()
         body["last_jobs"] = {label: {**last, "at": datetime.fromtimestamp(last["at"], UTC).isoformat()}
-                             for label, last in sorted(self.replica.last.items())}
+                             for label, last in self.replica.last_view().items()}
         try:
             body["cluster"] = cluster_view(self.store, self.stalled_after)
         except Exception as exc:  # noqa: BLE001 - the database check above already says it failed

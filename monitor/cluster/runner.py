@@ -116,7 +116,11 @@ async def _serve(app: procrastinate.App, mon: Monitor, replica: Replica, leave: 
             if not worker.done():
                 handed = []
                 for label, job in replica.running_now():
-                    await hand_over(app, job, reason="its replica is stopping")
+                    try:
+                        await hand_over(app, job, reason="its replica is stopping")
+                    except Exception as exc:  # noqa: BLE001 - the database is gone: our heartbeat stops with
+                        # us, and another replica's retry-stalled hands the job over instead
+                        log.warning("job not handed back", extra={"job": label, "error": type(exc).__name__})
                     replica.handed_back(label)
                     handed.append(label)
                 leave(handed)
