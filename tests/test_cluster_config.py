@@ -102,3 +102,14 @@ def test_every_replica_registers_the_same_periodic_jobs(tmp_path: Path) -> None:
     assert ticks(first["poll:hackernews"][0], 2)[1] - ticks(first["poll:hackernews"][0], 1)[0] == 360, "7m runs every 6m"
     # The job that frees a dead replica's locks must not need one (a dead replica would hold it).
     assert first["retry-stalled"][1:] == (None, "retry-stalled")
+
+
+def test_the_job_engine_connects_where_the_store_does() -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    from monitor.cluster.runner import conninfo
+
+    url = "postgresql+psycopg://mon%40itor:p%40ss%20w%27rd@db.internal:6543/monitor?options=-csearch_path%3Dteam_a&sslmode=require"
+    assert conninfo_to_dict(conninfo(url)) == {"host": "db.internal", "port": "6543", "dbname": "monitor",
+                                               "user": "mon@itor", "password": "p@ss w'rd",
+                                               "options": "-csearch_path=team_a", "sslmode": "require"}
