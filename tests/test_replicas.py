@@ -63,6 +63,9 @@ def check(c: Cluster, story: Story, seconds: float) -> None:
     expected = seconds / INTERVAL
     for source, n in polls(c).items():
         assert 0.4 * expected <= n <= 1.3 * expected + 2, f"{source}: {n} polls in {seconds:.0f}s (every {INTERVAL}s)"
+    # ...and re-observed at most once per re-observation interval (2 x INTERVAL in the harness).
+    lookups = [r for r in c.social.requests_to("/2/tweets") if r.path == "/2/tweets"]
+    assert 1 <= len(lookups) <= 1.3 * expected / 2 + 2, f"{len(lookups)} X re-observations in {seconds:.0f}s"
     sent = c.query("select incident_id, event->>'tier' from outbox where sent_at is not null order by id")
     tiers: dict[str, list[str]] = {}
     for incident, tier in sent:
