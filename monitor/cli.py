@@ -92,6 +92,7 @@ def _brand_option(f: Any) -> Any:
 def run(config_path: str | None, brands: tuple[str, ...]) -> None:
     """The daemon: scheduled polls, scoring and alerts until SIGTERM/SIGINT (graceful stop)."""
     from monitor.app import Monitor
+    from monitor.cluster.settings import uses_job_engine
     from monitor.scheduler import run_daemon
 
     loaded = _load(config_path, brands, watch=True)
@@ -99,7 +100,15 @@ def run(config_path: str | None, brands: tuple[str, ...]) -> None:
     mon = Monitor.create(loaded)
     buttons = _button_listener(mon)
     try:
-        run_daemon(mon)
+        if uses_job_engine(loaded.config):  # PostgreSQL: one replica among any number (monitor/cluster/)
+            try:
+                from monitor.cluster.runner import run_replica
+            except ImportError as exc:
+                raise MonitorError(f"PostgreSQL needs the job engine ({exc.name} is missing): "
+                                   "pip install 'complaint-monitor[postgres]'") from None
+            run_replica(mon)
+        else:
+            run_daemon(mon)
     finally:
         if buttons is not None:
             buttons.stop()

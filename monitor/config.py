@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.alerting_config import AlertsConfig
+from monitor.cluster.settings import ClusterConfig
 from monitor.durations import Interval, Jitter, Keep, Timeout, Window
 from monitor.errors import ConfigError
 from monitor.models import BrandQuery
@@ -142,6 +143,7 @@ class Config(Strict):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
 
     @model_validator(mode="after")
     def _pages_not_open_to_all(self) -> Config:

@@ -32,7 +32,7 @@ from monitor.events import event_from_dict
 from monitor.interfaces import Channel, Clock
 from monitor.logs import redact
 from monitor.models import Tier
-from monitor.store import Store, upsert
+from monitor.store import Store, exclusive, upsert
 
 log = logging.getLogger("monitor.outbox")
 
@@ -64,9 +64,11 @@ class Deliverer:
         """Send what is due; returns (sent, failed attempts). A channel that fails waits its turn.
 
         One delivery at a time per process: the poll jobs and the delivery job all call this, and two
-        concurrent passes would each open a Slack thread for the same incident.
+        concurrent passes would each open a Slack thread for the same incident. The same holds across
+        processes on one PostgreSQL (replicas, or ``poll-once`` next to a daemon): a pass waits for the
+        other's to end, then sends what is left.
         """
-        with self._lock:
+        with self._lock, exclusive(self.store, "deliver"):
             return self._deliver()
 
     def _deliver(self) -> tuple[int, int]:

@@ -74,6 +74,10 @@ class Store:
         cfg.set_main_option("script_location", str(resources.files("monitor") / "migrations"))
         try:
             with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Replicas starting together: the first migrates, the others wait here until it
+                    # commits and then find the schema at head (each statement sees the latest commit).
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("migrate", "schema")})
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
@@ -163,6 +167,36 @@ def brand_lock_key(brand: str) -> int:
     """A stable signed 64-bit key for a brand (PostgreSQL's advisory locks take a bigint)."""
     digest = hashlib.blake2b(b"monitor-brand\0" + brand.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def advisory_key(kind: str, name: str) -> int:
+    """A stable signed 64-bit key for a cluster-wide lock (``brand_lock_key`` is ``advisory_key("brand", ...)``)."""
+    digest = hashlib.blake2b(f"monitor-{kind}\0{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def exclusive(store: Store, name: str) -> Iterator[None]:
+    """Run the block while no other process of this database runs a block of the same ``name``.
+
+    PostgreSQL: a session advisory lock on a connection of its own, waited for, released at the end
+    (or by the server when the process dies). SQLite: one process per database, nothing to do.
+    """
+    if store.engine.dialect.name != "postgresql":
+        yield
+        return
+    key = advisory_key("exclusive", name)
+    with store.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        conn.commit()
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                conn.commit()
+            except Exception:  # noqa: BLE001 - a broken connection: the server dropped the lock with it
+                conn.invalidate()
 
 
 def upsert(conn: Connection, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any], *,

@@ -1,0 +1,13 @@
+"""Replicas: several ``monitor run`` processes on one PostgreSQL share the work through procrastinate.
+
+The embedded default (SQLite, one process) keeps APScheduler (monitor/scheduler.py). With a
+PostgreSQL storage URL each ``monitor run`` is a procrastinate worker instead, and the jobs are the
+same ones APScheduler runs (``Monitor.poll_source``, ``Monitor.reobserve``, ``Monitor.deliver``,
+``monitor.scheduler.housekeeping``):
+
+- settings.py   the ``[cluster]`` config section, and which engine a config runs on
+- schedule.py   job periods as cron expressions that every replica computes alike
+- engine_schema.py  procrastinate's tables, created or upgraded once when replicas start together
+- jobs.py       the tasks, their periodic schedule and locks, and what this replica ran
+- runner.py     ``monitor run`` as a replica: worker, health endpoint, graceful stop and hand-back
+"""
