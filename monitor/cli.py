@@ -355,13 +355,30 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
         progress = stack.enter_context(progress_bar(console, total))
         from monitor.scoring import MentionScorer
 
+        replayed: dict[str, set[tuple[str, str]]] = {}
+        feedback_lines: list[str] = []
+
+        def finished(scratch: Store) -> None:
+            if sender is not None:
+                sender.finish(scratch)
+            if since is not None:  # the posts of what the replay alerted on, to hold against feedback
+                from monitor.feedback import alerted_posts
+
+                replayed.update(alerted_posts(scratch))
+
         result = run_replay(observations, config, MentionScorer(),
                             channels=tuple(sender.channels) if sender else ("replay",),
                             router=sender.router if sender else None,
                             after_batch=sender.after_batch if sender else None,
-                            finished=sender.finish if sender else None,
-                            keep_series=report_path is not None, progress=progress,
+                            finished=finished, keep_series=report_path is not None, progress=progress,
                             score_ahead=MentionScorer if (os.cpu_count() or 1) > 1 else None)
+        if since is not None:
+            from monitor.feedback import compare
+
+            feedback = compare(live, start, result.alerts, replayed)
+            if feedback.judged:
+                result.feedback = feedback.summary()
+                feedback_lines = feedback.lines()
     result.skipped_lines = stats.skipped
     if stats.skipped:
         click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
@@ -381,6 +398,8 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
         sys.stdout.write(result.to_json())
     else:
         print_table(result, marks, sys.stdout)
+        for line in feedback_lines:
+            click.echo(line)
     if sender is not None and sender.undelivered:
         sys.stdout.flush()
         click.echo(f"{len(sender.undelivered)} alert(s) not delivered:", err=True)

@@ -96,6 +96,9 @@ class ScoringConfig(Strict):
     weight_repeat: float = Field(default=1.0, ge=0, le=100)
     weight_unanswered: float = Field(default=1.0, ge=0, le=100)
     unanswered_after: Window = 4 * 3600.0
+    # The share of a brand's traffic one ordinary topic may draw: people joining a story faster than
+    # this (and faster than the story drew them before) are a burst.
+    burst_share: float = Field(default=0.05, gt=0, le=1)
 
 
 class DaemonConfig(Strict):

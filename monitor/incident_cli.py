@@ -81,8 +81,8 @@ def register(group: click.Group, load: Callable[[str | None], LoadedConfig], con
     @group.command("incidents")
     @config_option
     @click.option("--brand", default=None, help="Only this brand's incidents.")
-    @click.option("--tier", type=click.Choice(["watch", "warning", "critical"]), default="watch", show_default=True,
-                  help="Only incidents at this tier or above.")
+    @click.option("--tier", type=click.Choice(["none", "watch", "warning", "critical"]), default="watch",
+                  show_default=True, help="Only incidents at this tier or above ('none': every incident).")
     @click.option("--since", default=None,
                   help="Incidents active since then (timestamp or '7d'); default: the open ones (the scoring window).")
     @format_option

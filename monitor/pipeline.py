@@ -21,27 +21,73 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, select
 
 from monitor import schema as s
+from monitor.assessment import K, surging
 from monitor.brands import BrandMatcher
 from monitor.bulk import insert_rows, update_rows
 from monitor.config import Config, ScoringConfig
 from monitor.events import event_to_dict
-from monitor.incidents import Baseline, MentionFacts, add_engagement, add_mention, assess, incident_id, new_state
+from monitor.incidents import (
+    Baseline,
+    MentionFacts,
+    add_engagement,
+    add_mention,
+    assess,
+    checkpoint,
+    follow_post,
+    incident_id,
+    new_state,
+    topic_words,
+)
 from monitor.interfaces import Clock
 from monitor.jsonl import observation_to_dict
 from monitor.models import METRIC_NAMES, AlertEvent, MentionScore, Observation, Tier
+from monitor.pulse import Pulse
 from monitor.sanitize import clean_observation
 from monitor.store import Store, insert_ignoring_duplicates, lock_brands, upsert
 from monitor.textsig import distinctive_numbers, normalise, signature, urls
 
 BASELINE_DAYS = 14
+TOPIC_AUTHORS = 5  # up to this many people in a story, its complainants' topic words are kept
+SURGE_KEY = "surge"  # the incident key of a brand's current surge (see monitor/pulse.py)
+SURGE_HOLD = 3 * 3600.0  # a surge's incident stays open this long after its last complaint
+SURGE_STICKY = 3600.0  # complaints join the surge this long after the brand last looked surging
+SURGE_WEIGHT = 3.5  # above look-alike wording, below a thread or a shared link
 CHUNK = 500  # ids per IN (...) query
 _MENTION_COLS = ("source", "post_id", "engagement", "metrics", "text", "incident_id", "last_observed_at",
                  "by_brand", "sentiment", "complaint", "is_complaint", "cues", "score", "author_handle",
                  "author_id", "followers")
 
-_StoredDays = tuple[int, int, int, int, int, frozenset[str], frozenset[str]]
-"""A brand's stored days around one day: past days, their mentions and engagement, today's
-mentions and engagement, the past days of the window, and those of them stored."""
+
+
+@dataclass(slots=True)
+class DayCounts:
+    """A brand's counts over some days: mentions, complaints, engagement and the brand's own answers."""
+
+    mentions: int = 0
+    complaints: int = 0
+    engagement: int = 0
+    answers: int = 0
+
+    def add(self, counts: Sequence[int]) -> None:
+        self.mentions += counts[0]
+        self.complaints += counts[1]
+        self.engagement += counts[2]
+        self.answers += counts[3]
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.mentions, self.complaints, self.engagement, self.answers)
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredDays:
+    """A brand's stored days around one day: how many past days are stored, their counts and today's,
+    the past days of the baseline window, and those of them stored."""
+
+    n_past: int
+    past: tuple[int, int, int, int]
+    today: tuple[int, int, int, int]
+    window: frozenset[str]
+    stored: frozenset[str]
 
 Router = Callable[[AlertEvent], Sequence[str]]
 """Which channels an alert goes to (alerts/ decides: routes, silences, snoozes); default: all."""
@@ -179,6 +225,7 @@ class _Cache:
         self.unwritten: set[tuple[str, str]] = set()  # mentions not inserted yet (write-back)
         self.changed: set[tuple[str, str]] = set()  # mentions changed since they were written
         self.dirty: set[str] = set()  # incidents changed since they were written
+        self.pulses: dict[str, Pulse] = {}  # brands' pulses as the last batch left them
         # Every mention key stored, hashed to keep it small: a key not in here is not stored (a
         # colliding hash only costs a lookup that finds nothing).
         with store.begin() as conn:
@@ -197,6 +244,7 @@ class _Cache:
         for inc_id, inc in batch.incidents.items():
             self.incidents[inc_id] = inc
             self.incidents.move_to_end(inc_id)
+        self.pulses.update(batch.pulses)
         if self.write_back:
             self.unwritten |= batch.new_keys
             self.changed |= batch.changed.keys()
@@ -253,8 +301,9 @@ class _Batch:
         self.touched: set[str] = set()  # incidents this batch changed
         self.outbox: list[dict[str, Any]] = []
         self.baselines: dict[tuple[str, str], _StoredDays] = {}
-        self.day_deltas: dict[tuple[str, str], list[int]] = {}  # (brand, day) → mentions, complaints, engagement
+        self.day_deltas: dict[tuple[str, str], list[int]] = {}  # (brand, day) → mentions, complaints, engagement, answers
         self.day_deltas_of: dict[str, dict[str, list[int]]] = {}  # the same lists by brand, then day
+        self.pulses: dict[str, Pulse] = {}  # the batch's brands' recent traffic (monitor/pulse.py)
 
     def run(self, observations: Iterable[Observation]) -> None:
         pending: list[_Pending] = []
@@ -316,7 +365,8 @@ class _Batch:
         wanted: dict[str, set[str]] = {}
         for item in pending:
             if item.keys or item.sigs:
-                wanted.setdefault(item.brand, set()).update(item.keys, item.sigs)
+                wanted.setdefault(item.brand, set()).update(item.keys, item.sigs, (SURGE_KEY,))
+        self._load_pulses(sorted({item.brand for item in pending}))
         for brand, keys in sorted(wanted.items()):
             for part in _chunks(sorted(keys)):
                 # The primary key is (brand, key): one index probe per key asked for.
@@ -333,6 +383,18 @@ class _Batch:
         for part in _chunks(ids):
             for r in self.conn.execute(select(i).where(i.c.id.in_(part))):
                 self.incidents[r.id] = _Incident(r.id, r.brand, r.first_seen, dict(r.state), r.alerted_tier)
+
+    def _load_pulses(self, brands: list[str]) -> None:
+        cache = self.p.cache
+        if cache is not None:
+            self.pulses.update({b: cache.pulses[b] for b in brands if b in cache.pulses})
+            brands = [b for b in brands if b not in self.pulses]
+        t = s.brand_pulse
+        for part in _chunks(brands):
+            for row in self.conn.execute(select(t.c.brand, t.c.state).where(t.c.brand.in_(part))):
+                self.pulses[row.brand] = Pulse.from_json(row.state)
+        for b in brands:
+            self.pulses.setdefault(b, Pulse())
 
     # one observation -----------------------------------------------------------------------------
 
@@ -364,6 +426,8 @@ class _Batch:
                 row["complaint"] or 0.0, row["sentiment"] or 0.0, tuple(row["cues"] or ()), row["score"] or 0.0,
                 bool(row["by_brand"]))
             add_engagement(inc.state, delta, obs.observed_at, snapshot=True, m=facts)
+            if not facts.by_brand:
+                follow_post(inc.state, f"{obs.source}:{obs.id}", engagement, obs.observed_at, obs.created_at)
             self._decide(inc, obs.observed_at)
 
     def _new_mention(self, item: _Pending, metrics: dict[str, Any], engagement: int) -> None:
@@ -376,10 +440,15 @@ class _Batch:
         else:
             sc = self.p.scorer.score(obs.text, lang=obs.lang, followers=obs.author.followers, engagement=engagement)
         author = obs.author.handle or obs.author.id
+        # A post that reads clearly positive is not a complaint to the incident logic, whatever the
+        # model made of it (a thank-you going viral must not open a complaint story).
+        complaint = sc.is_complaint and sc.sentiment <= K.positive
         facts = MentionFacts(obs.source, obs.id, obs.kind, obs.url, obs.text, author, obs.author.followers or 0,
-                             obs.created_at, engagement, sc.is_complaint, sc.complaint, sc.sentiment,
+                             obs.created_at, engagement, complaint, sc.complaint, sc.sentiment,
                              tuple(sc.cues), sc.score, by_brand)
-        inc = self._attach(item, facts)
+        if not by_brand:
+            self.pulses[brand].add(obs.created_at.timestamp(), author, complaint)
+        inc, linked = self._attach(item, facts)
         row = dict(
             source=obs.source, post_id=obs.id, brand=brand, kind=obs.kind, url=obs.url, text=obs.text,
             author_id=obs.author.id, author_handle=obs.author.handle, followers=obs.author.followers,
@@ -394,10 +463,19 @@ class _Batch:
         self._snapshot(obs, brand)
         if not by_brand:
             self._count_day(brand, obs.created_at, mentions=1, complaints=int(sc.is_complaint), engagement=engagement)
+        elif obs.in_reply_to or obs.text.lstrip().startswith("@"):  # the brand answering someone in public
+            self._count_day(brand, obs.created_at, answers=1)
         if inc is not None:
-            add_mention(inc.state, facts, self.cfg.repeat_gap)
+            # Topic words only matter while the story may be one customer's (a few people at most).
+            small = inc.state["n_authors"] <= TOPIC_AUTHORS
+            words = topic_words(obs.text, self.p.brand_words(brand)) if complaint and author and small else frozenset()
+            add_mention(inc.state, facts, self.cfg.repeat_gap, linked=linked, words=words)
+            if not by_brand:
+                checkpoint(inc.state, obs.created_at, self.pulses[brand].total)
             if engagement and not by_brand:
                 add_engagement(inc.state, engagement, obs.observed_at, snapshot=False)
+            if engagement and not by_brand:
+                follow_post(inc.state, f"{obs.source}:{obs.id}", engagement, obs.observed_at, obs.created_at)
             self._decide(inc, obs.observed_at)
 
     def _snapshot(self, obs: Observation, brand: str) -> None:
@@ -410,14 +488,19 @@ class _Batch:
 
     # incidents -----------------------------------------------------------------------------------
 
-    def _attach(self, item: _Pending, facts: MentionFacts) -> _Incident | None:
-        """Join the single best-matching open incident, or open a new one (complaints and cues only)."""
+    def _attach(self, item: _Pending, facts: MentionFacts) -> tuple[_Incident | None, bool]:
+        """Join the single best-matching open incident, or open a new one (complaints and cues only).
+
+        Also says whether the post is tied to it by more than its author (a thread, a link, a number,
+        its wording): only such a post is one more episode of the same complaint."""
         obs, brand = item.obs, item.brand
         votes: dict[str, float] = {}
+        parents_or_ids: set[str] = set()  # incidents this post shares a thread, link or number with
         for parent in item.parents:  # reply/quote chain or conversation: the strongest link
             r = self.mentions.get((obs.source, parent))
             if r and r["incident_id"]:
                 votes[r["incident_id"]] = votes.get(r["incident_id"], 0) + 10
+                parents_or_ids.add(r["incident_id"])
         keys = item.keys
         if not facts.is_complaint:  # only a complaint's author is a lead to their earlier complaints
             keys = {k: v for k, v in keys.items() if not k.startswith("author:")}
@@ -427,10 +510,14 @@ class _Batch:
         # A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
         # look-alike wording only for the short window.
         since = obs.observed_at - self.repeat_window
-        for slot, weight in zip(slots, keys.values(), strict=False):
+        author_keys = [k.startswith("author:") for k in keys]
+        for slot, weight, by_author in zip(slots, keys.values(), author_keys, strict=False):
             if slot is not None and slot[1] >= since:
                 votes[slot[0]] = votes.get(slot[0], 0) + weight
+                if not by_author:
+                    parents_or_ids.add(slot[0])
         since = obs.observed_at - self.window
+        worded: set[str] = set()  # incidents whose posts this one is worded like
         sig_hits: dict[str, int] = {}
         for slot in slots[len(keys):]:
             if slot is not None and slot[1] >= since:
@@ -440,29 +527,67 @@ class _Batch:
         for inc_id, hits in sig_hits.items():
             if hits >= need:
                 votes[inc_id] = votes.get(inc_id, 0) + 2 + hits / n_sig
+                worded.add(inc_id)
+        # Many people complaining at once in their own words (an outage): while the brand surges, a
+        # complaint that no thread, link or number ties to a story joins the surge's incident.
+        surge_slot: list[Any] | None = None
+        in_surge = False  # (a complaint worded like a story still joins the surge: storms repeat words)
+        if facts.is_complaint and not parents_or_ids:
+            at_ts = obs.created_at.timestamp()
+            pulse = self.pulses[brand]
+            if surging(pulse, at_ts):
+                pulse.surge = max(pulse.surge, at_ts)
+            if pulse.surge >= at_ts - SURGE_STICKY:  # a surge ebbs out, it does not stop at once
+                in_surge = True
+                surge_slot = table.get((brand, SURGE_KEY))
+                if surge_slot is not None and surge_slot[1] >= obs.observed_at - timedelta(seconds=SURGE_HOLD):
+                    votes[surge_slot[0]] = votes.get(surge_slot[0], 0) + SURGE_WEIGHT
         inc: _Incident | None = None
+        opened = False  # this post opens its incident (``inc.new`` stays set until the batch is written)
         if votes:
             best = max(votes, key=lambda i: (votes[i], i))
             inc = self.incidents.get(best) or self._load(best)
         if inc is None:
             if facts.by_brand or not (facts.is_complaint or facts.cues):
-                return None
-            inc = _Incident(incident_id(brand, obs.source, obs.id), brand, obs.created_at, new_state(facts), 0,
-                            new=True)
+                return None, False
+            state = new_state(facts)
+            state["brand_at_start"] = self.pulses[brand].total - 1  # the brand's traffic before it
+            inc = _Incident(incident_id(brand, obs.source, obs.id), brand, obs.created_at, state, 0, new=True)
+            opened = True
             self.incidents[inc.id] = inc
             self.stats.new_incidents += 1
         # Register this mention's keys so that the next post finds the incident (reply chains need
         # no key: the mentions table answers them).
         at = obs.observed_at
+        inc_id = inc.id
         for bk, slot in zip(named, slots, strict=True):
             if slot is None:
-                table[bk] = [inc.id, at, False]
+                table[bk] = [inc_id, at, False]
             else:
-                slot[0] = inc.id
+                slot[0] = inc_id
                 if at > slot[1]:
                     slot[1] = at
         self.dirty_keys.update(named)
-        return inc
+        if in_surge and (surge_slot is None or surge_slot[0] == inc.id or opened):
+            self._register(table, (brand, SURGE_KEY), surge_slot, inc.id, at)
+            inc.state["surge"] = True
+        if (opened or inc.id in parents_or_ids) and not facts.by_brand:
+            # A platform on which the story itself is told (not merely something worded alike).
+            tied = inc.state.setdefault("tied_sources", [])
+            if obs.source not in tied:
+                tied.append(obs.source)
+                tied.sort()
+        return inc, (opened or inc.id in parents_or_ids or inc.id in worded)
+
+    def _register(self, table: dict[tuple[str, str], list[Any]], bk: tuple[str, str], slot: list[Any] | None,
+                  inc_id: str, at: datetime) -> None:
+        if slot is None:
+            table[bk] = [inc_id, at, False]
+        else:
+            slot[0] = inc_id
+            if at > slot[1]:
+                slot[1] = at
+        self.dirty_keys.add(bk)
 
     def _load(self, inc_id: str) -> _Incident | None:
         r = self.conn.execute(select(s.incidents).where(s.incidents.c.id == inc_id)).first()
@@ -501,40 +626,44 @@ class _Batch:
         stored = self.baselines.get((brand, day))
         if stored is None:
             stored = self.baselines[(brand, day)] = self._stored_days(brand, now)
-        n_past, past_m, past_e, today_m, today_e, past_days, stored_days = stored
+        (pm, pc, pe, pa), (tm, tc, te, ta) = stored.past, stored.today
+        n_past = stored.n_past
         # This batch's counts, of today and of the days gone by it has not written yet.
-        for d, (m, _c, e) in self.day_deltas_of.get(brand, {}).items():
+        for d, (m, c, e, a) in self.day_deltas_of.get(brand, {}).items():
             if d == day:
-                today_m, today_e = today_m + m, today_e + e
-            elif d in past_days:
-                past_m, past_e = past_m + m, past_e + e
-                n_past += d not in stored_days
-        daily = max(past_m / n_past if n_past else 0.0, float(today_m))
-        total_m = past_m + today_m
-        return Baseline(daily_mentions=daily, typical_engagement=(past_e + today_e) / total_m if total_m else 0.0)
+                tm, tc, te, ta = tm + m, tc + c, te + e, ta + a
+            elif d in stored.window:
+                pm, pc, pe, pa = pm + m, pc + c, pe + e, pa + a
+                n_past += d not in stored.stored
+        total_m, complaints = pm + tm, pc + tc
+        return Baseline(daily_mentions=max(pm / n_past, float(tm)) if n_past else float(tm),
+                        typical_engagement=(pe + te) / total_m if total_m else 0.0,
+                        answer_rate=(pa + ta) / complaints if complaints else 0.0,
+                        pulse=self.pulses.get(brand))
 
     def _stored_days(self, brand: str, now: datetime) -> _StoredDays:
         t = s.brand_days
         day = now.date().isoformat()
         first = (now - timedelta(days=BASELINE_DAYS)).date()
-        rows = self.conn.execute(select(t.c.day, t.c.mentions, t.c.engagement).where(
+        rows = self.conn.execute(select(t.c.day, t.c.mentions, t.c.complaints, t.c.engagement, t.c.answers).where(
             t.c.brand == brand, t.c.day >= first.isoformat(), t.c.day <= day)).all()
-        past = [r for r in rows if r.day < day]
-        today = [r for r in rows if r.day == day]
-        past_days = frozenset((first + timedelta(days=i)).isoformat() for i in range(BASELINE_DAYS)) - {day}
-        return (len(past), sum(r.mentions for r in past), sum(r.engagement for r in past),
-                sum(r.mentions for r in today), sum(r.engagement for r in today), past_days,
-                frozenset(r.day for r in past))
+        past, today = DayCounts(), DayCounts()
+        for r in rows:
+            (today if r.day == day else past).add((r.mentions, r.complaints, r.engagement, r.answers))
+        window = frozenset((first + timedelta(days=i)).isoformat() for i in range(BASELINE_DAYS)) - {day}
+        stored = frozenset(r.day for r in rows if r.day < day)
+        return _StoredDays(len(stored), past.as_tuple(), today.as_tuple(), window, stored)
 
     def _count_day(self, brand: str, created: datetime, *, mentions: int = 0, complaints: int = 0,
-                   engagement: int = 0) -> None:
+                   engagement: int = 0, answers: int = 0) -> None:
         day = created.date().isoformat()
         d = self.day_deltas.get((brand, day))
         if d is None:
-            d = self.day_deltas[(brand, day)] = self.day_deltas_of.setdefault(brand, {})[day] = [0, 0, 0]
+            d = self.day_deltas[(brand, day)] = self.day_deltas_of.setdefault(brand, {})[day] = [0, 0, 0, 0]
         d[0] += mentions
         d[1] += complaints
         d[2] += engagement
+        d[3] += answers
 
     # writing back --------------------------------------------------------------------------------
 
@@ -549,6 +678,8 @@ class _Batch:
         # An alert already queued (same incident, tier and channel) is not queued twice.
         insert_ignoring_duplicates(c, s.outbox, self.outbox)
         self._flush_days()
+        for brand, pulse in sorted(self.pulses.items()):
+            upsert(c, s.brand_pulse, {"brand": brand}, {"state": pulse.to_json()})
 
     def _flush_keys(self) -> None:
         fresh: list[dict[str, Any]] = []
@@ -568,9 +699,9 @@ class _Batch:
         _write_incidents(self.conn, [self.incidents[i] for i in sorted(self.touched)], self.cfg)
 
     def _flush_days(self) -> None:
-        for (brand, day), (m, c, e) in sorted(self.day_deltas.items()):
+        for (brand, day), (m, c, e, a) in sorted(self.day_deltas.items()):
             upsert(self.conn, s.brand_days, {"brand": brand, "day": day},
-                   {"mentions": m, "complaints": c, "engagement": e}, add=True)
+                   {"mentions": m, "complaints": c, "engagement": e, "answers": a}, add=True)
 
 
 def _write_mentions(conn: Connection, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:

@@ -60,6 +60,7 @@ class ReplayResult:
     scored_ahead: int = 0  # mentions scored by the worker process
     signed_ahead: int = 0  # and whose signature it worked out
     series: dict[str, Series] = field(default_factory=dict)
+    feedback: dict[str, Any] | None = None  # ``--since``: the replay against the team's labels (monitor/feedback.py)
     hourly: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # incident → hour → source → n
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the brand's own posts in an incident
@@ -69,6 +70,8 @@ class ReplayResult:
         doc = {"alerts": [contract_alert(a) for a in self.alerts],
                "stats": {"observations": self.observations, "mentions": self.mentions,
                          "incidents": self.incidents, "skipped_lines": self.skipped_lines}}
+        if self.feedback is not None:
+            doc["feedback"] = self.feedback
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -80,18 +83,20 @@ def in_event_order(observations: Iterable[Observation], window: int = REORDER_WI
     puts them right in flat memory. One that arrives later than the buffer can wait for is replayed
     when it arrives (at the simulated clock's current time) and counted in ``late``.
     """
-    heap: list[tuple[datetime, int, Observation]] = []
+    # Ties in time are broken by the post's source and id, not by where they stood in the input: the
+    # same observations in any order give the same replay.
+    heap: list[tuple[datetime, str, str, int, Observation]] = []
     last: datetime | None = None
     for seq, obs in enumerate(observations):
-        heapq.heappush(heap, (obs.observed_at, seq, obs))
+        heapq.heappush(heap, (obs.observed_at, obs.source, obs.id, seq, obs))
         if len(heap) > window:
-            at, _, out = heapq.heappop(heap)
+            at, _, _, _, out = heapq.heappop(heap)
             if last is not None and at < last and late is not None:
                 late[0] += 1
             last = at if last is None or at > last else last
             yield out
     while heap:
-        at, _, out = heapq.heappop(heap)
+        at, _, _, _, out = heapq.heappop(heap)
         if last is not None and at < last and late is not None:
             late[0] += 1
         last = at if last is None or at > last else last

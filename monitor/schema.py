@@ -149,6 +149,15 @@ brand_days = Table(
     Column("mentions", Integer, nullable=False, default=0),
     Column("complaints", Integer, nullable=False, default=0),
     Column("engagement", BigInteger, nullable=False, default=0),  # a day's sum: 32 bits do not hold it
+    # The brand's own public answers that day: silence weighs only where a brand normally answers.
+    Column("answers", Integer, nullable=False, default=0, server_default="0"),
+)
+
+# Per brand, its last hours of traffic (monitor/pulse.py): what bursts and surges are judged against.
+brand_pulse = Table(
+    "brand_pulse", metadata,
+    Column("brand", String(200), primary_key=True),
+    Column("state", JSON, nullable=False),
 )
 
 # Keys through which a new mention finds its incident: reply chain, shared URL, author, near-duplicate

@@ -46,7 +46,9 @@ def rounds() -> list[tuple[datetime, list[Observation], list[Observation]]]:
     for r in range(ROUNDS):
         at = T0 + timedelta(minutes=5 * r)
         new = [story_post(2 * r + k, at) for k in range(2)]
-        again = [story_post(i, T0 + timedelta(minutes=5 * (i // 2)), likes=r * r, observed=at) for i in range(2 * r)]
+        # The first post takes off (a post going viral and a crowd joining: critical), the rest grow slowly.
+        again = [story_post(i, T0 + timedelta(minutes=5 * (i // 2)), likes=10 * r * r if i == 0 else r, observed=at)
+                 for i in range(2 * r)]
         out.append((at, new, again))
     return out
 

@@ -156,7 +156,7 @@ def test_buttons_pressed_in_slack_show_in_the_cli(history) -> None:
     loaded = load_config(config)
     store = Store(loaded.config.storage.url)
     try:
-        listed = incidents(config, "--since", "60d")
+        listed = incidents(config, "--since", "60d", "--tier", "none")
         other = next(i for i in listed if i != STORY)
         with store.begin() as conn:
             ev = event_from_dict(conn.execute(select(s.outbox.c.event).where(s.outbox.c.incident_id == STORY)).first()[0])
@@ -164,7 +164,7 @@ def test_buttons_pressed_in_slack_show_in_the_cli(history) -> None:
         posted(store, other)  # as if its alert had been posted to Slack: buttons act only on our own messages
         now = datetime.now(UTC)
         handle_action(store, press(other_ev, SNOOZE, 1), FakeClock(now), ORIGIN)  # "4 hours"
-        snoozed = incidents(config, "--since", "60d")[other]["snoozed_until"]
+        snoozed = incidents(config, "--since", "60d", "--tier", "none")[other]["snoozed_until"]
         assert snoozed is not None and abs(datetime.fromisoformat(snoozed.replace("Z", "+00:00")) - now - timedelta(hours=4)) < timedelta(seconds=5)
         handle_action(store, press(other_ev, NOT_COMPLAINT), FakeClock(now), ORIGIN)
         handle_action(store, press(other_ev, ACK, user="U0BOB"), FakeClock(now), ORIGIN)
@@ -183,7 +183,7 @@ def test_snooze_and_feedback_from_the_cli_are_stored_as_the_buttons_store_them(h
     loaded = load_config(config)
     store = Store(loaded.config.storage.url)
     try:
-        target = next(i for i in incidents(config, "--since", "60d") if i != STORY)
+        target = next(i for i in incidents(config, "--since", "60d", "--tier", "none") if i != STORY)
         code, out, err = run("snooze", target, "--for", "90m", "--config", str(config), "--by", "carol")
         assert code == 0, err
         code, _, err = run("feedback", target, "not-a-complaint", "--config", str(config), "--by", "carol")

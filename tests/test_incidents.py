@@ -6,8 +6,8 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from monitor.assessment import _tier_with_hysteresis
 from monitor.config import ScoringConfig, parse_config
-from monitor.incidents import _tier_with_hysteresis
 from monitor.models import Author, Metrics, Observation, Tier
 from monitor.pipeline import Pipeline
 from monitor.replay import replay
@@ -53,19 +53,25 @@ def incident_of(store: Store, ident: str) -> str | None:
         return c.execute(select(s.mentions.c.incident_id).where(s.mentions.c.post_id == ident)).scalar_one()
 
 
-def test_fourth_repeat_of_the_same_complaint_raises_its_incident(db_url: str, scorer) -> None:
+def test_a_customer_repeating_a_complaint_escalates_through_danger_not_count(db_url: str, scorer) -> None:
+    """A fourth tweet about a lost bag is ordinary for an airline: watch. The same customer writing to
+    the CEO (what made the seed stories dangerous) is for a human: warning, with the reason in words."""
     texts = ["Acme Air lost my suitcase on the Denver flight and nobody has called me back",
              "Day 6 and Acme Air still has not found my suitcase. Called again today.",
              "Acme Air: suitcase still missing after two weeks, third time I am writing to you",
              "Fourth time asking Acme Air where my suitcase is. No answer, no compensation, nothing."]
     obs = [post(f"r{i}", t, T0 + timedelta(days=4 * i), "lost_bag_lucy") for i, t in enumerate(texts)]
     store, alerts = run(db_url, scorer, obs)
-    incidents = {incident_of(store, f"r{i}") for i in range(4)}
-    assert len(incidents) == 1
-    assert alerts, "four complaints from one customer over two weeks deserve a human"
-    last = alerts[-1]
-    assert any("complained 4 times" in r or "complained 3 times" in r for r in last.reasons)
-    assert last.tier >= Tier.warning
+    assert len({incident_of(store, f"r{i}") for i in range(4)}) == 1
+    assert alerts and all(a.tier == Tier.watch for a in alerts), [(a.tier, a.reasons) for a in alerts]
+    assert any("complained 4 times" in r or "complained 3 times" in r for r in alerts[-1].reasons)
+
+    letter = texts[:3] + ["Fourth time asking Acme Air where my suitcase is. I have written to the CEO. No answer."]
+    obs = [post(f"s{i}", t, T0 + timedelta(days=4 * i), "lost_bag_lena") for i, t in enumerate(letter)]
+    store, alerts = run(db_url.replace("test.db", "test2.db") if "sqlite" in db_url else db_url, scorer, obs)
+    assert alerts and alerts[-1].tier == Tier.warning
+    assert any(r.startswith("one customer's complaint escalating") and "written to executives" in r
+               for r in alerts[-1].reasons), alerts[-1].reasons
 
 
 def test_a_thread_of_posts_minutes_apart_is_one_episode(db_url: str, scorer) -> None:
