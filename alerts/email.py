@@ -19,6 +19,7 @@ from monitor.durations import format_timestamp
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent
 from monitor.sanitize import printable
+from monitor.secrets import redact
 
 
 def _line(value: object) -> str:
@@ -89,13 +90,13 @@ class EmailChannel:
             raise ChannelError(f"{where}: recipients refused: {', '.join(exc.recipients)}", permanent=True) from None
         except smtplib.SMTPResponseException as exc:
             text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-            text = text.replace(self._password or "\0", "***")[:200]
+            text = redact(text, [self._password])[:200]  # out before the cut, which could halve it
             raise ChannelError(f"{where}: {exc.smtp_code} {text}", permanent=exc.smtp_code >= 500) from None
         except ssl.SSLCertVerificationError as exc:
             raise ChannelError(f"{where}: TLS certificate not trusted ({exc.verify_message})",
                                permanent=True) from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise ChannelError(f"{where}: {type(exc).__name__}: {exc}".replace(self._password or "\0", "***")) from None
+            raise ChannelError(redact(f"{where}: {type(exc).__name__}: {exc}", [self._password])) from None
         except ValueError as exc:  # a header or an address that Python's email cannot encode
             raise ChannelError(f"{where}: cannot encode the message ({type(exc).__name__})", permanent=True) from None
 

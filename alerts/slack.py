@@ -27,7 +27,6 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.error import URLError
-from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -40,7 +39,9 @@ from monitor.errors import ChannelError
 from monitor.history import incident_url
 from monitor.models import AlertEvent, Tier
 from monitor.outbox import UNCERTAIN
+from monitor.retry import retry_after
 from monitor.sanitize import printable
+from monitor.secrets import redact, url_secrets
 
 log = logging.getLogger("alerts.slack")
 META_TYPE = "complaint_monitor_alert"
@@ -56,39 +57,19 @@ HINTS = {
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """``text`` without the given secrets, longest first (a webhook URL before its path)."""
-    for secret in sorted((x for x in secrets if x), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
-def webhook_secrets(url: str) -> tuple[str, ...]:
-    """The parts of an incoming-webhook URL that must not be shown: all of it, its path, the path's
-    last segment (the key itself). An error body may echo any of them without the rest."""
-    path = urlsplit(url).path
-    last = path.rstrip("/").rsplit("/", 1)[-1]
-    return (url, path, path.lstrip("/")) + ((last,) if len(last) >= 8 else ())
-
-
 def _network(what: str, exc: BaseException, secrets: Sequence[str]) -> ChannelError:
-    return ChannelError(scrub(f"slack {what}: network error ({type(exc).__name__}: {exc})", secrets))
+    return ChannelError(redact(f"slack {what}: network error ({type(exc).__name__}: {exc})", secrets))
 
 
 def api_error(what: str, status: int, error: str, headers: dict[str, Any],
               secrets: Sequence[str] = ()) -> ChannelError:
     """Sort one Slack answer: 429 waits, 5xx and Slack's own transient errors retry, the rest is permanent."""
     # Secrets out before the cut: a cut through a secret would leave its first half unrecognised.
-    error = printable(scrub(str(error), secrets))[:200]
+    error = printable(redact(str(error), secrets))[:200]
     hint = HINTS.get(error)
     msg = f"slack {what}: {error} (HTTP {status})" + (f" — {hint}" if hint else "")
     if status == 429 or error == "ratelimited":
-        retry = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-        try:
-            after = float(retry[0] if isinstance(retry, list) else retry) if retry is not None else 30.0
-        except ValueError:
-            after = 30.0
-        return ChannelError(msg, retry_after=after)
+        return ChannelError(msg, retry_after=retry_after(headers, names=("retry-after",), default=30.0))
     if status >= 500 or status == 408 or error in RETRYABLE:
         return ChannelError(msg)
     return ChannelError(msg, permanent=True)
@@ -217,7 +198,8 @@ class SlackWebhookChannel:
         quiet.setLevel(logging.CRITICAL)  # its debug lines would print the URL, which is a secret
         self.client = WebhookClient(url, timeout=max(1, round(timeout)), logger=quiet, retry_handlers=[])
         self.max_posts, self.pages_url = max_posts, pages_url
-        self._secrets = webhook_secrets(url)
+        # An error body may echo the URL, its path or its key without the rest: none of them is shown.
+        self._secrets = (url, *url_secrets(url, whole=True))
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         try:

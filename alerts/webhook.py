@@ -26,6 +26,7 @@ from monitor.errors import ChannelError
 from monitor.events import event_to_dict
 from monitor.interfaces import Clock
 from monitor.models import AlertEvent
+from monitor.retry import retry_after
 
 TIMESTAMP_HEADER = "X-Monitor-Timestamp"
 SIGNATURE_HEADER = "X-Monitor-Signature"
@@ -89,11 +90,7 @@ def raise_for_response(resp: requests.Response, where: str) -> None:
         return
     msg = f"webhook {where}: HTTP {status}"
     if status == 429:
-        try:
-            after = float(resp.headers.get("Retry-After", "30"))
-        except ValueError:
-            after = 30.0
-        raise ChannelError(msg, retry_after=after)
+        raise ChannelError(msg, retry_after=retry_after(resp.headers, names=("retry-after",), default=30.0))
     if status >= 500 or status == 408:
         raise ChannelError(msg)
     raise ChannelError(msg + " (not retried: check alerts.webhook.url and the receiver)", permanent=True)

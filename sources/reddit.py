@@ -28,7 +28,9 @@ from prawcore.sessions import FiniteRetryStrategy
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import Drops, epoch_to_utc, header_seconds, make_session, normalize_base_url, number, redact
+from monitor.retry import retry_after
+from monitor.secrets import redact
+from sources._http import Drops, epoch_to_utc, make_session, normalize_base_url, number
 from sources._http import as_dict as _dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
@@ -308,7 +310,7 @@ class RedditSource:
 
     def _http_error(self, where: str, status: int, url: str, headers: Any) -> SourceError:
         if status == 429:
-            wait = header_seconds(headers, "retry-after", "x-ratelimit-reset")
+            wait = retry_after(headers, names=("retry-after", "x-ratelimit-reset"))  # Reddit's reset: seconds
             return RateLimited(f"reddit: {where}: HTTP 429 (rate limited)", retry_after=wait)
         if url.endswith(ACCESS_TOKEN_PATH):
             message = f"reddit: token endpoint: HTTP {status} (check client_id/client_secret)"

@@ -22,8 +22,10 @@ import tweepy  # type: ignore[import-untyped, unused-ignore]
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.retry import retry_after
 from monitor.sanitize import valid_time
-from sources._http import Drops, header_seconds, make_session, normalize_base_url, redact
+from monitor.secrets import redact
+from sources._http import Drops, make_session, normalize_base_url
 from sources._http import as_dict as _dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
@@ -167,7 +169,8 @@ def parse_page(payload: Any, observed_at: datetime,
 
 
 class _RedactToken(logging.Filter):
-    """tweepy logs request headers at DEBUG, bearer token included: not in our logs."""
+    """tweepy logs request headers at DEBUG, bearer token included: redacted in the record itself, so
+    that no handler (ours or another's) sees it."""
 
     def __init__(self, secret: str):
         super().__init__()
@@ -175,8 +178,9 @@ class _RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if self.secret and self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "***"), ()
+        redacted = redact(message, [self.secret])
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
@@ -313,10 +317,7 @@ class XSource:
 
     def _retry_after(self, response: Any) -> float | None:
         headers = getattr(response, "headers", None) or {}
-        reset = header_seconds(headers, "x-rate-limit-reset")
-        if reset is not None:
-            return max(0.0, reset - self._clock().timestamp())
-        return header_seconds(headers, "retry-after")
+        return retry_after(headers, self._clock(), names=("x-rate-limit-reset", "retry-after"))  # reset: epoch s
 
     def _redact(self, text: str) -> str:
         return redact(text, [self._token])
