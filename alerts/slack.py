@@ -28,20 +28,22 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.error import URLError
 
+from pydantic import Field, model_validator
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from alerts.blocks import fallback_text, root_blocks, thread_blocks
-from monitor.durations import format_timestamp
+from monitor.alerting_config import ChannelSettings
+from monitor.durations import Timeout, format_timestamp
 from monitor.errors import ChannelError
 from monitor.history import incident_url
 from monitor.models import AlertEvent, Tier
 from monitor.outbox import UNCERTAIN
 from monitor.retry import retry_after
 from monitor.sanitize import printable
-from monitor.secrets import redact, url_secrets
+from monitor.secrets import Secret, redact, reveal, url_secrets
 
 log = logging.getLogger("alerts.slack")
 META_TYPE = "complaint_monitor_alert"
@@ -55,6 +57,41 @@ HINTS = {
     "invalid_token": "check alerts.slack.webhook_url", "no_service": "the webhook was removed; make a new one",
 }
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+
+class SlackAlertConfig(ChannelSettings):
+    """``[alerts.slack]``: a bot token (messages updated in place, threads, buttons) or an incoming
+    webhook (neither)."""
+
+    bot_token: Secret = None
+    app_token: Secret = None            # xapp-…: Socket Mode for the buttons (no public URL needed)
+    webhook_url: Secret = None          # instead of bot_token: simpler, but no updates, threads or buttons
+    channel: str = ""                   # the channel ID (C0123ABCD) or "#name"; required with bot_token
+    api_base_url: str | None = None
+    timeout: Timeout = 20.0
+    max_posts: int = Field(default=5, ge=0, le=20)
+    buttons: bool = True
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> SlackAlertConfig:
+        if self.bot_token and self.webhook_url:
+            raise ValueError("give bot_token or webhook_url, not both")
+        if self.app_token and not self.app_token.get_secret_value().startswith("xapp-"):
+            raise ValueError("app_token must be an app-level token (xapp-…) with connections:write")
+        return self
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.enabled and not self.webhook_url and not self.channel.strip():
+            return [("channel", "missing: the channel to post to, its ID (C0123ABCD) or \"#name\"")]
+        return []
+
+    def off_reason(self) -> str | None:
+        return super().off_reason() or (None if self.bot_token or self.webhook_url else "no bot_token or webhook_url")
+
+    def describe(self) -> str:
+        if self.bot_token:
+            return f", channel {self.channel}" + (", with buttons" if self.app_token and self.buttons else ", no buttons")
+        return ", incoming webhook (no updates, threads or buttons)"
 
 
 def _network(what: str, exc: BaseException, secrets: Sequence[str]) -> ChannelError:
@@ -82,6 +119,19 @@ def _metadata(event: AlertEvent, part: str) -> dict[str, Any]:
 
 class SlackChannel:
     name = "slack"
+    config_model = SlackAlertConfig
+
+    @classmethod
+    def from_config(cls, config: SlackAlertConfig, *,
+                    pages_url: str | None = None) -> SlackChannel | SlackWebhookChannel:
+        """The bot-token channel, or the incoming-webhook one when the section gives ``webhook_url``.
+        ``pages_url`` (``[web] public_url``): messages link to the incident's page there."""
+        if config.webhook_url:
+            return SlackWebhookChannel(config.webhook_url.get_secret_value(), timeout=config.timeout,
+                                       max_posts=config.max_posts, pages_url=pages_url)
+        return cls(reveal(config.bot_token) or "", config.channel, api_base_url=config.api_base_url,
+                   timeout=config.timeout, max_posts=config.max_posts,
+                   buttons=config.buttons and bool(config.app_token), pages_url=pages_url)
 
     def __init__(self, token: str, channel: str, *, api_base_url: str | None = None, timeout: float = 20.0,
                  max_posts: int = 5, buttons: bool = True, pages_url: str | None = None):

@@ -14,17 +14,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 import tweepy  # type: ignore[import-untyped, unused-ignore]
+from pydantic import Field
 
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
+from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
 from monitor.retry import retry_after
 from monitor.sanitize import valid_time
-from monitor.secrets import redact
+from monitor.secrets import Secret, redact, reveal
+from monitor.sources_config import SourceBase
 from sources._http import Drops, make_session, normalize_base_url
 from sources._http import as_dict as _dict
 from sources._http import count as _count
@@ -184,8 +187,26 @@ class _RedactToken(logging.Filter):
         return True
 
 
+class XConfig(SourceBase):
+    """``[sources.x]``: a bearer token (README: X credentials); reads are billed, so they can be capped."""
+
+    needs: ClassVar[tuple[str, ...]] = ("bearer_token",)
+    needs_hint: ClassVar[str] = "X's API needs a bearer token"
+    from_env: ClassVar[Mapping[str, str]] = {"bearer_token": "X_BEARER_TOKEN"}
+
+    bearer_token: Secret = None
+    max_pages: int = Field(default=5, ge=1, le=100)
+    reads_per_day: int | None = Field(default=None, ge=1)  # X bills per post read: a daily read budget
+
+
 class XSource:
     name = "x"
+    config_model = XConfig
+
+    @classmethod
+    def from_config(cls, config: XConfig, *, clock: Clock) -> XSource:
+        return cls(bearer_token=reveal(config.bearer_token) or "", clock=clock, max_pages=config.max_pages,
+                   **config.http_options())
 
     def __init__(
         self,
