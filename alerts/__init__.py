@@ -9,11 +9,11 @@ validated, since its section's keys live in it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from monitor.alerting_config import AlertsConfig
-    from monitor.interfaces import Channel
+    from monitor.interfaces import Channel, ChannelPlugin
 
 log = logging.getLogger("alerts")
 
@@ -25,11 +25,12 @@ CHANNELS: dict[str, str] = {
 }
 
 
-def load_channel_class(name: str) -> Any:
+def load_channel_class(name: str) -> type[ChannelPlugin]:
     """The class registered under ``name``; ``KeyError`` naming the known channels if there is none."""
     from monitor.plugins import load
 
-    return load(CHANNELS, name, "channel")
+    cls: type[ChannelPlugin] = load(CHANNELS, name, "channel")
+    return cls
 
 
 def channels_from_config(cfg: AlertsConfig, *, pages_url: str | None = None) -> dict[str, Channel]:

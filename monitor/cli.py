@@ -112,11 +112,10 @@ def _button_listener(mon: Any) -> Any:
     if slack is None or not slack.enabled or not slack.bot_token or not getattr(slack, "app_token", None):
         return None
     from alerts.buttons import ButtonListener
-    from monitor.secrets import reveal
 
     try:
-        listener = ButtonListener(mon.store, mon.clock, reveal(slack.bot_token), reveal(slack.app_token),
-                                  slack.api_base_url)
+        listener = ButtonListener(mon.store, mon.clock, slack.bot_token.get_secret_value(),
+                                  slack.app_token.get_secret_value(), slack.api_base_url)
         listener.start()
     except Exception as exc:  # noqa: BLE001 - buttons are a convenience; alerts go out without them
         log.error("slack buttons unavailable", extra={"error": redact(str(exc))})

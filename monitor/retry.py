@@ -20,20 +20,23 @@ from typing import Any
 # Mastodon's X-RateLimit-Reset (an ISO 8601 time), X's x-rate-limit-reset (epoch seconds).
 WAIT_HEADERS = ("retry-after", "ratelimit-reset", "x-ratelimit-reset", "x-rate-limit-reset")
 _EPOCH = 10**8  # a number of seconds above this is a point in time, not a delay
+MAX_WAIT = 86400.0  # a longer wait is taken as a day: the API is then more likely wrong than right, and an
+#                     absurd one (10**11 s) would overflow the clock of whatever waits for it
 
 
 def retry_after(headers: Mapping[str, Any] | None, now: datetime | None = None, *,
                 names: Sequence[str] = WAIT_HEADERS, default: float | None = None) -> float | None:
     """Seconds to wait, from the first of ``names`` (any case) that holds a usable value: a delay in
-    seconds, an epoch time or an ISO 8601 / HTTP date (measured from ``now``, default the wall clock,
-    never below 0). ``default`` when none does; negative, infinite and unparsable values count as none."""
+    seconds, an epoch time or an ISO 8601 / HTTP date (measured from ``now``, default the wall clock),
+    between 0 and ``MAX_WAIT``. ``default`` when none does; negative, infinite and unparsable values
+    count as none."""
     for name in names:
         raw = _header(headers or {}, name)
         if raw is None:
             continue
         wait = _seconds(name, raw.strip(), now)
         if wait is not None:
-            return wait
+            return min(wait, MAX_WAIT)
     return default
 
 

@@ -8,7 +8,10 @@ docs. A module is imported when a config is validated, since its section's keys 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.interfaces import SourcePlugin
 
 SOURCES: dict[str, str] = {
     "reddit": "sources.reddit:RedditSource",
@@ -20,8 +23,9 @@ SOURCES: dict[str, str] = {
 }
 
 
-def load_source_class(name: str) -> Any:
+def load_source_class(name: str) -> type[SourcePlugin]:
     """The class registered under ``name``; ``KeyError`` naming the known sources if there is none."""
     from monitor.plugins import load
 
-    return load(SOURCES, name, "source")
+    cls: type[SourcePlugin] = load(SOURCES, name, "source")
+    return cls
