@@ -145,11 +145,6 @@ class SlackChannel:
         self._token = token
         self._channel_id: str | None = channel if _CHANNEL_ID.match(channel) else None
 
-    def check(self) -> str:
-        """``auth.test``: who the bot is, or a ChannelError saying what is wrong."""
-        data = self._call("auth.test", self.client.auth_test)
-        return f"bot {data.get('user', '?')} in workspace {data.get('team', '?')}"
-
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         uncertain = bool(state.get(UNCERTAIN))
         ts, channel = state.get("ts"), state.get("channel")

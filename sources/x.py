@@ -44,15 +44,10 @@ TWITTER_EPOCH_MS = 1288834974657
 _ID = re.compile(r"^[0-9]{1,20}$")
 
 
-def build_query(brand: BrandQuery, *, include_retweets: bool = False) -> str:
-    """``("acme air" OR acmeair OR @acmeair) -"acme air fryer" -is:retweet``."""
-    terms = _terms(brand)
-    return _or(terms) + _suffix(brand, include_retweets)
-
-
 def build_queries(brand: BrandQuery, *, include_retweets: bool = False, limit: int = MAX_QUERY) -> list[str]:
-    """The brand's search as queries of at most ``limit`` characters: the keywords split into OR-groups,
-    each with all the excludes. A keyword that cannot fit even alone is left out (see ``too_long``)."""
+    """The brand's search as queries of at most ``limit`` characters (usually one:
+    ``("acme air" OR acmeair OR @acmeair) -"acme air fryer" -is:retweet``): the keywords split into
+    OR-groups, each with all the excludes. A keyword that cannot fit even alone is left out (``too_long``)."""
     suffix = _suffix(brand, include_retweets)
     queries: list[str] = []
     group: list[str] = []
