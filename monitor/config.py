@@ -197,8 +197,9 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 
 def _resolve(node: Any, path: tuple[Any, ...], env: dict[str, str], base: Path,
-             problems: list[tuple[str, str]], unset: dict[str, str]) -> Any:
-    """Expand ``${VAR}`` and ``*_file`` secrets. Unset variables are collected in ``unset``."""
+             problems: list[tuple[str, str]], unset: dict[str, tuple[str, bool]]) -> Any:
+    """Expand ``${VAR}`` and ``*_file`` secrets. Unset variables are collected in ``unset``: dotted key
+    → (variable, whether the key holds a secret)."""
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         secrets = _secret_keys_at(path)
@@ -226,7 +227,7 @@ def _resolve(node: Any, path: tuple[Any, ...], env: dict[str, str], base: Path,
     if isinstance(node, str):
         def sub(m: re.Match[str]) -> str:
             if m.group(1) not in env:
-                unset[_dotted(path)] = m.group(1)
+                unset[_dotted(path)] = (m.group(1), bool(path) and path[-1] in _secret_keys_at(path[:-1]))
                 return ""
             value = env[m.group(1)]
             # A password put into a URL's user:password@ (or a query value) is encoded, so that an "@"
@@ -281,16 +282,16 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(origin, [("", f"not valid TOML: {exc}")]) from None
     problems: list[tuple[str, str]] = []
-    unset: dict[str, str] = {}
+    unset: dict[str, tuple[str, bool]] = {}
     resolved = _resolve(raw, (), env, base or Path.cwd(), problems, unset)
     warnings = [f"{key[1:]}: {msg}" for key, msg in problems if key.startswith("!")]
     problems = [(k, m) for k, m in problems if not k.startswith("!")]
     off: dict[str, str] = {}
-    for dotted, var in unset.items():
+    for dotted, (var, secret) in unset.items():
         section = dotted.rsplit(".", 1)[0]
         if not _section_enabled(raw, dotted):
             continue
-        if strict_secrets or dotted.rsplit(".", 1)[-1] not in _secret_keys_at(tuple(section.split("."))):
+        if strict_secrets or not secret:
             problems.append((dotted, f"environment variable {var} is not set"))
         else:
             prev = off.get(section)

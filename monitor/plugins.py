@@ -67,6 +67,8 @@ class Sections(BaseModel):
 def _build(base: type[Sections], plugins: tuple[tuple[str, str], ...]) -> type[Sections]:
     fields: dict[str, Any] = {}
     for name, _ in plugins:
+        if name in base.model_fields:  # [alerts] has keys of its own: a channel cannot be one of them
+            raise ValueError(f"{base.kind} {name!r}: the name is a key of the section; register it under another")
         model = load(dict(plugins), name, base.kind).config_model
         # A section left out of the file takes the plugin's own default (model.absent()).
         fields[name] = (model | None, Field(default_factory=model.absent))
