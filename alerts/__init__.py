@@ -1,4 +1,4 @@
-"""Alert channels: an explicit registry from name to class, imported lazily, and their wiring.
+"""Alert channels: an explicit registry from name to class, and their wiring.
 
 The name is the config section (``[alerts.NAME]``) and what routes call the channel; the target a
 class with its ``config_model`` and ``from_config`` (``monitor.interfaces.ChannelPlugin``). Adding a

@@ -75,6 +75,12 @@ class SourceBase(_Strict):
         """The credentials this section lacks."""
         return [key for key in self.needs if not getattr(self, key)]
 
+    def limits(self) -> list[tuple[str, int, float]]:
+        """(unit, limit, seconds) of each budget this section sets; a source adds its own keys' (X's
+        ``reads_per_day``)."""
+        b = self.budget
+        return [(unit, n, float(b.per)) for unit, n in (("requests", b.requests), ("reads", b.reads)) if n] if b else []
+
     def http_options(self) -> dict[str, Any]:
         """What every source's constructor takes for its HTTP client."""
         return {"api_base_url": self.api_base_url, "timeout": self.timeout,

@@ -193,6 +193,12 @@ class XConfig(SourceBase):
     max_pages: int = Field(default=5, ge=1, le=100)
     reads_per_day: int | None = Field(default=None, ge=1)  # X bills per post read: a daily read budget
 
+    def limits(self) -> list[tuple[str, int, float]]:
+        out = super().limits()
+        if self.reads_per_day and not any(unit == "reads" for unit, _, _ in out):
+            out.append(("reads", self.reads_per_day, 86400.0))
+        return out
+
 
 class XSource:
     name = "x"
