@@ -1,57 +1,49 @@
-"""Alert channels: an explicit registry from name to class, imported lazily, and their wiring."""
+"""Alert channels: an explicit registry from name to class, and their wiring.
+
+The name is the config section (``[alerts.NAME]``) and what routes call the channel; the target a
+class with its ``config_model`` and ``from_config`` (``monitor.interfaces.ChannelPlugin``). Adding a
+channel is its module, one line here, its tests and its docs. A module is imported when a config is
+validated, since its section's keys live in it.
+"""
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from monitor.alerting_config import AlertsConfig
-    from monitor.interfaces import Channel
+    from monitor.interfaces import Channel, ChannelPlugin
 
 log = logging.getLogger("alerts")
 
-CHANNELS = {
+CHANNELS: dict[str, str] = {
     "console": "alerts.console:ConsoleChannel",
     "slack": "alerts.slack:SlackChannel",
-    "slack_webhook": "alerts.slack:SlackWebhookChannel",
     "webhook": "alerts.webhook:WebhookChannel",
     "email": "alerts.email:EmailChannel",
 }
 
 
-def load_channel_class(name: str) -> Any:
-    module, _, attr = CHANNELS[name].partition(":")
-    return getattr(importlib.import_module(module), attr)
+def load_channel_class(name: str) -> type[ChannelPlugin]:
+    """The class registered under ``name``; ``KeyError`` naming the known channels if there is none."""
+    from monitor.plugins import load
+
+    cls: type[ChannelPlugin] = load(CHANNELS, name, "channel")
+    return cls
 
 
 def channels_from_config(cfg: AlertsConfig, *, pages_url: str | None = None) -> dict[str, Channel]:
-    """The enabled channels of ``[alerts]``, by name; one left without its secret is skipped with a warning.
-    ``pages_url`` (``[web] public_url``): Slack messages link to the incident's page there."""
+    """The enabled channels of ``[alerts]``, by name; one left without what it needs (its secret, its
+    URL) is skipped with a warning. ``pages_url`` (``[web] public_url``): alerts link to incident pages."""
     out: dict[str, Channel] = {}
-    if cfg.console.enabled:
-        out["console"] = load_channel_class("console")()
-    sl = cfg.slack
-    if sl is not None and sl.enabled:
-        if sl.bot_token:
-            out["slack"] = load_channel_class("slack")(sl.bot_token, sl.channel, api_base_url=sl.api_base_url,
-                                                       timeout=sl.timeout, max_posts=sl.max_posts,
-                                                       buttons=sl.buttons and bool(sl.app_token), pages_url=pages_url)
-        elif sl.webhook_url:
-            out["slack"] = load_channel_class("slack_webhook")(sl.webhook_url, timeout=sl.timeout,
-                                                               max_posts=sl.max_posts, pages_url=pages_url)
-        else:
-            log.warning("slack alerts off: set alerts.slack.bot_token (or webhook_url)")
-    wh = cfg.webhook
-    if wh is not None and wh.enabled:
-        if wh.url:
-            out["webhook"] = load_channel_class("webhook")(wh.url, secret=wh.secret or None, timeout=wh.timeout)
-        else:
-            log.warning("webhook alerts off: alerts.webhook.url is empty")
-    em = cfg.email
-    if em is not None and em.enabled:
-        out["email"] = load_channel_class("email")(em.host, em.sender, em.to, port=em.port, starttls=em.starttls,
-                                                   ssl_=em.ssl, username=em.username or None,
-                                                   password=em.password or None, timeout=em.timeout)
+    for name in cfg.names():
+        section = cfg.section(name)
+        if section is None:
+            continue
+        why = section.off_reason()
+        if why is None:
+            out[name] = load_channel_class(name).from_config(section, pages_url=pages_url)
+        elif section.enabled:
+            log.warning(f"{name} alerts off: {why}")
     return out

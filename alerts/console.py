@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from rich.console import Console
 from rich.markup import escape
 
+from monitor.alerting_config import ChannelSettings
 from monitor.durations import format_timestamp
 from monitor.models import AlertEvent
 from monitor.sanitize import printable
@@ -15,8 +16,21 @@ from monitor.sanitize import printable
 _COLOURS = {"watch": "cyan", "warning": "yellow", "critical": "bold red"}
 
 
+class ConsoleAlertConfig(ChannelSettings):
+    """``[alerts.console]``: on unless ``enabled = false``, even when the config leaves the section out."""
+
+    @classmethod
+    def absent(cls) -> Self | None:
+        return cls()
+
+
 class ConsoleChannel:
     name = "console"
+    config_model = ConsoleAlertConfig
+
+    @classmethod
+    def from_config(cls, config: ConsoleAlertConfig, *, pages_url: str | None = None) -> ConsoleChannel:
+        return cls()
 
     def __init__(self, stream: IO[str] | None = None):
         self.console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)

@@ -15,10 +15,14 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from monitor.durations import format_timestamp
+from pydantic import Field, model_validator
+
+from monitor.alerting_config import ChannelSettings
+from monitor.durations import Timeout, format_timestamp
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent
 from monitor.sanitize import printable
+from monitor.secrets import Secret, redact, reveal
 
 
 def _line(value: object) -> str:
@@ -44,8 +48,38 @@ def render(event: AlertEvent) -> tuple[str, str]:
     return subject[:200], "\n".join(lines)
 
 
+class EmailAlertConfig(ChannelSettings):
+    """``[alerts.email]``: plain-text mail over SMTP."""
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True               # upgrade the connection before logging in (port 587)
+    ssl: bool = False                   # implicit TLS instead (port 465)
+    username: str | None = None
+    password: Secret = None
+    sender: str = Field(min_length=3)
+    to: list[str] = Field(min_length=1)
+    timeout: Timeout = 20.0
+
+    @model_validator(mode="after")
+    def _one_tls(self) -> EmailAlertConfig:
+        if self.ssl and self.starttls:
+            raise ValueError("set ssl = true (port 465) or starttls = true (port 587), not both")
+        return self
+
+    def describe(self) -> str:
+        return f", via {self.host}:{self.port} to {len(self.to)} recipient(s)"
+
+
 class EmailChannel:
     name = "email"
+    config_model = EmailAlertConfig
+
+    @classmethod
+    def from_config(cls, config: EmailAlertConfig, *, pages_url: str | None = None) -> EmailChannel:
+        return cls(config.host, config.sender, config.to, port=config.port, starttls=config.starttls,
+                   ssl_=config.ssl, username=config.username or None, password=reveal(config.password),
+                   timeout=config.timeout)
 
     def __init__(self, host: str, sender: str, to: list[str], *, port: int = 587, starttls: bool = True,
                  ssl_: bool = False, username: str | None = None, password: str | None = None,
@@ -89,13 +123,13 @@ class EmailChannel:
             raise ChannelError(f"{where}: recipients refused: {', '.join(exc.recipients)}", permanent=True) from None
         except smtplib.SMTPResponseException as exc:
             text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-            text = text.replace(self._password or "\0", "***")[:200]
+            text = redact(text, [self._password])[:200]  # out before the cut, which could halve it
             raise ChannelError(f"{where}: {exc.smtp_code} {text}", permanent=exc.smtp_code >= 500) from None
         except ssl.SSLCertVerificationError as exc:
             raise ChannelError(f"{where}: TLS certificate not trusted ({exc.verify_message})",
                                permanent=True) from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise ChannelError(f"{where}: {type(exc).__name__}: {exc}".replace(self._password or "\0", "***")) from None
+            raise ChannelError(redact(f"{where}: {type(exc).__name__}: {exc}", [self._password])) from None
         except ValueError as exc:  # a header or an address that Python's email cannot encode
             raise ChannelError(f"{where}: cannot encode the message ({type(exc).__name__})", permanent=True) from None
 

@@ -27,20 +27,23 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.error import URLError
-from urllib.parse import urlsplit
 
+from pydantic import Field, model_validator
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from alerts.blocks import fallback_text, root_blocks, thread_blocks
-from monitor.durations import format_timestamp
+from monitor.alerting_config import ChannelSettings
+from monitor.durations import Timeout, format_timestamp
 from monitor.errors import ChannelError
 from monitor.history import incident_url
 from monitor.models import AlertEvent, Tier
 from monitor.outbox import UNCERTAIN
+from monitor.retry import retry_after
 from monitor.sanitize import printable
+from monitor.secrets import Secret, redact, reveal, url_secrets
 
 log = logging.getLogger("alerts.slack")
 META_TYPE = "complaint_monitor_alert"
@@ -56,39 +59,54 @@ HINTS = {
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """``text`` without the given secrets, longest first (a webhook URL before its path)."""
-    for secret in sorted((x for x in secrets if x), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+class SlackAlertConfig(ChannelSettings):
+    """``[alerts.slack]``: a bot token (messages updated in place, threads, buttons) or an incoming
+    webhook (neither)."""
 
+    bot_token: Secret = None
+    app_token: Secret = None            # xapp-…: Socket Mode for the buttons (no public URL needed)
+    webhook_url: Secret = None          # instead of bot_token: simpler, but no updates, threads or buttons
+    channel: str = ""                   # the channel ID (C0123ABCD) or "#name"; required with bot_token
+    api_base_url: str | None = None
+    timeout: Timeout = 20.0
+    max_posts: int = Field(default=5, ge=0, le=20)
+    buttons: bool = True
 
-def webhook_secrets(url: str) -> tuple[str, ...]:
-    """The parts of an incoming-webhook URL that must not be shown: all of it, its path, the path's
-    last segment (the key itself). An error body may echo any of them without the rest."""
-    path = urlsplit(url).path
-    last = path.rstrip("/").rsplit("/", 1)[-1]
-    return (url, path, path.lstrip("/")) + ((last,) if len(last) >= 8 else ())
+    @model_validator(mode="after")
+    def _one_way_in(self) -> SlackAlertConfig:
+        if self.bot_token and self.webhook_url:
+            raise ValueError("give bot_token or webhook_url, not both")
+        if self.app_token and not self.app_token.get_secret_value().startswith("xapp-"):
+            raise ValueError("app_token must be an app-level token (xapp-…) with connections:write")
+        return self
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.enabled and not self.webhook_url and not self.channel.strip():
+            return [("channel", "missing: the channel to post to, its ID (C0123ABCD) or \"#name\"")]
+        return []
+
+    def off_reason(self) -> str | None:
+        return super().off_reason() or (None if self.bot_token or self.webhook_url else "no bot_token or webhook_url")
+
+    def describe(self) -> str:
+        if self.bot_token:
+            return f", channel {self.channel}" + (", with buttons" if self.app_token and self.buttons else ", no buttons")
+        return ", incoming webhook (no updates, threads or buttons)"
 
 
 def _network(what: str, exc: BaseException, secrets: Sequence[str]) -> ChannelError:
-    return ChannelError(scrub(f"slack {what}: network error ({type(exc).__name__}: {exc})", secrets))
+    return ChannelError(redact(f"slack {what}: network error ({type(exc).__name__}: {exc})", secrets))
 
 
 def api_error(what: str, status: int, error: str, headers: dict[str, Any],
               secrets: Sequence[str] = ()) -> ChannelError:
     """Sort one Slack answer: 429 waits, 5xx and Slack's own transient errors retry, the rest is permanent."""
     # Secrets out before the cut: a cut through a secret would leave its first half unrecognised.
-    error = printable(scrub(str(error), secrets))[:200]
+    error = printable(redact(str(error), secrets))[:200]
     hint = HINTS.get(error)
     msg = f"slack {what}: {error} (HTTP {status})" + (f" — {hint}" if hint else "")
     if status == 429 or error == "ratelimited":
-        retry = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-        try:
-            after = float(retry[0] if isinstance(retry, list) else retry) if retry is not None else 30.0
-        except ValueError:
-            after = 30.0
-        return ChannelError(msg, retry_after=after)
+        return ChannelError(msg, retry_after=retry_after(headers, names=("retry-after",), default=30.0))
     if status >= 500 or status == 408 or error in RETRYABLE:
         return ChannelError(msg)
     return ChannelError(msg, permanent=True)
@@ -101,6 +119,19 @@ def _metadata(event: AlertEvent, part: str) -> dict[str, Any]:
 
 class SlackChannel:
     name = "slack"
+    config_model = SlackAlertConfig
+
+    @classmethod
+    def from_config(cls, config: SlackAlertConfig, *,
+                    pages_url: str | None = None) -> SlackChannel | SlackWebhookChannel:
+        """The bot-token channel, or the incoming-webhook one when the section gives ``webhook_url``.
+        ``pages_url`` (``[web] public_url``): messages link to the incident's page there."""
+        if config.webhook_url:
+            return SlackWebhookChannel(config.webhook_url.get_secret_value(), timeout=config.timeout,
+                                       max_posts=config.max_posts, pages_url=pages_url)
+        return cls(reveal(config.bot_token) or "", config.channel, api_base_url=config.api_base_url,
+                   timeout=config.timeout, max_posts=config.max_posts,
+                   buttons=config.buttons and bool(config.app_token), pages_url=pages_url)
 
     def __init__(self, token: str, channel: str, *, api_base_url: str | None = None, timeout: float = 20.0,
                  max_posts: int = 5, buttons: bool = True, pages_url: str | None = None):
@@ -113,11 +144,6 @@ class SlackChannel:
         self.pages_url = pages_url  # [web] public_url: messages link to the incident's page
         self._token = token
         self._channel_id: str | None = channel if _CHANNEL_ID.match(channel) else None
-
-    def check(self) -> str:
-        """``auth.test``: who the bot is, or a ChannelError saying what is wrong."""
-        data = self._call("auth.test", self.client.auth_test)
-        return f"bot {data.get('user', '?')} in workspace {data.get('team', '?')}"
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         uncertain = bool(state.get(UNCERTAIN))
@@ -217,7 +243,8 @@ class SlackWebhookChannel:
         quiet.setLevel(logging.CRITICAL)  # its debug lines would print the URL, which is a secret
         self.client = WebhookClient(url, timeout=max(1, round(timeout)), logger=quiet, retry_handlers=[])
         self.max_posts, self.pages_url = max_posts, pages_url
-        self._secrets = webhook_secrets(url)
+        # An error body may echo the URL, its path or its key without the rest: none of them is shown.
+        self._secrets = (url, *url_secrets(url, whole=True))
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -21,11 +21,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from pydantic import field_validator
 
+from monitor.alerting_config import ChannelSettings
+from monitor.durations import Timeout
 from monitor.errors import ChannelError
 from monitor.events import event_to_dict
 from monitor.interfaces import Clock
 from monitor.models import AlertEvent
+from monitor.retry import retry_after
+from monitor.secrets import Secret, reveal
 
 TIMESTAMP_HEADER = "X-Monitor-Timestamp"
 SIGNATURE_HEADER = "X-Monitor-Signature"
@@ -54,16 +59,47 @@ def payload(event: AlertEvent) -> bytes:
                       separators=(",", ":"), sort_keys=True).encode()
 
 
+class WebhookAlertConfig(ChannelSettings):
+    """``[alerts.webhook]``: a JSON POST per alert, signed with HMAC-SHA256 over ``timestamp.body`` when
+    ``secret`` is set."""
+
+    url: str
+    secret: Secret = None
+    timeout: Timeout = 10.0
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
+    def off_reason(self) -> str | None:
+        return super().off_reason() or (None if self.url else "url is empty")
+
+    def describe(self) -> str:
+        # The host only: a webhook's path or query may hold its key.
+        return f", {origin(self.url)}" + (", signed" if self.secret else ", unsigned (no secret)")
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}" + (f":{parts.port}" if parts.port else "")
+
+
 class WebhookChannel:
     name = "webhook"
+    config_model = WebhookAlertConfig
+
+    @classmethod
+    def from_config(cls, config: WebhookAlertConfig, *, pages_url: str | None = None) -> WebhookChannel:
+        return cls(config.url, secret=reveal(config.secret), timeout=config.timeout)
 
     def __init__(self, url: str, *, secret: str | None = None, timeout: float = 10.0, clock: Clock | None = None,
                  session: requests.Session | None = None):
         self.url, self.secret, self.timeout, self.clock = url, secret, timeout, clock
         self.session = session or requests.Session()
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-        self._where = f"{parts.scheme}://{parts.hostname}{port}"  # no path or query: they may hold a token
+        self._where = origin(url)  # no path or query: they may hold a token
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         body = payload(event)
@@ -89,11 +125,7 @@ def raise_for_response(resp: requests.Response, where: str) -> None:
         return
     msg = f"webhook {where}: HTTP {status}"
     if status == 429:
-        try:
-            after = float(resp.headers.get("Retry-After", "30"))
-        except ValueError:
-            after = 30.0
-        raise ChannelError(msg, retry_after=after)
+        raise ChannelError(msg, retry_after=retry_after(resp.headers, names=("retry-after",), default=30.0))
     if status >= 500 or status == 408:
         raise ChannelError(msg)
     raise ChannelError(msg + " (not retried: check alerts.webhook.url and the receiver)", permanent=True)

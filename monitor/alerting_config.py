@@ -1,4 +1,5 @@
-"""The ``[alerts]`` section of the config: channels, routing and noise control.
+"""The ``[alerts]`` section of the config: routing and noise control, and what every channel's section
+shares (each channel's own keys are in its module, registered in ``alerts.CHANNELS``).
 
 Vocabulary from Alertmanager: a *route* sends matching alerts to channels, a *silence* mutes alerts
 that match it for a time, *quiet hours* mute everything below ``critical`` at night, and
@@ -8,17 +9,17 @@ that match it for a time, *quiet hours* mute everything below ``critical`` at ni
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from monitor.durations import DAY, Timeout, between, parse_duration
+from monitor.durations import DAY, between, parse_duration
+from monitor.plugins import Sections
 
 TierName = Literal["watch", "warning", "critical"]
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-CHANNEL_NAMES = ("console", "slack", "webhook", "email")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -27,74 +28,41 @@ class _Strict(BaseModel):
 
 
 def _known_channels(names: list[str]) -> list[str]:
+    known = AlertsConfig.registry()
     for name in names:
-        if name not in CHANNEL_NAMES:
-            raise ValueError(f"unknown channel {name!r} (known: {', '.join(CHANNEL_NAMES)})")
+        if name not in known:
+            raise ValueError(f"unknown channel {name!r} (known: {', '.join(known)})")
     return names
 
 
 ChannelList = Annotated[list[str], AfterValidator(_known_channels)]
 
 
-class ConsoleAlertConfig(_Strict):
-    enabled: bool = True
-
-
-class SlackAlertConfig(_Strict):
-    """A bot token (messages updated in place, threads, buttons) or an incoming webhook (neither)."""
+class ChannelSettings(_Strict):
+    """The keys every ``[alerts.NAME]`` channel section has; a channel's model (in its module) adds its own."""
 
     enabled: bool = True
-    bot_token: str | None = None
-    app_token: str | None = None        # xapp-…: Socket Mode for the buttons (no public URL needed)
-    webhook_url: str | None = None      # instead of bot_token: simpler, but no updates, threads or buttons
-    channel: str = ""                   # the channel ID (C0123ABCD) or "#name"; required with bot_token
-    api_base_url: str | None = None
-    timeout: Timeout = 20.0
-    max_posts: int = Field(default=5, ge=0, le=20)
-    buttons: bool = True
 
-    @model_validator(mode="after")
-    def _one_way_in(self) -> SlackAlertConfig:
-        if self.bot_token and self.webhook_url:
-            raise ValueError("give bot_token or webhook_url, not both")
-        if self.app_token and not self.app_token.startswith("xapp-"):
-            raise ValueError("app_token must be an app-level token (xapp-…) with connections:write")
-        return self
-
-
-class WebhookAlertConfig(_Strict):
-    """A JSON POST per alert, signed with HMAC-SHA256 over ``timestamp.body`` when ``secret`` is set."""
-
-    enabled: bool = True
-    url: str
-    secret: str | None = None
-    timeout: Timeout = 10.0
-
-    @field_validator("url")
     @classmethod
-    def _http(cls, v: str) -> str:
-        if v and not v.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return v
+    def absent(cls) -> Self | None:
+        """The section when the config leaves it out: by default, no such channel."""
+        return None
 
+    def off_reason(self) -> str | None:
+        """Why this channel would send nothing (its summary says ``off (<reason>)``), or None."""
+        return None if self.enabled else "enabled = false"
 
-class EmailAlertConfig(_Strict):
-    enabled: bool = True
-    host: str
-    port: int = Field(default=587, ge=1, le=65535)
-    starttls: bool = True               # upgrade the connection before logging in (port 587)
-    ssl: bool = False                   # implicit TLS instead (port 465)
-    username: str | None = None
-    password: str | None = None
-    sender: str = Field(min_length=3)
-    to: list[str] = Field(min_length=1)
-    timeout: Timeout = 20.0
+    def describe(self) -> str:
+        """Where an enabled channel sends, for ``check-config`` (``, via smtp.example.com:587``): never a secret."""
+        return ""
 
-    @model_validator(mode="after")
-    def _one_tls(self) -> EmailAlertConfig:
-        if self.ssl and self.starttls:
-            raise ValueError("set ssl = true (port 465) or starttls = true (port 587), not both")
-        return self
+    def summary(self) -> str:
+        why = self.off_reason()
+        return f"off ({why})" if why else "on" + self.describe()
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Keys fine alone but not together, as (key, message); checked once the config is valid."""
+        return []
 
 
 class RouteConfig(_Strict):
@@ -151,19 +119,30 @@ class QuietHoursConfig(_Strict):
         return v
 
 
-class AlertsConfig(_Strict):
+class AlertsConfig(Sections):
+    """``[alerts]``: routing and noise control, and one section per registered channel (``alerts.CHANNELS``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    kind: ClassVar[str] = "channel"
+
     min_tier: TierName = "warning"
     # Remind about unacknowledged incidents this often; off when unset or 0. Under 10 minutes would flood.
     repeat_interval: Annotated[float, BeforeValidator(parse_duration),
                                AfterValidator(between(600.0, 30 * DAY, zero_means_off=True))] | None = None
     default_channels: ChannelList | None = None  # where alerts no route matches go; default: every channel
-    console: ConsoleAlertConfig = Field(default_factory=ConsoleAlertConfig)
-    slack: SlackAlertConfig | None = None
-    webhook: WebhookAlertConfig | None = None
-    email: EmailAlertConfig | None = None
     routes: list[RouteConfig] = Field(default_factory=list)
     silences: list[SilenceConfig] = Field(default_factory=list)
     quiet_hours: QuietHoursConfig | None = None
+
+    @classmethod
+    def registry(cls) -> Mapping[str, str]:
+        from alerts import CHANNELS
+
+        return CHANNELS
+
+    def section(self, name: str) -> ChannelSettings | None:
+        section: ChannelSettings | None = getattr(self, name)
+        return section
 
     @field_validator("repeat_interval")
     @classmethod

@@ -24,7 +24,7 @@ from monitor.pipeline import BatchStats, Pipeline, Router, Scorer
 from monitor.quota import QuotaBook, budgets_for
 from monitor.scorelog import ScoreLog
 from monitor.source_health import BatchError, SourceHealth
-from monitor.sources_config import KEYLESS
+from monitor.sources_config import why_off
 from monitor.store import Store
 
 log = logging.getLogger("monitor")
@@ -38,40 +38,21 @@ def utc_now() -> datetime:
 
 
 def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[dict[str, Source], dict[str, str]]:
-    """Enabled sources with what they need; the others with the reason they are off."""
+    """Enabled sources, each built by its registered class from its section; the others with the
+    reason they are off (``off``: sections whose secrets are unset in the environment)."""
     from sources import load_source_class
 
     active: dict[str, Source] = {}
     reasons: dict[str, str] = {}
-    rc, xc = config.sources.reddit, config.sources.x
-    if not rc.enabled:
-        reasons["reddit"] = "disabled in the config"
-    elif "sources.reddit" in off or not (rc.client_id and rc.client_secret):
-        reasons["reddit"] = off.get("sources.reddit", "no credentials") + \
-            " (Reddit's API needs an app's client_id and client_secret; see README)"
-    else:
-        active["reddit"] = load_source_class("reddit")(
-            client_id=rc.client_id, client_secret=rc.client_secret, user_agent=rc.user_agent, clock=clock,
-            subreddits=tuple(rc.subreddits), api_base_url=rc.api_base_url,
-            include_comments=rc.include_comments, timeout=rc.timeout, max_response_size=rc.max_response_size,
-            request_deadline=rc.request_deadline)
-    if not xc.enabled:
-        reasons["x"] = "disabled in the config"
-    elif "sources.x" in off or not xc.bearer_token:
-        reasons["x"] = off.get("sources.x", "no credentials") + " (X's API needs a bearer token; see README)"
-    else:
-        active["x"] = load_source_class("x")(bearer_token=xc.bearer_token, clock=clock,
-                                             api_base_url=xc.api_base_url, max_pages=xc.max_pages,
-                                             timeout=xc.timeout, max_response_size=xc.max_response_size,
-                                             request_deadline=xc.request_deadline)
-    for name in KEYLESS:  # no credentials needed: on whenever their section is present
-        sc = getattr(config.sources, name)
-        if not sc.enabled:
-            reasons[name] = f"not enabled in the config (add a [sources.{name}] section)"
+    for name in config.sources.names():
+        section = config.sources.section(name)
+        why = why_off(name, section, off)
+        if why is not None:
+            reasons[name] = why
             continue
         try:
-            active[name] = load_source_class(name)(clock=clock, **sc.kwargs())
-        except ValueError as exc:
+            active[name] = load_source_class(name).from_config(section, clock=clock)
+        except ValueError as exc:  # what the section's keys allow but the source refuses (a base URL)
             raise ConfigError("config", [(f"sources.{name}", str(exc))]) from None
     return active, reasons
 

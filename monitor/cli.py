@@ -123,7 +123,8 @@ def _button_listener(mon: Any) -> Any:
     from alerts.buttons import ButtonListener
 
     try:
-        listener = ButtonListener(mon.store, mon.clock, slack.bot_token, slack.app_token, slack.api_base_url)
+        listener = ButtonListener(mon.store, mon.clock, slack.bot_token.get_secret_value(),
+                                  slack.app_token.get_secret_value(), slack.api_base_url)
         listener.start()
     except Exception as exc:  # noqa: BLE001 - buttons are a convenience; alerts go out without them
         log.error("slack buttons unavailable", extra={"error": redact(str(exc))})

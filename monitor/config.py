@@ -1,7 +1,9 @@
 """The TOML config, validated strictly once at start-up.
 
-String values may be ``${ENV_VAR}``; a secret ``foo`` may instead be given as ``foo_file = "/path"``.
-Every problem is reported with its dotted key (``sources.x.bearer_token``).
+String values may be ``${ENV_VAR}``; a secret ``foo`` (a key typed ``monitor.secrets.Secret``) may
+instead be given as ``foo_file = "/path"``. Every problem is reported with its dotted key
+(``sources.x.bearer_token``). ``[sources.*]`` and ``[alerts.*]`` hold one section per registered
+plugin, whose keys its own module defines (monitor/plugins.py).
 """
 
 from __future__ import annotations
@@ -12,24 +14,20 @@ import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from monitor.alerting_config import AlertsConfig
 from monitor.cluster.settings import ClusterConfig
 from monitor.durations import Interval, Jitter, Keep, Timeout, Window
 from monitor.errors import ConfigError
 from monitor.models import BrandQuery
-from monitor.sources_config import SOURCE_NAMES, RedditConfig, SourceBase, SourcesConfig, XConfig
+from monitor.plugins import Sections
+from monitor.secrets import Secret, model_in, reveal, secret_keys, secret_values
+from monitor.sources_config import SourceBase, SourcesConfig, default_sections
 
 TierName = Literal["watch", "warning", "critical"]
-
-# Keys whose values are secrets: never logged, may come from ``<key>_file``.
-SECRET_KEYS = frozenset(
-    {"client_id", "client_secret", "bearer_token", "bot_token", "app_token", "password", "secret", "url_secret",
-     "app_password", "access_token", "webhook_url"}
-)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -38,14 +36,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-# Re-exported for the config's users; defined in monitor/alerting_config.py.
-__all__ = ["AlertsConfig", "Config", "LoadedConfig", "RedditConfig", "SourceBase", "SourcesConfig", "XConfig",
-           "load_config", "parse_config"]
+# Re-exported for the config's users; defined in monitor/alerting_config.py and monitor/sources_config.py.
+__all__ = ["AlertsConfig", "Config", "LoadedConfig", "SourceBase", "SourcesConfig", "load_config", "parse_config"]
 
 
 class StorageConfig(Strict):
     url: str = "sqlite:///monitor.db"
-    password: str | None = None  # or password_file: set as the URL's password (kept out of the URL text)
+    password: Secret = None  # or password_file: set as the URL's password (kept out of the URL text)
 
     @model_validator(mode="after")
     def _password_into_url(self) -> StorageConfig:
@@ -53,7 +50,7 @@ class StorageConfig(Strict):
             from sqlalchemy.engine import make_url
 
             try:
-                url = make_url(self.url).set(password=self.password).render_as_string(hide_password=False)
+                url = make_url(self.url).set(password=reveal(self.password)).render_as_string(hide_password=False)
             except Exception:  # noqa: BLE001 - any unparsable URL
                 raise ValueError("storage.url is not a database URL to which a password can be added") from None
             object.__setattr__(self, "url", url)
@@ -115,7 +112,7 @@ class WebConfig(Strict):
     """The read-only incident pages, served beside /healthz on ``[daemon] health_port`` (monitor/pages.py)."""
 
     enabled: bool = False
-    access_token: str | None = None     # asked of every page request (HTTP Basic password, or Bearer)
+    access_token: Secret = None         # asked of every page request (HTTP Basic password, or Bearer)
     trust_proxy: bool = False           # a reverse proxy authenticates: requests must carry proxy_header
     proxy_header: str = "X-Forwarded-User"
     public_url: str | None = None       # where people reach the pages; Slack alerts then link there
@@ -140,13 +137,21 @@ class RetentionConfig(Strict):
 class Config(Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     brands: list[BrandConfig] = Field(default_factory=list)
-    sources: SourcesConfig = Field(default_factory=SourcesConfig)
-    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    sources: SourcesConfig = Field(default_factory=lambda: SourcesConfig.built()())
+    alerts: AlertsConfig = Field(default_factory=lambda: AlertsConfig.built()())
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+
+    @field_validator("sources", "alerts", mode="before")
+    @classmethod
+    def _registered(cls, value: Any, info: ValidationInfo) -> Any:
+        """Validated by the model built from the registry now (a plugin may have been added since);
+        its errors keep their place (``sources.x.intervall``)."""
+        base: type[Sections] = SourcesConfig if info.field_name == "sources" else AlertsConfig
+        return base.built().model_validate(value) if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _pages_not_open_to_all(self) -> Config:
@@ -160,61 +165,30 @@ class Config(Strict):
         return [b.query() for b in self.brands]
 
     def secrets(self) -> list[str]:
-        """Every secret value in the config, for redaction of logs and errors."""
-        found: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, BaseModel):
-                for key, value in node:
-                    if key in SECRET_KEYS and isinstance(value, str) and value:
-                        found.append(value)
-                        found.extend(_url_parts(value, secret=True))
-                    elif isinstance(value, str) and "://" in value:
-                        found.extend(_url_parts(value, secret=False))
-                    else:
-                        walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        walk(self)
-        return found
+        """Every secret value in the config (the keys typed ``Secret``, URL passwords), for redaction."""
+        return secret_values(self)
 
 
-def _url_parts(value: str, *, secret: bool) -> list[str]:
-    """What of a URL must not be printed: its password (as written and decoded) and, when the whole
-    URL is a secret (a Slack webhook), its path, which an error body may echo without the host."""
-    try:
-        parts = urlsplit(value)
-        password = parts.password
-    except ValueError:
-        return []
-    found = [password, unquote(password)] if password else []
-    if secret and parts.path.strip("/"):
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        last = parts.path.rstrip("/").rsplit("/", 1)[-1]
-        found += [path, path.lstrip("/")] + ([last] if len(last) >= 8 else [])
-    return found
+def default_toml() -> str:
+    """The embedded defaults (CONTRACT: SQLite in the working dir, keyless sources, console alerts).
+    Every registered source is listed; the credentials of those that need some are taken from the
+    environment when present (``SourceBase.from_env``), otherwise those sources say they are off and why."""
+    return f'[storage]\nurl = "sqlite:///monitor.db"\n{default_sections()}\n[alerts.console]\nenabled = true\n'
 
 
-# Embedded defaults (CONTRACT: SQLite in the working dir, keyless sources, console alerts). The
-# credentials of Reddit and X are taken from the environment when present; otherwise those sources
-# say they are off and why.
-DEFAULT_TOML = """
-[storage]
-url = "sqlite:///monitor.db"
-[sources.reddit]
-client_id = "${REDDIT_CLIENT_ID}"
-client_secret = "${REDDIT_CLIENT_SECRET}"
-[sources.x]
-bearer_token = "${X_BEARER_TOKEN}"
-[sources.news]
-[sources.hackernews]
-[sources.bluesky]
-[sources.mastodon]
-[alerts.console]
-enabled = true
-"""
+def _secret_keys_at(path: tuple[Any, ...]) -> frozenset[str]:
+    """The keys typed as secrets in the section at ``path`` of the raw config (``("sources", "x")``)."""
+    model: Any = Config
+    for part in path:
+        if isinstance(part, int):  # an item of a list: the list's model is already chosen
+            continue
+        if issubclass(model, Sections):
+            model = model.built()
+        field: Any = model.model_fields.get(part)
+        model = model_in(field.annotation) if field is not None else None
+        if model is None:
+            return frozenset()
+    return secret_keys(model.built() if issubclass(model, Sections) else model)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -228,12 +202,14 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 
 def _resolve(node: Any, path: tuple[Any, ...], env: dict[str, str], base: Path,
-             problems: list[tuple[str, str]], unset: dict[str, str]) -> Any:
-    """Expand ``${VAR}`` and ``*_file`` secrets. Unset variables are collected in ``unset``."""
+             problems: list[tuple[str, str]], unset: dict[str, tuple[str, bool]]) -> Any:
+    """Expand ``${VAR}`` and ``*_file`` secrets. Unset variables are collected in ``unset``: dotted key
+    → (variable, whether the key holds a secret)."""
     if isinstance(node, dict):
         out: dict[str, Any] = {}
+        secrets = _secret_keys_at(path)
         for key, value in node.items():
-            if key.endswith("_file") and key[: -len("_file")] in SECRET_KEYS:
+            if key.endswith("_file") and key[: -len("_file")] in secrets:
                 target = key[: -len("_file")]
                 dotted = _dotted((*path, key))
                 resolved = _resolve(value, (*path, key), env, base, problems, unset)
@@ -256,7 +232,7 @@ def _resolve(node: Any, path: tuple[Any, ...], env: dict[str, str], base: Path,
     if isinstance(node, str):
         def sub(m: re.Match[str]) -> str:
             if m.group(1) not in env:
-                unset[_dotted(path)] = m.group(1)
+                unset[_dotted(path)] = (m.group(1), bool(path) and path[-1] in _secret_keys_at(path[:-1]))
                 return ""
             value = env[m.group(1)]
             # A password put into a URL's user:password@ (or a query value) is encoded, so that an "@"
@@ -311,16 +287,16 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(origin, [("", f"not valid TOML: {exc}")]) from None
     problems: list[tuple[str, str]] = []
-    unset: dict[str, str] = {}
+    unset: dict[str, tuple[str, bool]] = {}
     resolved = _resolve(raw, (), env, base or Path.cwd(), problems, unset)
     warnings = [f"{key[1:]}: {msg}" for key, msg in problems if key.startswith("!")]
     problems = [(k, m) for k, m in problems if not k.startswith("!")]
     off: dict[str, str] = {}
-    for dotted, var in unset.items():
+    for dotted, (var, secret) in unset.items():
         section = dotted.rsplit(".", 1)[0]
         if not _section_enabled(raw, dotted):
             continue
-        if strict_secrets or dotted.rsplit(".", 1)[-1] not in SECRET_KEYS:
+        if strict_secrets or not secret:
             problems.append((dotted, f"environment variable {var} is not set"))
         else:
             prev = off.get(section)
@@ -335,7 +311,7 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 section = _dotted(err["loc"][:-1])
-                msg = (f"unknown source (known: {', '.join(SOURCE_NAMES)})" if section == "sources"
+                msg = (f"unknown source (known: {', '.join(SourcesConfig.registry())})" if section == "sources"
                        else "unknown key (check the spelling)")
             elif err["type"] == "too_short" and err["loc"][-1] == "keywords":
                 msg = "a brand needs at least one keyword"
@@ -360,18 +336,20 @@ def _inconsistencies(config: Config) -> list[tuple[str, str]]:
         found.append(("scoring.warning", f"{sc.warning:g} must be above scoring.watch ({sc.watch:g}): {ORDER}"))
     if not sc.warning < sc.critical:
         found.append(("scoring.critical", f"{sc.critical:g} must be above scoring.warning ({sc.warning:g}): {ORDER}"))
-    slack = config.alerts.slack
-    if slack is not None and slack.enabled and not slack.webhook_url and not slack.channel.strip():
-        found.append(("alerts.slack.channel", "missing: the channel to post to, its ID (C0123ABCD) or \"#name\""))
+    for top, sections in (("sources", config.sources), ("alerts", config.alerts)):
+        for name in sections.names():
+            section = sections.section(name)
+            found += [(f"{top}.{name}.{key}", msg) for key, msg in (section.problems() if section else [])]
     return found
 
 
 def _plain_secrets(raw: dict[str, Any], path: tuple[str, ...] = ()) -> list[str]:
     found: list[str] = []
+    secrets = _secret_keys_at(path)
     for key, value in raw.items():
         if isinstance(value, dict):
             found += _plain_secrets(value, (*path, key))
-        elif key in SECRET_KEYS and isinstance(value, str) and value and not _ENV_REF.search(value):
+        elif key in secrets and isinstance(value, str) and value and not _ENV_REF.search(value):
             found.append(".".join((*path, key)))
     return found
 
@@ -380,7 +358,7 @@ def load_config(path: str | Path | None, *, strict_secrets: bool = True,
                 env: dict[str, str] | None = None) -> LoadedConfig:
     """Load ``path`` or, when None, the embedded defaults (whose unset secrets switch sources off)."""
     if path is None:
-        return parse_config(DEFAULT_TOML, env=env, strict_secrets=False)
+        return parse_config(default_toml(), env=env, strict_secrets=False)
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")

@@ -230,8 +230,9 @@ def note_in_slack(loaded: LoadedConfig, store: Store, incident: str, note: str) 
     from slack_sdk.errors import SlackApiError, SlackClientError
 
     from alerts.blocks import escape
+    from monitor.secrets import reveal
 
-    client = WebClient(token=slack.bot_token, base_url=(slack.api_base_url or "https://slack.com/api/").rstrip("/") + "/",
+    client = WebClient(token=reveal(slack.bot_token), base_url=(slack.api_base_url or "https://slack.com/api/").rstrip("/") + "/",
                        timeout=max(1, round(slack.timeout)))
     try:
         client.chat_postMessage(channel=state["channel"], thread_ts=state["ts"], text=escape(f"(from the command line) {note}"),

@@ -1,14 +1,15 @@
-"""The interfaces between the three rooms, side by side: sources, channels, the clock.
+"""The interfaces between the three rooms, side by side: sources, channels, the clock, and what the
+registries (``sources.SOURCES``, ``alerts.CHANNELS``) name: a plugin class with its config model.
 
 A source knows nothing of scoring or Slack; a channel knows nothing of Reddit. Both depend only on
-``monitor.models``.
+``monitor.models`` (and their config on ``monitor.sources_config`` / ``monitor.alerting_config``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from monitor.models import AlertEvent, BrandQuery, Observation, PollResult
 
@@ -42,3 +43,27 @@ class Channel(Protocol):
     name: str
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class SourcePlugin(Protocol):
+    """A source class as ``sources.SOURCES`` names it. ``config_model`` is its ``[sources.NAME]``
+    section: a ``monitor.sources_config.SourceBase`` with its own keys, secrets typed
+    ``monitor.secrets.Secret``. ``from_config`` builds the source from a validated section; a
+    ``ValueError`` it raises is reported as a config error naming the section."""
+
+    config_model: ClassVar[type[Any]]
+
+    @classmethod
+    def from_config(cls, config: Any, *, clock: Clock) -> Source: ...
+
+
+class ChannelPlugin(Protocol):
+    """A channel class as ``alerts.CHANNELS`` names it. ``config_model`` is its ``[alerts.NAME]``
+    section: a ``monitor.alerting_config.ChannelSettings`` that also says whether the channel is off
+    and where it sends (for ``check-config``). ``from_config`` builds the channel from a section that is
+    on; ``pages_url`` is where the incident pages are served (``[web] public_url``), if anywhere."""
+
+    config_model: ClassVar[type[Any]]
+
+    @classmethod
+    def from_config(cls, config: Any, *, pages_url: str | None = None) -> Channel: ...

@@ -30,6 +30,7 @@ from monitor.history import PAGES, NoSuchIncident, incident_history, list_incide
 from monitor.interfaces import Clock
 from monitor.models import Tier
 from monitor.render import CSP, incident_charts, render, tier_number, when
+from monitor.secrets import reveal
 from monitor.store import Store
 
 log = logging.getLogger("monitor.pages")
@@ -103,7 +104,7 @@ class Pages:
                 given = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[2]
             except (binascii.Error, UnicodeDecodeError):
                 return False
-        token = self.web.access_token or ""
+        token = reveal(self.web.access_token) or ""
         return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 
     # pages ------------------------------------------------------------------------------------

@@ -30,15 +30,10 @@ class Budget:
 
 
 def budgets_for(section: Any) -> list[Budget]:
-    """The budgets a ``[sources.NAME]`` config section sets (``budget``, X's ``reads_per_day``)."""
-    out: list[Budget] = []
-    budget = getattr(section, "budget", None)
-    if budget is not None:
-        out += [Budget(u, getattr(budget, u), float(budget.per)) for u in UNITS if getattr(budget, u)]
-    reads_per_day = getattr(section, "reads_per_day", None)
-    if reads_per_day and not any(b.unit == "reads" for b in out):
-        out.append(Budget("reads", int(reads_per_day), 86400.0))
-    return out
+    """The budgets a ``[sources.NAME]`` config section sets: its ``budget`` and what the source's own
+    keys add (X's ``reads_per_day``), as ``SourceBase.limits()`` lists them."""
+    limits = section.limits() if section is not None else []
+    return [Budget(unit, int(limit), float(per)) for unit, limit, per in limits]
 
 
 def _bucket(state: dict[str, Any], budget: Budget, now: float) -> dict[str, Any]:

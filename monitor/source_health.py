@@ -8,13 +8,13 @@ shared counter made the back-off double twice as fast.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.errors import RateLimited, SourceError
-from monitor.logs import redact
+from monitor.retry import backoff
+from monitor.secrets import redact
 
 MAX_BACKOFF = 3600.0
 BASE_BACKOFF = 30.0
@@ -48,8 +48,7 @@ class Attempts:
         elif isinstance(exc, RateLimited) and exc.retry_after is not None:
             delay = exc.retry_after
         else:
-            base = BASE_BACKOFF * 2 ** min(self.failures - 1, 10)
-            delay = min(MAX_BACKOFF, base) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not crypto
+            delay = backoff(self.failures, base=BASE_BACKOFF, cap=MAX_BACKOFF, jitter=0.2)
         self.backoff, self.next_allowed = delay, now + timedelta(seconds=delay)
         return delay
 

@@ -1,29 +1,31 @@
-"""The ``[sources.*]`` sections of the config: one model per platform, strict like the rest.
+"""The ``[sources.*]`` sections of the config: what every source's section shares, and the section
+holding one per registered source (``sources.SOURCES``). Each source's own keys are in its module.
 
-Reddit and X need credentials and stay off without them. The keyless sources (news, Hacker News,
-Bluesky, Mastodon) are on when their section is present (the embedded defaults list them all) and off
-when a config file leaves their section out. Every source takes ``api_base_url`` (CONTRACT.md) and an
-optional ``budget`` of requests or reads per period (monitor/quota.py).
+A source that ``needs`` credentials (Reddit, X) stays off without them and says why; a keyless one
+(news, Hacker News, Bluesky, Mastodon) is on when its section is present (the embedded defaults list
+every registered source) and off when a config file leaves it out. Every source takes
+``api_base_url`` (CONTRACT.md) and an optional ``budget`` of requests or reads per period (monitor/quota.py).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, ByteSize, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ByteSize, ConfigDict, Field, model_validator
 
 from monitor.durations import Interval, Timeout, Window, parse_duration
+from monitor.plugins import Sections
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
-SOURCE_NAMES = ("reddit", "x", "news", "hackernews", "bluesky", "mastodon")
-KEYLESS = ("news", "hackernews", "bluesky", "mastodon")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _http_urls(values: list[str]) -> list[str]:
+def http_urls(values: list[str]) -> list[str]:
+    """A validator for lists of full URLs (extra feeds, extra instances)."""
     for v in values:
         if not v.startswith(("http://", "https://")):
             raise ValueError(f"{v!r} is not an http(s) URL")
@@ -47,6 +49,12 @@ class BudgetConfig(_Strict):
 
 
 class SourceBase(_Strict):
+    """The keys every ``[sources.NAME]`` section has; a source's model adds its own."""
+
+    needs: ClassVar[tuple[str, ...]] = ()  # credentials (secret keys) without which the source stays off
+    needs_hint: ClassVar[str] = ""  # what the API needs, in words, for the reason it is off
+    from_env: ClassVar[Mapping[str, str]] = {}  # key -> environment variable, in the embedded defaults
+
     enabled: bool = True
     interval: Interval = 300.0
     api_base_url: str | None = None
@@ -57,76 +65,65 @@ class SourceBase(_Strict):
     max_response_size: ByteSize = Field(default=ByteSize(8 * 2**20), ge=64 * 1024, le=2**30)  # decoded; "8MiB"
     budget: BudgetConfig | None = None
 
-    def kwargs(self) -> dict[str, Any]:
-        """What the source's constructor takes from this section (keyless sources)."""
-        skip = {"enabled", "interval", "budget", "poll_deadline"}
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in self if k not in skip}
-
-
-class RedditConfig(SourceBase):
-    client_id: str | None = None
-    client_secret: str | None = None
-    user_agent: str = "complaint-monitor (github.com/complaint-monitor)"
-    interval: Interval = 120.0
-    subreddits: list[str] = Field(default_factory=lambda: ["all"])
-    include_comments: bool = True
-
-
-class XConfig(SourceBase):
-    bearer_token: str | None = None
-    max_pages: int = Field(default=5, ge=1, le=100)
-    reads_per_day: int | None = Field(default=None, ge=1)  # X bills per post read: a daily read budget
-
-
-class NewsConfig(SourceBase):
-    interval: Interval = 900.0
-    search: bool = True  # one news-search feed per brand at api_base_url + search_path
-    search_path: str = "/rss/search?q={query}&hl=en-US&gl=US&ceid=US:en"
-    feeds: list[str] = Field(default_factory=list)  # more RSS/Atom feeds (full URLs)
-    max_age: Window = 7 * 86400.0
-
-    @field_validator("feeds")
     @classmethod
-    def _feeds(cls, v: list[str]) -> list[str]:
-        return _http_urls(v)
+    def absent(cls) -> Self:
+        """The section when the config leaves it out: a source with credentials waits for them, a
+        keyless one is off."""
+        return cls() if cls.needs else cls(enabled=False)
 
-    @field_validator("search_path")
+    def missing(self) -> list[str]:
+        """The credentials this section lacks."""
+        return [key for key in self.needs if not getattr(self, key)]
+
+    def limits(self) -> list[tuple[str, int, float]]:
+        """(unit, limit, seconds) of each budget this section sets; a source adds its own keys' (X's
+        ``reads_per_day``)."""
+        b = self.budget
+        return [(unit, n, float(b.per)) for unit, n in (("requests", b.requests), ("reads", b.reads)) if n] if b else []
+
+    def http_options(self) -> dict[str, Any]:
+        """What every source's constructor takes for its HTTP client."""
+        return {"api_base_url": self.api_base_url, "timeout": self.timeout,
+                "max_response_size": int(self.max_response_size), "request_deadline": self.request_deadline}
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Keys fine alone but not together, as (key, message); checked once the config is valid."""
+        return []
+
+
+class SourcesConfig(Sections):
+    """``[sources]``: one section per registered source, named as in ``sources.SOURCES``."""
+
+    kind: ClassVar[str] = "source"
+
     @classmethod
-    def _query(cls, v: str) -> str:
-        if "{query}" not in v:
-            raise ValueError("search_path must contain {query}")
-        return v
+    def registry(cls) -> Mapping[str, str]:
+        from sources import SOURCES
+
+        return SOURCES
+
+    def section(self, name: str) -> SourceBase:
+        section: SourceBase = getattr(self, name)
+        return section
 
 
-class HackerNewsConfig(SourceBase):
-    max_pages: int = Field(default=3, ge=1, le=20)
+def why_off(name: str, section: SourceBase, off: Mapping[str, str]) -> str | None:
+    """Why the daemon leaves source ``name`` off (``off``: sections whose secrets are unset), or None."""
+    if not section.needs and not section.enabled:
+        return f"not enabled in the config (add a [sources.{name}] section)"
+    if not section.enabled:
+        return "disabled in the config"
+    if f"sources.{name}" in off or section.missing():
+        hint = f" ({section.needs_hint}; see README)" if section.needs_hint else ""
+        return off.get(f"sources.{name}", "no credentials") + hint
+    return None
 
 
-class BlueskyConfig(SourceBase):
-    handle: str | None = None  # with app_password: log in (Bluesky turns keyless search off at times)
-    app_password: str | None = None
-    auth_base_url: str | None = None  # the account's PDS; default https://bsky.social
-    max_pages: int = Field(default=3, ge=1, le=20)
-    lang: str | None = None
-
-
-class MastodonConfig(SourceBase):
-    instances: list[str] = Field(default_factory=list)  # more instances besides api_base_url
-    hashtags: list[str] = Field(default_factory=list)  # besides each brand keyword without spaces
-    access_token: str | None = None  # enables /api/v2/search (full text) on the instances
-    max_pages: int = Field(default=3, ge=1, le=20)
-
-    @field_validator("instances")
-    @classmethod
-    def _instances(cls, v: list[str]) -> list[str]:
-        return _http_urls(v)
-
-
-class SourcesConfig(_Strict):
-    reddit: RedditConfig = Field(default_factory=RedditConfig)
-    x: XConfig = Field(default_factory=XConfig)
-    # Keyless sources: on when their section is present, off when a config file leaves it out.
-    news: NewsConfig = Field(default_factory=lambda: NewsConfig(enabled=False))
-    hackernews: HackerNewsConfig = Field(default_factory=lambda: HackerNewsConfig(enabled=False))
-    bluesky: BlueskyConfig = Field(default_factory=lambda: BlueskyConfig(enabled=False))
-    mastodon: MastodonConfig = Field(default_factory=lambda: MastodonConfig(enabled=False))
+def default_sections() -> str:
+    """The ``[sources.*]`` part of the embedded defaults: every registered source, its credentials
+    taken from the environment."""
+    lines: list[str] = []
+    for name in SourcesConfig.registry():
+        model: type[SourceBase] = SourcesConfig.plugin(name).config_model
+        lines += [f"[sources.{name}]", *(f'{key} = "${{{var}}}"' for key, var in model.from_env.items())]
+    return "\n".join(lines)

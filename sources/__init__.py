@@ -1,13 +1,17 @@
 """Platform pollers, one module per platform, each implementing ``monitor.interfaces.Source``.
 
-The registry is explicit (``grep`` finds every source) and imports lazily, so a deployment that
-does not enable a source never imports its client library.
+The registry is explicit (``grep`` finds every source): the name is the config section
+(``[sources.NAME]``), the target a class with its ``config_model`` and ``from_config``
+(``monitor.interfaces.SourcePlugin``). Adding a source is its module, one line here, its tests and its
+docs. A module is imported when a config is validated, since its section's keys live in it.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.interfaces import SourcePlugin
 
 SOURCES: dict[str, str] = {
     "reddit": "sources.reddit:RedditSource",
@@ -19,12 +23,9 @@ SOURCES: dict[str, str] = {
 }
 
 
-def load_source_class(name: str) -> type[Any]:
+def load_source_class(name: str) -> type[SourcePlugin]:
     """The class registered under ``name``; ``KeyError`` naming the known sources if there is none."""
-    try:
-        target = SOURCES[name]
-    except KeyError:
-        raise KeyError(f"unknown source {name!r} (known: {', '.join(SOURCES)})") from None
-    module_name, _, class_name = target.partition(":")
-    cls: type[Any] = getattr(importlib.import_module(module_name), class_name)
+    from monitor.plugins import load
+
+    cls: type[SourcePlugin] = load(SOURCES, name, "source")
     return cls

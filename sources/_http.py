@@ -1,5 +1,5 @@
-"""Small helpers shared by the sources: one requests session per source, redaction, lenient numbers,
-and the tally of what an answer held that could not be used."""
+"""Small helpers shared by the sources: one requests session per source, lenient numbers, and the tally
+of what an answer held that could not be used."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -134,14 +133,6 @@ def normalize_base_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret value replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
 class Drops:
     """What a source's answers held that it could not use, by kind: ``post`` (left out: no id, no
     text, no usable date) and ``number`` (a count that is not one, or absurd: made unknown). The
@@ -209,18 +200,3 @@ def epoch_to_utc(value: Any) -> datetime | None:
         return valid_time(datetime.fromtimestamp(seconds, UTC))
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def header_seconds(headers: Mapping[str, str], *names: str) -> float | None:
-    """The first of ``names`` that holds a non-negative number of seconds."""
-    for name in names:
-        raw = headers.get(name)
-        if raw is None:
-            continue
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        if math.isfinite(value) and value >= 0:
-            return value
-    return None

@@ -11,15 +11,16 @@ import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
 import requests
 
 from monitor.errors import RateLimited, SourceError
+from monitor.retry import retry_after
 from monitor.sanitize import valid_time
-from sources._http import make_session, normalize_base_url, redact
+from monitor.secrets import redact
+from sources._http import make_session, normalize_base_url
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE, AnswerTooLarge, DeadlineExceeded
 
 _PERMANENT = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 410: "gone"}
@@ -75,37 +76,6 @@ class RestClient:
 
     def _redact(self, text: str) -> str:
         return redact(text, self.secrets)
-
-
-def retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds to wait, from ``Retry-After`` (seconds or HTTP date), Bluesky's ``ratelimit-reset``
-    (epoch seconds) or Mastodon's ``X-RateLimit-Reset`` (ISO 8601 timestamp)."""
-    for name in ("retry-after", "ratelimit-reset", "x-ratelimit-reset"):
-        raw = headers.get(name)
-        if not raw:
-            continue
-        raw = raw.strip()
-        when: datetime | None = None
-        try:
-            value = float(raw)
-        except ValueError:
-            value = None
-        if value is not None:
-            if value < 0 or value != value:
-                continue
-            if name == "retry-after" or value < 10**8:  # a delay, not an epoch
-                return value
-            return max(0.0, value - now.timestamp())
-        try:
-            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(raw)
-            except (TypeError, ValueError):
-                continue
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        return max(0.0, (when - now).total_seconds())
-    return None
 
 
 def _origin(url: str) -> str:

@@ -16,9 +16,14 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from pydantic import Field
+
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
+from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.secrets import Secret, reveal
+from monitor.sources_config import SourceBase
 from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
@@ -87,8 +92,26 @@ def parse_post(post: Any, observed_at: datetime, brand: str | None = None, drops
         in_reply_to=parent, conversation_id=root or uri, brand=brand)
 
 
+class BlueskyConfig(SourceBase):
+    """``[sources.bluesky]``: keyless on the public AppView; ``handle`` and an app password to search
+    logged in (Bluesky turns keyless search off at times)."""
+
+    handle: str | None = None
+    app_password: Secret = None
+    auth_base_url: str | None = None  # the account's PDS; default https://bsky.social
+    max_pages: int = Field(default=3, ge=1, le=20)
+    lang: str | None = None
+
+
 class BlueskySource:
     name = "bluesky"
+    config_model = BlueskyConfig
+
+    @classmethod
+    def from_config(cls, config: BlueskyConfig, *, clock: Clock) -> BlueskySource:
+        return cls(clock=clock, handle=config.handle, app_password=reveal(config.app_password),
+                   auth_base_url=config.auth_base_url, max_pages=config.max_pages, lang=config.lang,
+                   **config.http_options())
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, handle: str | None = None,
                  app_password: str | None = None, auth_base_url: str | None = None, max_pages: int = 3,

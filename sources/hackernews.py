@@ -14,9 +14,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
+from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.sources_config import SourceBase
 from sources._http import Drops, as_dict, count, epoch_to_utc
 from sources._http import text_or_none as _text
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
@@ -62,8 +66,19 @@ def parse_hit(hit: Any, observed_at: datetime, brand: str | None = None, drops: 
                        conversation_id=ident)
 
 
+class HackerNewsConfig(SourceBase):
+    """``[sources.hackernews]``: the public Algolia search. No key."""
+
+    max_pages: int = Field(default=3, ge=1, le=20)
+
+
 class HackerNewsSource:
     name = "hackernews"
+    config_model = HackerNewsConfig
+
+    @classmethod
+    def from_config(cls, config: HackerNewsConfig, *, clock: Clock) -> HackerNewsSource:
+        return cls(clock=clock, max_pages=config.max_pages, **config.http_options())
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, max_pages: int = 3,
                  timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,

@@ -19,9 +19,14 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from pydantic import Field, field_validator
+
 from monitor.brands import BrandMatcher
 from monitor.errors import SourceError
+from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.secrets import Secret, reveal
+from monitor.sources_config import SourceBase, http_urls
 from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
@@ -70,8 +75,28 @@ def parse_status(status: Any, host: str, observed_at: datetime, brand: str | Non
         in_reply_to=f"{host}/{parent}" if parent else None, brand=brand)
 
 
+class MastodonConfig(SourceBase):
+    """``[sources.mastodon]``: public hashtag timelines (no key); an access token adds full-text search."""
+
+    instances: list[str] = Field(default_factory=list)  # more instances besides api_base_url
+    hashtags: list[str] = Field(default_factory=list)  # besides each brand keyword without spaces
+    access_token: Secret = None  # enables /api/v2/search (full text) on the instances
+    max_pages: int = Field(default=3, ge=1, le=20)
+
+    @field_validator("instances")
+    @classmethod
+    def _instances(cls, v: list[str]) -> list[str]:
+        return http_urls(v)
+
+
 class MastodonSource:
     name = "mastodon"
+    config_model = MastodonConfig
+
+    @classmethod
+    def from_config(cls, config: MastodonConfig, *, clock: Clock) -> MastodonSource:
+        return cls(clock=clock, instances=config.instances, hashtags=config.hashtags,
+                   access_token=reveal(config.access_token), max_pages=config.max_pages, **config.http_options())
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None,
                  instances: Sequence[str] = (), hashtags: Sequence[str] = (), access_token: str | None = None,

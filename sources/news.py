@@ -20,11 +20,15 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 import feedparser  # type: ignore[import-untyped, unused-ignore]
+from pydantic import Field, field_validator
 
 from monitor.brands import BrandMatcher
+from monitor.durations import Interval, Window
 from monitor.errors import RateLimited, SourceError
+from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Observation, PollResult
 from monitor.sanitize import valid_time
+from monitor.sources_config import SourceBase, http_urls
 from sources._http import Drops, as_dict
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, bounded, strip_html, with_links
@@ -81,8 +85,36 @@ def parse_entry(entry: Any, observed_at: datetime, feed_title: str | None = None
                        observed_at=observed_at)
 
 
+class NewsConfig(SourceBase):
+    """``[sources.news]``: a news-search feed per brand and the RSS/Atom feeds listed. No key."""
+
+    interval: Interval = 900.0
+    search: bool = True  # one news-search feed per brand at api_base_url + search_path
+    search_path: str = SEARCH_PATH
+    feeds: list[str] = Field(default_factory=list)  # more RSS/Atom feeds (full URLs)
+    max_age: Window = 7 * 86400.0
+
+    @field_validator("feeds")
+    @classmethod
+    def _feeds(cls, v: list[str]) -> list[str]:
+        return http_urls(v)
+
+    @field_validator("search_path")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        if "{query}" not in v:
+            raise ValueError("search_path must contain {query}")
+        return v
+
+
 class NewsSource:
     name = "news"
+    config_model = NewsConfig
+
+    @classmethod
+    def from_config(cls, config: NewsConfig, *, clock: Clock) -> NewsSource:
+        return cls(clock=clock, search_path=config.search_path, search=config.search, feeds=config.feeds,
+                   max_age=config.max_age, **config.http_options())
 
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None,
                  search_path: str = SEARCH_PATH, search: bool = True, feeds: Sequence[str] = (),

@@ -24,11 +24,17 @@ from prawcore.const import ACCESS_TOKEN_PATH
 from prawcore.exceptions import OAuthException, PrawcoreException, RequestException
 from prawcore.rate_limit import RateLimiter
 from prawcore.sessions import FiniteRetryStrategy
+from pydantic import Field
 
 from monitor.brands import BrandMatcher
+from monitor.durations import Interval
 from monitor.errors import RateLimited, SourceError
+from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import Drops, epoch_to_utc, header_seconds, make_session, normalize_base_url, number, redact
+from monitor.retry import retry_after
+from monitor.secrets import Secret, redact, reveal
+from monitor.sources_config import SourceBase
+from sources._http import Drops, epoch_to_utc, make_session, normalize_base_url, number
 from sources._http import as_dict as _dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
@@ -129,8 +135,30 @@ def search_query(brand: BrandQuery) -> str:
     return " OR ".join(f'"{k.replace(chr(34), " ").strip()}"' for k in brand.keywords if k.strip())
 
 
+class RedditConfig(SourceBase):
+    """``[sources.reddit]``: a script app's credentials (README: Reddit credentials)."""
+
+    needs: ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
+    needs_hint: ClassVar[str] = "Reddit's API needs an app's client_id and client_secret"
+    from_env: ClassVar[Mapping[str, str]] = {"client_id": "REDDIT_CLIENT_ID", "client_secret": "REDDIT_CLIENT_SECRET"}
+
+    client_id: Secret = None
+    client_secret: Secret = None
+    user_agent: str = "complaint-monitor (github.com/complaint-monitor)"
+    interval: Interval = 120.0
+    subreddits: list[str] = Field(default_factory=lambda: ["all"])
+    include_comments: bool = True
+
+
 class RedditSource:
     name = "reddit"
+    config_model = RedditConfig
+
+    @classmethod
+    def from_config(cls, config: RedditConfig, *, clock: Clock) -> RedditSource:
+        return cls(client_id=reveal(config.client_id) or "", client_secret=reveal(config.client_secret) or "",
+                   user_agent=config.user_agent, clock=clock, subreddits=tuple(config.subreddits),
+                   include_comments=config.include_comments, **config.http_options())
 
     def __init__(
         self,
@@ -308,7 +336,7 @@ class RedditSource:
 
     def _http_error(self, where: str, status: int, url: str, headers: Any) -> SourceError:
         if status == 429:
-            wait = header_seconds(headers, "retry-after", "x-ratelimit-reset")
+            wait = retry_after(headers, names=("retry-after", "x-ratelimit-reset"))  # Reddit's reset: seconds
             return RateLimited(f"reddit: {where}: HTTP 429 (rate limited)", retry_after=wait)
         if url.endswith(ACCESS_TOKEN_PATH):
             message = f"reddit: token endpoint: HTTP {status} (check client_id/client_secret)"

@@ -14,16 +14,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 import tweepy  # type: ignore[import-untyped, unused-ignore]
+from pydantic import Field
 
 from monitor.brands import BrandMatcher
 from monitor.errors import RateLimited, SourceError
+from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.retry import retry_after
 from monitor.sanitize import valid_time
-from sources._http import Drops, header_seconds, make_session, normalize_base_url, redact
+from monitor.secrets import Secret, redact, reveal
+from monitor.sources_config import SourceBase
+from sources._http import Drops, make_session, normalize_base_url
 from sources._http import as_dict as _dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
@@ -39,15 +44,10 @@ TWITTER_EPOCH_MS = 1288834974657
 _ID = re.compile(r"^[0-9]{1,20}$")
 
 
-def build_query(brand: BrandQuery, *, include_retweets: bool = False) -> str:
-    """``("acme air" OR acmeair OR @acmeair) -"acme air fryer" -is:retweet``."""
-    terms = _terms(brand)
-    return _or(terms) + _suffix(brand, include_retweets)
-
-
 def build_queries(brand: BrandQuery, *, include_retweets: bool = False, limit: int = MAX_QUERY) -> list[str]:
-    """The brand's search as queries of at most ``limit`` characters: the keywords split into OR-groups,
-    each with all the excludes. A keyword that cannot fit even alone is left out (see ``too_long``)."""
+    """The brand's search as queries of at most ``limit`` characters (usually one:
+    ``("acme air" OR acmeair OR @acmeair) -"acme air fryer" -is:retweet``): the keywords split into
+    OR-groups, each with all the excludes. A keyword that cannot fit even alone is left out (``too_long``)."""
     suffix = _suffix(brand, include_retweets)
     queries: list[str] = []
     group: list[str] = []
@@ -167,7 +167,8 @@ def parse_page(payload: Any, observed_at: datetime,
 
 
 class _RedactToken(logging.Filter):
-    """tweepy logs request headers at DEBUG, bearer token included: not in our logs."""
+    """tweepy logs request headers at DEBUG, bearer token included: redacted in the record itself, so
+    that no handler (ours or another's) sees it."""
 
     def __init__(self, secret: str):
         super().__init__()
@@ -175,13 +176,38 @@ class _RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if self.secret and self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "***"), ()
+        redacted = redact(message, [self.secret])
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
+
+
+class XConfig(SourceBase):
+    """``[sources.x]``: a bearer token (README: X credentials); reads are billed, so they can be capped."""
+
+    needs: ClassVar[tuple[str, ...]] = ("bearer_token",)
+    needs_hint: ClassVar[str] = "X's API needs a bearer token"
+    from_env: ClassVar[Mapping[str, str]] = {"bearer_token": "X_BEARER_TOKEN"}
+
+    bearer_token: Secret = None
+    max_pages: int = Field(default=5, ge=1, le=100)
+    reads_per_day: int | None = Field(default=None, ge=1)  # X bills per post read: a daily read budget
+
+    def limits(self) -> list[tuple[str, int, float]]:
+        out = super().limits()
+        if self.reads_per_day and not any(unit == "reads" for unit, _, _ in out):
+            out.append(("reads", self.reads_per_day, 86400.0))
+        return out
 
 
 class XSource:
     name = "x"
+    config_model = XConfig
+
+    @classmethod
+    def from_config(cls, config: XConfig, *, clock: Clock) -> XSource:
+        return cls(bearer_token=reveal(config.bearer_token) or "", clock=clock, max_pages=config.max_pages,
+                   **config.http_options())
 
     def __init__(
         self,
@@ -313,10 +339,7 @@ class XSource:
 
     def _retry_after(self, response: Any) -> float | None:
         headers = getattr(response, "headers", None) or {}
-        reset = header_seconds(headers, "x-rate-limit-reset")
-        if reset is not None:
-            return max(0.0, reset - self._clock().timestamp())
-        return header_seconds(headers, "retry-after")
+        return retry_after(headers, self._clock(), names=("x-rate-limit-reset", "retry-after"))  # reset: epoch s
 
     def _redact(self, text: str) -> str:
         return redact(text, [self._token])

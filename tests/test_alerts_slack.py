@@ -183,11 +183,6 @@ def test_timeout_and_refused_connection_are_retryable():
     assert not info.value.permanent
 
 
-def test_check_uses_auth_test(fake):
-    assert "monitor" in channel(fake).check()
-    assert fake.calls("auth.test")
-
-
 def test_webhook_mode_posts_a_new_message_each_time(fake):
     ch = SlackWebhookChannel(fake.webhook_url, timeout=5)
     state = ch.send(event(tier=Tier.warning, posts=[post(EVIL)]), {})

@@ -77,8 +77,9 @@ def test_env_substitution_and_secret_file(tmp_path: Path) -> None:
     cfg_path = tmp_path / "c.toml"
     cfg_path.write_text(text)
     loaded = load_config(cfg_path, env={"RID": "id-abc", "RSEC": "sec-def"})
-    assert loaded.config.sources.x.bearer_token == "file-token-123"
-    assert loaded.config.sources.reddit.client_id == "id-abc"
+    assert loaded.config.sources.x.bearer_token.get_secret_value() == "file-token-123"
+    assert loaded.config.sources.reddit.client_id.get_secret_value() == "id-abc"
+    assert "file-token-123" not in repr(loaded.config)  # secrets are typed: they never print
     assert set(loaded.config.secrets()) == {"file-token-123", "id-abc", "sec-def"}
     assert loaded.warnings == []
 

@@ -15,7 +15,7 @@ from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Source
 from monitor.models import BrandQuery, Observation
 from sources import load_source_class
-from sources.x import XSource, _tagger, build_queries, build_query, parse_page, parse_tweet
+from sources.x import XSource, _tagger, build_queries, parse_page, parse_tweet
 from tests.fakes.social import FakeSocial
 
 TOKEN = "AAAA-secret-bearer-token-value"
@@ -328,10 +328,10 @@ def test_api_base_url_with_a_path_prefix_is_kept() -> None:
 
 
 def test_build_query() -> None:
-    assert build_query(GLOBEX) == "globex -is:retweet"
-    assert build_query(GLOBEX, include_retweets=True) == "globex"
+    assert build_queries(GLOBEX) == ["globex -is:retweet"]
+    assert build_queries(GLOBEX, include_retweets=True) == ["globex"]
     brand = BrandQuery("A", ('say "hi"', "a-b"), {"x": "@acme"}, ("no",))
-    assert build_query(brand) == '("say hi" OR "a-b" OR @acme) -no -is:retweet'
+    assert build_queries(brand) == ['("say hi" OR "a-b" OR @acme) -no -is:retweet']
 
 
 # -- the payload parser, on arbitrary input -------------------------------------------------------

@@ -1,0 +1,221 @@
+"""Adding a source or a channel is its module plus one registry entry: a Threads source and a Teams
+channel defined in tests/plugins/ are registered here, configured in their own sections, validated
+and summarised by check-config, and built and used by the daemon's wiring, with no file under
+monitor/ knowing them. And the registries list every plugin the project ships."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from alerts import CHANNELS
+from monitor.alerting_config import ChannelSettings
+from monitor.app import Monitor, build_sources
+from monitor.cli import main
+from monitor.config import load_config, parse_config
+from monitor.errors import ConfigError
+from monitor.sources_config import SourceBase
+from sources import SOURCES
+from tests.conftest import FakeClock
+from tests.fakes.http import FakeServer, Reply, first
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "THR-tok3n-8c1f0e7d"
+HOOK_KEY = "teAms-h00k-5b2a9"
+NOW = FakeClock().now
+
+
+class FakeThreads(FakeServer):
+    """Threads' keyword search, answering as graph.threads.net does, for one bearer token."""
+
+    name = "fake-threads"
+
+    def __init__(self) -> None:
+        self.posts: list[dict[str, str]] = []
+        super().__init__()
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+              body: bytes) -> Reply:
+        if headers.get("authorization") != f"Bearer {TOKEN}":
+            return Reply(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
+                                         "code": 190}})
+        if path != "/v1.0/keyword_search" or first(query, "search_type") != "RECENT":
+            return Reply(400, {"error": {"message": "Unsupported request", "code": 100}})
+        q = (first(query, "q") or "").casefold()
+        return Reply(200, {"data": [p for p in self.posts if q in p["text"].casefold()]})
+
+
+class FakeTeams(FakeServer):
+    """A Teams incoming webhook: 200 and the text "1" for a card posted to the right path."""
+
+    name = "fake-teams"
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+              body: bytes) -> Reply:
+        if method != "POST" or path != f"/webhookb2/{HOOK_KEY}":
+            return Reply(404, raw=b"Webhook not found", payload=None, content_type="text/plain")
+        return Reply(200, raw=b"1", content_type="text/plain")
+
+    def cards(self) -> list[dict]:
+        return [json.loads(r.body) for r in self.requests if r.method == "POST"]
+
+
+@pytest.fixture
+def registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two plugins registered as a deployment would: one entry in each registry."""
+    monkeypatch.setitem(SOURCES, "threads", "tests.plugins.threads:ThreadsSource")
+    monkeypatch.setitem(CHANNELS, "teams", "tests.plugins.teams:TeamsChannel")
+
+
+def toml(tmp_path: Path, threads: FakeThreads, teams: FakeTeams, extra: str = "") -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(f"""
+[storage]
+url = "sqlite:///{tmp_path / 'monitor.db'}"
+[[brands]]
+name = "Acme Air"
+keywords = ["acme air"]
+[sources.threads]
+access_token = "${{THREADS_TOKEN}}"
+api_base_url = "{threads.url}"
+interval = "3m"
+[alerts]
+min_tier = "watch"
+[alerts.console]
+enabled = false
+[alerts.teams]
+webhook_url = "{teams.url}/webhookb2/${{TEAMS_KEY}}"
+[[alerts.routes]]
+channels = ["teams"]
+[scoring]
+min_mentions_first_alert = 1
+watch = 0.2
+{extra}""")
+    return path
+
+
+ENV = {"THREADS_TOKEN": TOKEN, "TEAMS_KEY": HOOK_KEY}
+
+
+def test_check_config_validates_and_summarises_the_new_sections(registered: None, tmp_path: Path) -> None:
+    with FakeThreads() as threads, FakeTeams() as teams:
+        result = CliRunner().invoke(main, ["check-config", str(toml(tmp_path, threads, teams))], env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "sources.threads: on, every 3m" in result.output
+    assert "sources.reddit: off (no credentials: set sources.reddit.client_id and client_secret)" in result.output
+    assert "alerts.teams: on, incoming webhook" in result.output and "1 route(s)" in result.output
+    assert TOKEN not in result.output and HOOK_KEY not in result.output
+
+
+@pytest.mark.parametrize("extra, env, key, message", [
+    ("[sources.threads.budget]\nrequest = 5\n", ENV, "sources.threads.budget.request", "unknown key"),
+    ("", {"TEAMS_KEY": HOOK_KEY}, "sources.threads.access_token", "environment variable THREADS_TOKEN is not set"),
+    ("", {"THREADS_TOKEN": TOKEN}, "alerts.teams.webhook_url", "environment variable TEAMS_KEY is not set"),
+    ('[[alerts.routes]]\nchannels = ["telex"]\n', ENV, "alerts.routes[1].channels",
+     "unknown channel 'telex' (known: console, slack, webhook, email, teams)"),
+])
+def test_the_new_sections_are_checked_like_the_others(registered: None, tmp_path: Path, extra: str,
+                                                      env: dict[str, str], key: str, message: str) -> None:
+    with FakeThreads() as threads, FakeTeams() as teams:
+        path = toml(tmp_path, threads, teams, extra)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env=env)
+    assert any(k == key and message in m for k, m in info.value.problems), info.value.problems
+    unset: dict[str, str | None] = {k: None for k in ENV}  # None: not in the environment
+    result = CliRunner().invoke(main, ["check-config", str(path)], env={**unset, **env})
+    assert result.exit_code == 2 and key in result.output
+
+
+def test_unregistered_sections_are_unknown(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"sources.threads: unknown source \(known: reddit, x, news"):
+        parse_config("[sources.threads]\n", env={})
+    with pytest.raises(ConfigError, match="alerts.teams: unknown key"):
+        parse_config("[alerts.teams]\n", env={})
+
+
+def test_secrets_of_a_new_plugin_follow_their_type(registered: None, tmp_path: Path) -> None:
+    (tmp_path / "threads_token").write_text(TOKEN + "\n")
+    os.chmod(tmp_path / "threads_token", 0o600)
+    loaded = load_config(_write(tmp_path, '[sources.threads]\naccess_token_file = "threads_token"\n'
+                                          '[alerts.teams]\nwebhook_url = "https://teams.example/webhookb2/PlainKey-123"\n'),
+                         env={})
+    assert loaded.config.sources.threads.access_token.get_secret_value() == TOKEN
+    assert TOKEN not in repr(loaded.config)
+    assert {TOKEN, "webhookb2/PlainKey-123", "PlainKey-123"} <= set(loaded.config.secrets())
+    assert any(w.startswith("alerts.teams.webhook_url: secret written in plain text") for w in loaded.warnings)
+
+
+def test_the_embedded_defaults_take_a_new_source_from_the_environment(registered: None) -> None:
+    loaded = load_config(None, env={})
+    active, off = build_sources(loaded.config, FakeClock(), loaded.off)
+    assert "threads" not in active
+    assert off["threads"] == "no credentials: set THREADS_ACCESS_TOKEN (Threads' API needs an access token; see README)"
+    loaded = load_config(None, env={"THREADS_ACCESS_TOKEN": TOKEN})
+    active, off = build_sources(loaded.config, FakeClock(), loaded.off)
+    assert "threads" in active and "threads" not in off
+
+
+def test_the_daemon_polls_the_new_source_and_alerts_through_the_new_channel(registered: None,
+                                                                            tmp_path: Path) -> None:
+    clock = FakeClock()
+    with FakeThreads() as threads, FakeTeams() as teams:
+        threads.posts = [{"id": f"1790{i}", "text": text, "username": f"flyer{i}",
+                          "timestamp": (NOW - timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                          "permalink": f"https://www.threads.net/@flyer{i}/post/C{i}"}
+                         for i, text in enumerate([
+                             "Acme Air lost my bag and nobody answers, third call today. I contacted the news.",
+                             "Acme Air still has not refunded me, my lawyer is writing to the CEO",
+                             "acme air cancelled again and support hung up on me, reporting them to the regulator"])]
+        loaded = load_config(toml(tmp_path, threads, teams), env=ENV)
+        mon = Monitor.create(loaded, clock)
+        try:
+            assert set(mon.sources) == {"threads"} and set(mon.channels) == {"teams"}
+            assert mon.poll_source("threads") == 3
+            cards = teams.cards()
+        finally:
+            mon.close()
+    assert cards and all("Acme Air" in c["title"] for c in cards)
+    assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in threads.requests)
+
+
+def test_test_alert_reaches_the_new_channel(registered: None, tmp_path: Path) -> None:
+    with FakeThreads() as threads, FakeTeams() as teams:
+        result = CliRunner().invoke(main, ["test-alert", "--config", str(toml(tmp_path, threads, teams))], env=ENV)
+        cards = teams.cards()
+    assert result.exit_code == 0, result.output
+    assert "teams: ok" in result.output and [c["title"][:7] for c in cards] == ["[TEST] "]
+
+
+def test_every_plugin_module_is_registered_and_owns_its_config() -> None:
+    """grep finds every plugin: each class in sources/ and alerts/ with a config_model is in a registry."""
+    found: dict[str, set[str]] = {"sources": set(), "alerts": set()}
+    for package in found:
+        for module in sorted((ROOT / package).glob("*.py")):
+            for node in ast.parse(module.read_text()).body:
+                assigned = [t.id for s in getattr(node, "body", []) if isinstance(s, ast.Assign)
+                            for t in s.targets if isinstance(t, ast.Name)]
+                if isinstance(node, ast.ClassDef) and "config_model" in assigned:
+                    found[package].add(f"{package}.{module.stem}:{node.name}")
+    assert found["sources"] == set(SOURCES.values())
+    assert found["alerts"] == set(CHANNELS.values())
+    from alerts import load_channel_class
+    from sources import load_source_class
+
+    for name in SOURCES:
+        cls = load_source_class(name)
+        assert issubclass(cls.config_model, SourceBase) and callable(cls.from_config)
+    for name in CHANNELS:
+        cls = load_channel_class(name)
+        assert issubclass(cls.config_model, ChannelSettings) and callable(cls.from_config)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    return path
