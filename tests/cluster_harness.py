@@ -172,10 +172,12 @@ class Story:
     post that is not a complaint at all. Returns the brand posts it added (all must be stored).
     """
 
-    STRANDED = ["Acme Air flight 2231 has been stuck at the gate for {h} hours, no food, no information. Passenger {i}",
-                "Still stuck on Acme Air 2231, {h} hours now, crew says nothing and support hangs up. #{i}"]
-    ESCALATED = ["Acme Air 2231: {h} hours on the tarmac, I contacted the news and my lawyer. Passenger {i}",
-                 "Acme Air flight 2231 stranded {h} hours, children crying, I have written to the CEO and the DOT. #{i}"]
+    # The flight's booking reference ties the posts on X and on Reddit into one story told on both
+    # platforms: with the crowd joining in, that is what makes it critical.
+    STRANDED = ["Acme Air flight 2231 (ref 2231907) has been stuck at the gate for {h} hours, no food, no information. Passenger {i}",
+                "Still stuck on Acme Air 2231 (ref 2231907), {h} hours now, crew says nothing and support hangs up. #{i}"]
+    ESCALATED = ["Acme Air 2231 (ref 2231907): {h} hours on the tarmac, I contacted the news and my lawyer. Passenger {i}",
+                 "Acme Air flight 2231 (ref 2231907) stranded {h} hours, children crying, I have written to the CEO and the DOT. #{i}"]
 
     def __init__(self, social: FakeSocial):
         self.social = social
