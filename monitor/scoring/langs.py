@@ -42,6 +42,9 @@ class LangRules:
     # Inflection endings tried, in order, on a word the lexicon lacks ("pires" -> "pire",
     # "déçue" -> "déçu", "tristes" -> "triste"), keeping at least 3 letters.
     endings: tuple[str, ...] = ()
+    # Snowball stemmer tried last on a word still unknown: its stem against the lexicon's words stemmed
+    # the same way ("dåligt", "dåliga" -> "dål"; "beznadziejnej" -> "beznadziejn").
+    stemmer: str = ""
 
 
 RULES: dict[str, LangRules] = {
@@ -72,6 +75,7 @@ RULES: dict[str, LangRules] = {
         contrast=frozenset({"ale", "lecz", "jednak", "natomiast"}),
         negating_prefixes=("nie",),
         fold_diacritics=True,
+        stemmer="polish",
     ),
     "sv": LangRules(
         negators=frozenset("inte ej aldrig ingen inget inga icke utan varken knappast".split()),
@@ -83,6 +87,7 @@ RULES: dict[str, LangRules] = {
         contrast=frozenset({"men", "fast", "dock"}),
         post_negators=frozenset("inte ej aldrig icke".split()),
         negating_prefixes=("o",),
+        stemmer="swedish",
     ),
     "de": LangRules(
         negators=frozenset("nicht kein keine keinen keinem keiner keines nie niemals nichts ohne weder nix kaum".split()),

@@ -11,6 +11,7 @@ the word ("gillar inte", "gefällt mir nicht", "j'aime pas").
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import compress
 from typing import cast
 
@@ -55,6 +56,8 @@ class SentimentEngine:
         # Words that change another word's valence: without any of them (and without a "n't"), the
         # values are the lexicon's, with only caps emphasis and "but" to apply.
         self._modifiers = frozenset(rules.boosters) | rules.negators | rules.post_negators
+        self._stem: Callable[[str], str] | None = None
+        self._stem_values: dict[str, float] = {}
 
     def _lookup(self, w: str) -> float:
         lex = self.lex
@@ -67,6 +70,8 @@ class SentimentEngine:
                     v = lex.get(w[: -len(ending)])
                     if v is not None:
                         break
+        if v is None and self.rules.stemmer:
+            v = self._stemmed(w)
         if v is None:
             for prefix in self.rules.negating_prefixes:  # "niemiły" = "nie" + "miły", negated
                 if w.startswith(prefix) and len(w) - len(prefix) >= _MIN_NEGATED:
@@ -78,6 +83,23 @@ class SentimentEngine:
         if len(self._memo) < self._base + _MEMO_LIMIT:
             self._memo[w] = value
         return value
+
+    def _stemmed(self, w: str) -> float | None:
+        """Valence of the lexicon words sharing ``w``'s stem (their mean); the stem table is built on
+        the first miss, so languages never seen cost nothing."""
+        if self._stem is None:
+            import snowballstemmer  # a dependency; imported here so English-only runs never load it
+
+            stem = snowballstemmer.stemmer(self.rules.stemmer).stemWord
+            sums: dict[str, list[float]] = {}
+            for word, value in self.lex.words.items():
+                if len(word) >= _MIN_BASE and word.isalpha():
+                    sums.setdefault(stem(word), []).append(value)
+            self._stem = stem
+            self._stem_values = {k: sum(v) / len(v) for k, v in sums.items() if len(k) >= _MIN_BASE}
+        if len(w) < _MIN_BASE or not w.isalpha():
+            return None
+        return self._stem_values.get(self._stem(w))
 
     def valences(self, toks: list[str], low: list[str], apostrophe: bool = True) -> list[float]:
         """Valence of each sentiment-bearing word after boosters, caps and negation (VADER rules).
