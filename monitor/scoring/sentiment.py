@@ -25,6 +25,10 @@ _WINDOW_SCALE = (1.0, 0.95, 0.9)
 _MEMO_LIMIT = 200_000
 _MIN_NEGATED = 4
 _MIN_BASE = 3
+# Stems shorter than this match too much: Swedish "jag" (I) would take the value of "jaga" (hunt),
+# "för" that of "föra"; so do words shorter than _MIN_STEMMED.
+_MIN_STEM = 4
+_MIN_STEMMED = 5
 
 
 def normalise(total: float, alpha: float = 15.0) -> float:
@@ -93,11 +97,11 @@ class SentimentEngine:
             stem = snowballstemmer.stemmer(self.rules.stemmer).stemWord
             sums: dict[str, list[float]] = {}
             for word, value in self.lex.words.items():
-                if len(word) >= _MIN_BASE and word.isalpha():
+                if len(word) >= _MIN_STEMMED and word.isalpha():
                     sums.setdefault(stem(word), []).append(value)
             self._stem = stem
-            self._stem_values = {k: sum(v) / len(v) for k, v in sums.items() if len(k) >= _MIN_BASE}
-        if len(w) < _MIN_BASE or not w.isalpha():
+            self._stem_values = {k: sum(v) / len(v) for k, v in sums.items() if len(k) >= _MIN_STEM}
+        if len(w) < _MIN_STEMMED or not w.isalpha():
             return None
         return self._stem_values.get(self._stem(w))
 
