@@ -123,7 +123,7 @@ def polish(path: str) -> list[tuple[str, int]]:
     _tools()
     from train_polarity import held_out, read_polemo
 
-    return [(t, 2 * label) for t, label in read_polemo(path) if held_out(t)]
+    return [(t, 2 * label) for t, label in read_polemo(path) if label in (0, 1) and held_out(t)]
 
 
 def xed(folder: str, lang: str) -> list[tuple[str, int]]:

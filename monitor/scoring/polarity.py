@@ -13,6 +13,9 @@ import math
 from importlib import resources
 
 _MIN_LEN = 3
+CONFIDENT = 0.35
+"""Default of a model's "confident": below that |2P - 1| it has no opinion, so that a plain statement
+("Za masło zapłaciłem 10 zł") stays neutral instead of leaning the way its words lean in reviews."""
 
 
 class PolarityModel:
@@ -26,6 +29,7 @@ class PolarityModel:
         self._bias = float(str(spec["bias"]))
         self.blend = float(str(spec.get("blend", 0.5)))
         """The model's share when blended with the lexicon's compound."""
+        self._confident = float(str(spec.get("confident", CONFIDENT)))
         self._negators = negators
         self._memo: dict[str, str] = {}
 
@@ -52,14 +56,15 @@ class PolarityModel:
         return out
 
     def sign(self, low: list[str]) -> float | None:
-        """2 P(positive) - 1 in [-1, 1], or None when no word of the text is known to the model."""
+        """2 P(positive) - 1 in [-1, 1], or None when the model knows no word of the text or is not confident."""
         get = self._weights.get
         hits = [v for v in map(get, set(self.features(low))) if v is not None]
         if not hits:
             return None
         z = self._bias + sum(hits)
         z = max(-30.0, min(30.0, z))
-        return 2.0 / (1.0 + math.exp(-z)) - 1.0
+        sign = 2.0 / (1.0 + math.exp(-z)) - 1.0
+        return sign if abs(sign) >= self._confident else None
 
 
 def load_polarity(lang: str, negators: frozenset[str]) -> PolarityModel | None:

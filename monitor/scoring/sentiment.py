@@ -15,7 +15,7 @@ from collections.abc import Callable
 from itertools import compress
 from typing import cast
 
-from monitor.scoring.langs import LangRules
+from monitor.scoring.langs import LangRules, fold
 from monitor.scoring.lexicon import Lexicon
 
 NEG_SCALAR = -0.74
@@ -96,8 +96,11 @@ class SentimentEngine:
 
             stem = snowballstemmer.stemmer(self.rules.stemmer).stemWord
             sums: dict[str, list[float]] = {}
+            # Spellings without diacritics added for tweets ("meczy" for "męczy") are left out: stemmed,
+            # they would catch other words ("meczu", of a match).
+            folded = {fold(w) for w in self.lex.words if fold(w) != w}
             for word, value in self.lex.words.items():
-                if len(word) >= _MIN_STEMMED and word.isalpha():
+                if len(word) >= _MIN_STEMMED and word.isalpha() and word not in folded:
                     sums.setdefault(stem(word), []).append(value)
             self._stem = stem
             self._stem_values = {k: sum(v) / len(v) for k, v in sums.items() if len(k) >= _MIN_STEM}
