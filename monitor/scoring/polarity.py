@@ -19,7 +19,7 @@ CONFIDENT = 0.35
 
 
 class PolarityModel:
-    def __init__(self, spec: dict[str, object], negators: frozenset[str]) -> None:
+    def __init__(self, spec: dict[str, object], negators: frozenset[str], function_words: frozenset[str] = frozenset()) -> None:
         import snowballstemmer  # a dependency; loaded only when a language with a model is met
 
         self._stem = snowballstemmer.stemmer(str(spec["stemmer"])).stemWord
@@ -31,6 +31,7 @@ class PolarityModel:
         """The model's share when blended with the lexicon's compound."""
         self._confident = float(str(spec.get("confident", CONFIDENT)))
         self._negators = negators
+        self._skip = function_words
         self._memo: dict[str, str] = {}
 
     def features(self, low: list[str]) -> list[str]:
@@ -42,7 +43,7 @@ class PolarityModel:
             if w in self._negators:
                 negated = 2
                 continue
-            if len(w) < _MIN_LEN or not w.isalpha():
+            if len(w) < _MIN_LEN or not w.isalpha() or w in self._skip:
                 if w in ".!?;,":
                     negated = 0
                 continue
@@ -67,10 +68,10 @@ class PolarityModel:
         return sign if abs(sign) >= self._confident else None
 
 
-def load_polarity(lang: str, negators: frozenset[str]) -> PolarityModel | None:
+def load_polarity(lang: str, negators: frozenset[str], function_words: frozenset[str] = frozenset()) -> PolarityModel | None:
     """The shipped model for ``lang``, or None if there is none."""
     try:
         text = resources.files("monitor.scoring").joinpath("model", f"polarity_{lang}.json").read_text("utf-8")
     except (FileNotFoundError, OSError):
         return None
-    return PolarityModel(json.loads(text), negators)
+    return PolarityModel(json.loads(text), negators, function_words)

@@ -29,7 +29,7 @@ _VENDORED = "_vader.tsv"  # machine-translated VADER lexicons, corrected by the 
 # Weights of the escalation score: what the mention says, then how far it can reach.
 W_COMPLAINT, W_NEGATIVE, W_CUE = 0.3, 0.15, 0.55
 # Languages with a trained sentiment-sign model (model/polarity_<lang>.json, with its share of the blend).
-POLARITY_LANGS = frozenset({"pl", "sv"})
+POLARITY_LANGS = frozenset({"pl"})
 FOLLOWERS_CAP, ENGAGEMENT_CAP = 1e7, 1e5
 
 
@@ -163,7 +163,7 @@ class MentionScorer:
     def _blend(self, code: str, sent: float, low: list[str]) -> float:
         """The lexicon's compound blended with the language's trained model, when it knows a word."""
         if code not in self._polarity:  # loaded on the first text in that language
-            self._polarity[code] = load_polarity(code, RULES[code].negators)
+            self._polarity[code] = load_polarity(code, RULES[code].negators, RULES[code].function_words)
         model = self._polarity[code]
         sign = model.sign(low) if model is not None else None
         if sign is None or model is None:

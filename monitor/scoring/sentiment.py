@@ -101,7 +101,11 @@ class SentimentEngine:
             folded = {fold(w) for w in self.lex.words if fold(w) != w}
             for word, value in self.lex.words.items():
                 if len(word) >= _MIN_STEMMED and word.isalpha() and word not in folded:
-                    sums.setdefault(stem(word), []).append(value)
+                    root = stem(word)
+                    # Only an inflection cut off (up to two letters): a derivation changes the meaning,
+                    # and "skicklig" (skilful) must not lend its value to "skickade" (sent).
+                    if len(root) >= len(word) - 2:
+                        sums.setdefault(root, []).append(value)
             self._stem = stem
             self._stem_values = {k: sum(v) / len(v) for k, v in sums.items() if len(k) >= _MIN_STEM}
         if len(w) < _MIN_STEMMED or not w.isalpha():
