@@ -1,7 +1,8 @@
 """Evaluate MentionScorer against labelled data, with VADER's baseline side by side.
 
 Complaints, cross-domain (the model retrained on each split's training part; see tools/train_complaint.py):
-  python bench/eval_scoring.py --complaint-xdomain --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV
+  python bench/eval_scoring.py --complaint-xdomain --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV \
+      --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --xlmt XLMT_DIR
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
 Complaints (precision, recall, macro-F1 of the shipped is_complaint):
@@ -194,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--complaint-xdomain", action="store_true", help="cross-domain complaint evaluation (needs --twcs)")
     ap.add_argument("--twcs", help="the Customer Support on Twitter head file the labels refer to")
     ap.add_argument("--spotify", help="inbound tweets to @SpotifyCares (weak complaints in training)")
+    ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english (generic tweets for training)")
+    ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
@@ -202,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.complaint_xdomain:
         if not (args.airline and args.twcs):
             ap.error("--complaint-xdomain needs --airline and --twcs")
+        args.xlmt_test = args.xlmt  # its English test negatives are the generic test tweets
         report_xdomain(args)
         args.airline = None  # the shipped model's in-sample score below would only repeat it
     if args.polish:

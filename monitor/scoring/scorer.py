@@ -155,7 +155,7 @@ class MentionScorer:
         starts = self._cues.starts(low)
         has_digit = DIGIT in starts
         cues, breaches = self._cues.scan(lowtext, starts)
-        values = dense_values(sent, pos, neg, breaches, text, len(low), has_digit)
+        values = dense_values(sent, pos, neg, breaches, text, low, has_digit)
         # Numbers in the words ("¹" too, which is no \d): the word model must collapse them to "0".
         numbers = has_digit or not masked.isascii()
         return code, supported, sent, cues, low, values, numbers
