@@ -113,4 +113,5 @@ def generic_test(xlmt_folder: str, labels: Path = XLMT_TEST_LABELS) -> list[Exam
     """The hand-labelled negative tweets of the English XLM-T test set (evaluation only, weight 0)."""
     texts = _lines(Path(xlmt_folder) / "english_test_text.txt")
     with open(labels, newline="", encoding="utf-8") as fh:
-        return [Example(mask_brands(texts[int(r["line"])]), int(r["complaint"]), "test:generic", 0.0) for r in csv.DictReader(fh, delimiter="\t")]
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    return [Example(mask_brands(texts[int(r["line"])]), int(r["complaint"]), "test:generic", 0.0) for r in rows]

@@ -181,10 +181,16 @@ def cross_domain(examples: Sequence[Example], scorer: MentionScorer | None = Non
 
 def report(results: Sequence[Split]) -> None:
     for s in results:
-        print(f"  {s.name:55s} n={s.n:5d} complaints={s.complaints:5d}  P {s.precision:.3f}  R {s.recall:.3f}  macro-F1 {s.macro_f1:.3f}")
+        print(
+            f"  {s.name:55s} n={s.n:5d} complaints={s.complaints:5d}"
+            f"  P {s.precision:.3f}  R {s.recall:.3f}  macro-F1 {s.macro_f1:.3f}"
+        )
     twcs = [s for s in results if "twcs" in s.name and s.name not in (POOLED, POOLED_ALL)]
     worst = min(twcs, key=lambda s: s.macro_f1)
-    print(f"  worst multi-industry split: {worst.name}: macro-F1 {worst.macro_f1:.3f} (P {worst.precision:.3f}, R {worst.recall:.3f})")
+    print(
+        f"  worst multi-industry split: {worst.name}: macro-F1 {worst.macro_f1:.3f}"
+        f" (P {worst.precision:.3f}, R {worst.recall:.3f})"
+    )
     scored = [s for s in results if s.name != GENERIC]  # one complaint in 290: its macro-F1 says little
     print(f"  worst split of all: {min(scored, key=lambda s: s.macro_f1).name}: {min(s.macro_f1 for s in scored):.3f}")
     for g in (s for s in results if s.name == GENERIC):

@@ -48,7 +48,7 @@ BLEND = {"pl": 0.5, "sv": 0.3}
 CONFIDENT = {"pl": 0.35, "sv": 0.4}
 _LABEL = re.compile(r"__label__z_(plus_m|minus_m|zero)\s*$")
 NEUTRAL = -1
-NEUTRAL_WEIGHT = 2.0
+NEUTRAL_WEIGHT = 1.0
 _POSITIVE = frozenset({5, 8})  # joy, trust
 _NEGATIVE = frozenset({1, 3, 4, 6})  # anger, disgust, fear, sadness
 MIN_COUNT = 3
@@ -97,7 +97,8 @@ def low_tokens(text: str) -> list[str]:
 def train(lang: str, rows: list[tuple[str, int]], c: float) -> dict[str, object]:
     """Neutral rows count once as positive and once as negative at half weight each: evidence that their
     words carry no sign ("zapłaciłem", "milion"), so that plain statements stay near zero."""
-    featuriser = PolarityModel({"stemmer": STEMMERS[lang], "weights": {}, "bias": 0.0}, RULES[lang].negators, RULES[lang].function_words)
+    rules = RULES[lang]
+    featuriser = PolarityModel({"stemmer": STEMMERS[lang], "weights": {}, "bias": 0.0}, rules.negators, rules.function_words)
     texts: list[str] = []
     labels: list[int] = []
     weights: list[float] = []
@@ -113,7 +114,8 @@ def train(lang: str, rows: list[tuple[str, int]], c: float) -> dict[str, object]
             counts[k] = counts.get(k, 0) + 1
     vec = DictVectorizer()
     x = vec.fit_transform([{k: 1.0 for k in f if counts[k] >= MIN_COUNT} for f in feats])
-    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, np.array(labels), sample_weight=np.array(weights))
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    clf.fit(x, np.array(labels), sample_weight=np.array(weights))
     pairs = sorted(zip(vec.get_feature_names_out(), clf.coef_[0], strict=True), key=lambda p: -abs(p[1]))[:MAX_WEIGHTS]
     return {
         "about": f"{lang} sentiment sign: logistic regression over Snowball stems ('~' after a negator), trained by "
