@@ -42,6 +42,12 @@ class LangRules:
     # Inflection endings tried, in order, on a word the lexicon lacks ("pires" -> "pire",
     # "déçue" -> "déçu", "tristes" -> "triste"), keeping at least 3 letters.
     endings: tuple[str, ...] = ()
+    # Snowball stemmer tried last on a word still unknown: its stem against the lexicon's words stemmed
+    # the same way ("dåligt", "dåliga" -> "dål"; "beznadziejnej" -> "beznadziejn").
+    stemmer: str = ""
+    # Pronouns, prepositions, conjunctions and auxiliaries the trained sign models ignore: in subtitles
+    # or reviews they lean one way by chance, and "jag för här" (I for here) must stay neutral.
+    function_words: frozenset[str] = frozenset()
 
 
 RULES: dict[str, LangRules] = {
@@ -72,6 +78,13 @@ RULES: dict[str, LangRules] = {
         contrast=frozenset({"ale", "lecz", "jednak", "natomiast"}),
         negating_prefixes=("nie",),
         fold_diacritics=True,
+        stemmer="polish",
+        function_words=frozenset(
+            "i a o u w we z ze na do od po za przy przez pod nad przed dla bez się to ten ta te tego tej tym tych "
+            "jest są był była było byli być będzie jestem jesteś jak że co czy ja ty on ona ono my wy oni one mnie "
+            "mi mną ci cię ciebie go mu jej im ich nas nam was wam mój moja moje twój twoja swój swoja tu tam już "
+            "jeszcze też także tylko bo więc gdy kiedy który która które ale lub albo oraz".split()
+        ),
     ),
     "sv": LangRules(
         negators=frozenset("inte ej aldrig ingen inget inga icke utan varken knappast".split()),
@@ -83,6 +96,13 @@ RULES: dict[str, LangRules] = {
         contrast=frozenset({"men", "fast", "dock"}),
         post_negators=frozenset("inte ej aldrig icke".split()),
         negating_prefixes=("o",),
+        stemmer="swedish",
+        function_words=frozenset(
+            "jag du han hon den det vi ni de dem mig dig sig oss er min mitt mina din ditt dina sin sitt sina hans "
+            "hennes deras vår vårt våra och eller att som i på av för från till med om under över efter innan hos "
+            "vid ur är var varit vara blir blev har hade ha kan kunde ska skulle vill ville får fick en ett här där "
+            "nu då så också bara även hela tiden när vad vem vilken vilket vilka hur".split()
+        ),
     ),
     "de": LangRules(
         negators=frozenset("nicht kein keine keinen keinem keiner keines nie niemals nichts ohne weder nix kaum".split()),

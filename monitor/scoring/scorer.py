@@ -13,13 +13,14 @@ from monitor.scoring.features import as_dict, dense_values, lexical
 from monitor.scoring.lang import UNKNOWN, LanguageDetector, from_tag
 from monitor.scoring.langs import RULES, SUPPORTED, fold
 from monitor.scoring.lexicon import Lexicon, read_tsv, read_vader_english
+from monitor.scoring.polarity import PolarityModel, load_polarity
 from monitor.scoring.sentiment import SentimentEngine, normalise
 from monitor.scoring.text import clean, emoji, emoticons, looks_english, mask, tokens
 
 _LEXICON_FILES: dict[str, tuple[str, ...]] = {
     "en": ("en.tsv",),
     "pl": ("pl.tsv",),
-    "sv": ("sv_vader.tsv", "sv.tsv"),
+    "sv": ("sv_vader.tsv", "sv_sentimentlex.tsv", "sv.tsv"),
     "de": ("de.tsv",),
     "es": ("es.tsv",),
     "fr": ("fr_vader.tsv", "fr.tsv"),
@@ -27,6 +28,8 @@ _LEXICON_FILES: dict[str, tuple[str, ...]] = {
 _VENDORED = "_vader.tsv"  # machine-translated VADER lexicons, corrected by the authored file after them
 # Weights of the escalation score: what the mention says, then how far it can reach.
 W_COMPLAINT, W_NEGATIVE, W_CUE = 0.3, 0.15, 0.55
+# Languages with a trained sentiment-sign model (model/polarity_<lang>.json, with its share of the blend).
+POLARITY_LANGS = frozenset({"pl"})
 FOLLOWERS_CAP, ENGAGEMENT_CAP = 1e7, 1e5
 
 
@@ -103,6 +106,7 @@ class MentionScorer:
         self._emoji = Lexicon(read_tsv("emoji.tsv")).words
         self._cues = CueMatcher()
         self._detector = LanguageDetector()
+        self._polarity: dict[str, PolarityModel | None] = {}
         try:
             models = load_models()
         except (OSError, ValueError, KeyError):
@@ -142,6 +146,8 @@ class MentionScorer:
         engine = self._engines.get(code)
         if engine is not None:
             sent, pos, neg = engine.compound(toks, low, extra, text)
+            if code in POLARITY_LANGS:
+                sent = self._blend(code, sent, low)
         else:
             sent = normalise(extra) if extra else 0.0
             pos, neg = max(extra, 0.0), min(extra, 0.0)
@@ -149,10 +155,20 @@ class MentionScorer:
         starts = self._cues.starts(low)
         has_digit = DIGIT in starts
         cues, breaches = self._cues.scan(lowtext, starts)
-        values = dense_values(sent, pos, neg, breaches, text, len(low), has_digit)
+        values = dense_values(sent, pos, neg, breaches, text, low, has_digit)
         # Numbers in the words ("¹" too, which is no \d): the word model must collapse them to "0".
         numbers = has_digit or not masked.isascii()
         return code, supported, sent, cues, low, values, numbers
+
+    def _blend(self, code: str, sent: float, low: list[str]) -> float:
+        """The lexicon's compound blended with the language's trained model, when it knows a word."""
+        if code not in self._polarity:  # loaded on the first text in that language
+            self._polarity[code] = load_polarity(code, RULES[code].negators, RULES[code].function_words)
+        model = self._polarity[code]
+        sign = model.sign(low) if model is not None else None
+        if sign is None or model is None:
+            return sent
+        return (1.0 - model.blend) * sent + model.blend * sign
 
     def complaint_probability(self, a: Analysis) -> float:
         if a.lang == "en" and self._full is not None:

@@ -11,10 +11,11 @@ the word ("gillar inte", "gefällt mir nicht", "j'aime pas").
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import compress
 from typing import cast
 
-from monitor.scoring.langs import LangRules
+from monitor.scoring.langs import LangRules, fold
 from monitor.scoring.lexicon import Lexicon
 
 NEG_SCALAR = -0.74
@@ -24,6 +25,10 @@ _WINDOW_SCALE = (1.0, 0.95, 0.9)
 _MEMO_LIMIT = 200_000
 _MIN_NEGATED = 4
 _MIN_BASE = 3
+# Stems shorter than this match too much: Swedish "jag" (I) would take the value of "jaga" (hunt),
+# "för" that of "föra"; so do words shorter than _MIN_STEMMED.
+_MIN_STEM = 4
+_MIN_STEMMED = 5
 
 
 def normalise(total: float, alpha: float = 15.0) -> float:
@@ -55,6 +60,8 @@ class SentimentEngine:
         # Words that change another word's valence: without any of them (and without a "n't"), the
         # values are the lexicon's, with only caps emphasis and "but" to apply.
         self._modifiers = frozenset(rules.boosters) | rules.negators | rules.post_negators
+        self._stem: Callable[[str], str] | None = None
+        self._stem_values: dict[str, float] = {}
 
     def _lookup(self, w: str) -> float:
         lex = self.lex
@@ -67,6 +74,8 @@ class SentimentEngine:
                     v = lex.get(w[: -len(ending)])
                     if v is not None:
                         break
+        if v is None and self.rules.stemmer:
+            v = self._stemmed(w)
         if v is None:
             for prefix in self.rules.negating_prefixes:  # "niemiły" = "nie" + "miły", negated
                 if w.startswith(prefix) and len(w) - len(prefix) >= _MIN_NEGATED:
@@ -78,6 +87,30 @@ class SentimentEngine:
         if len(self._memo) < self._base + _MEMO_LIMIT:
             self._memo[w] = value
         return value
+
+    def _stemmed(self, w: str) -> float | None:
+        """Valence of the lexicon words sharing ``w``'s stem (their mean); the stem table is built on
+        the first miss, so languages never seen cost nothing."""
+        if self._stem is None:
+            import snowballstemmer  # a dependency; imported here so English-only runs never load it
+
+            stem = snowballstemmer.stemmer(self.rules.stemmer).stemWord
+            sums: dict[str, list[float]] = {}
+            # Spellings without diacritics added for tweets ("meczy" for "męczy") are left out: stemmed,
+            # they would catch other words ("meczu", of a match).
+            folded = {fold(w) for w in self.lex.words if fold(w) != w}
+            for word, value in self.lex.words.items():
+                if len(word) >= _MIN_STEMMED and word.isalpha() and word not in folded:
+                    root = stem(word)
+                    # Only an inflection cut off (up to two letters): a derivation changes the meaning,
+                    # and "skicklig" (skilful) must not lend its value to "skickade" (sent).
+                    if len(root) >= len(word) - 2:
+                        sums.setdefault(root, []).append(value)
+            self._stem = stem
+            self._stem_values = {k: sum(v) / len(v) for k, v in sums.items() if len(k) >= _MIN_STEM}
+        if len(w) < _MIN_STEMMED or not w.isalpha():
+            return None
+        return self._stem_values.get(self._stem(w))
 
     def valences(self, toks: list[str], low: list[str], apostrophe: bool = True) -> list[float]:
         """Valence of each sentiment-bearing word after boosters, caps and negation (VADER rules).

@@ -1,0 +1,110 @@
+"""Polish and Swedish on real-post vocabulary: Snowball stems, the trained sign models, their blend."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.scoring import MentionScorer
+from monitor.scoring.langs import RULES
+from monitor.scoring.polarity import PolarityModel, load_polarity
+from monitor.scoring.text import mask, tokens
+
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> MentionScorer:
+    return MentionScorer()
+
+
+def low(text: str) -> list[str]:
+    return [t.lower() for t in tokens(mask(text))]
+
+
+def test_negator_marks_the_next_two_words_until_punctuation() -> None:
+    model = PolarityModel({"stemmer": "polish", "weights": {}, "bias": 0.0}, RULES["pl"].negators)
+    feats = model.features(low("Nie polecam tego lekarza. Polecam innego"))
+    assert feats[0].startswith("~") and feats[1].startswith("~")  # "polecam", "tego"
+    assert not feats[2].startswith("~")  # "lekarza": two words on
+    assert not any(f.startswith("~") for f in feats[3:])  # after the full stop
+
+
+def test_model_without_known_words_has_no_opinion() -> None:
+    model = PolarityModel({"stemmer": "swedish", "weights": {"bra": 2.0}, "bias": 0.0}, RULES["sv"].negators)
+    assert model.sign(low("Vi åkte till Göteborg i lördags")) is None
+    sign = model.sign(low("Det var väldigt bra"))
+    assert sign is not None and sign > 0.5
+
+
+def test_model_below_its_confidence_stays_out() -> None:
+    spec = {"stemmer": "swedish", "weights": {"bra": 0.2}, "bias": 0.0, "confident": 0.35}
+    model = PolarityModel(spec, RULES["sv"].negators)
+    assert model.sign(low("bra")) is None  # 2 * sigmoid(0.2) - 1 = 0.1
+
+
+def test_shipped_polish_model_loads() -> None:
+    model = load_polarity("pl", RULES["pl"].negators, RULES["pl"].function_words)
+    assert model is not None
+    assert 0.0 < model.blend < 1.0
+
+
+@pytest.mark.parametrize("lang", ["sv", "de"])
+def test_no_model_where_none_ships(lang: str) -> None:
+    assert load_polarity(lang, RULES[lang].negators) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # Inflected and everyday words of real reviews that the base-form lexicon did not know.
+        ("Niestety czekałam na wizytę ponad dwie godziny", -1),
+        ("Lekarz w ogóle nie słuchał, zbył mnie w pięć minut", -1),
+        ("Pani doktor bardzo rzeczowa i cierpliwa, wszystko wytłumaczyła", 1),
+        ("Polecam z całego serca, profesjonalne podejście", 1),
+    ],
+)
+def test_polish_review_vocabulary(scorer: MentionScorer, text: str, sign: int) -> None:
+    assert scorer.score(text, lang="pl").sentiment * sign > 0.05
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("Det var så dåliga grejer att jag skickade tillbaka allt", -1),  # "dåliga": stem of "dålig"
+        ("Usch, vilka tråkigheter", -1),
+        ("Tack för alla tips, superbra tråd!", 1),
+    ],
+)
+def test_swedish_stems(scorer: MentionScorer, text: str, sign: int) -> None:
+    assert scorer.score(text, lang="sv").sentiment * sign > 0.05
+
+
+def test_short_swedish_function_words_take_no_stem_value(scorer: MentionScorer) -> None:
+    """"jag" (I) and "för" (for) stem like "jaga" (hunt) and "föra" (carry): they must stay neutral."""
+    assert scorer.score("jag för här hela tiden", lang="sv").sentiment == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="abcdeęłóśżåäö nieintejag.,!?", max_size=80), st.sampled_from(["pl", "sv"]))
+def test_property_blend_is_bounded_and_deterministic(text: str, lang: str) -> None:
+    scorer = _SCORER
+    first = scorer.score(text, lang=lang).sentiment
+    assert -1.0 <= first <= 1.0
+    assert scorer.score(text, lang=lang).sentiment == first
+
+
+_SCORER = MentionScorer()
+
+
+def test_hand_labelled_swedish_posts_file() -> None:
+    """Sentence ids of the public forum corpus and a sentiment each; no text."""
+    with open(DATA / "sv_forum_sentiment.tsv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(rows) == 600
+    assert {r["sentiment"] for r in rows} == {"positive", "negative", "neutral"}
+    assert len({r["sent_id"] for r in rows}) == 600

@@ -1,0 +1,117 @@
+"""Labelled English texts for the complaint model, read from public data sets kept outside the repository.
+
+Every loader returns ``Example`` rows: the text (brand names masked), 1 for a complaint, the group it
+belongs to (an airline, an industry, a source) and a training weight. Where each set comes from:
+
+- ``airline``: Twitter US Airline Sentiment (Figure Eight, via Kaggle; CC BY-NC-SA 4.0), tweets to six
+  US airlines, Feb 2015. ``negative`` is taken as a complaint, ``neutral``/``positive`` as not.
+- ``twcs``: the first 5,001 rows of Customer Support on Twitter (Thought Vector, via Kaggle; CC BY-NC-SA
+  4.0), as published in the public repository monalisapatra26/data_visualization (``twcs.csv``). Of
+  those, the 1,153 customer tweets that open a conversation and got a brand reply, addressed to 70
+  brands in eight industries, were labelled by hand for this project: a complaint is a breach of
+  expectation about the brand, polite support requests about a problem included; praise, jokes,
+  plain questions, insults that name no breach ("@x is trash") and annoyance at anything else are not.
+  The labels, keyed by tweet id and without text, are ``bench/data/twcs_complaints.tsv``.
+- ``spotify``: inbound customer tweets to @SpotifyCares from the same corpus (Customer Support on
+  Twitter; ``twcs_spotify_support_requests.csv``), unlabelled: added as complaints at a weight of 0.1,
+  since most requests to a support account report a problem.
+- ``generic``: tweets about anything, not addressed to a brand's support, as non-complaints: the English
+  XLM-T sentiment training set (cardiffnlp/xlm-t, Apache-2.0; SemEval-2017 tweets) and the TweetEval
+  emotion training set (cardiffnlp/tweeteval; SemEval-2018 tweets, mostly anger and sadness). They
+  teach that anger at a referee, a politician or the weather is not a complaint about a brand.
+- ``generic_test``: for evaluation only, the 290 negative tweets of the English XLM-T *test* set (the
+  ``xlmt_sentiment`` folder this project's sentiment evaluation uses), labelled by hand: one complains
+  about a brand (``bench/data/xlmt_en_test_complaints.tsv``), the rest are annoyed at politics, people
+  and life.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+REPO = Path(__file__).resolve().parent.parent
+TWCS_LABELS = REPO / "bench" / "data" / "twcs_complaints.tsv"
+XLMT_TEST_LABELS = REPO / "bench" / "data" / "xlmt_en_test_complaints.tsv"
+
+_BRANDS = (
+    r"united|southwest(?:air)?|jet ?blue|virgin(?: ?america| ?atlantic| ?trains)?|american(?: ?air(?:lines)?)?|"
+    r"us ?airways|delta|spotify(?:cares)?|aa|swa|sw|amazon|alexa|echo|kindle|apple|iphone|ipad|ios|itunes|"
+    r"uber(?: ?eats)?|lyft|chipotle|boorito|comcast|xfinity|verizon|fios|sprint|t-?mobile|spectrum|cox|"
+    r"centurylink|at&t|att|hulu|netflix|xbox|playstation|psn|ps4|ps plus|activision|adobe|lightroom|"
+    r"microsoft|windows|dropbox|azure|hp|paypal|ebay|wells ?fargo|bofa|bank of america|chase|amex|citi|"
+    r"tesco|sainsbury'?s|morrisons|argos|walmart|target|newegg|nike|postmates|doordash|papa ?john'?s|"
+    r"mcdonald'?s|british airways|ba|alaska(?: ?air)?|air ?asia|airbnb|kimpton|ups|o2|boost|gwr"
+)
+BRANDS = re.compile(rf"\b(?:{_BRANDS})\b", re.IGNORECASE)
+
+
+class Example(NamedTuple):
+    text: str
+    label: int
+    group: str
+    weight: float
+
+
+def mask_brands(text: str) -> str:
+    """Brand and product names become "brand": the model must not learn which brands are complained about."""
+    return BRANDS.sub("brand", text)
+
+
+def airline(path: str, weight: float = 0.5) -> list[Example]:
+    """Weighted down: 14,640 tweets of one industry, whose "negative" also covers insults that name no breach."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [
+            Example(mask_brands(r["text"]), int(r["airline_sentiment"] == "negative"), "airline:" + r["airline"], weight)
+            for r in csv.DictReader(fh)
+        ]
+
+
+def twcs(path: str, is_english: Callable[[str], bool], weight: float = 5.0, labels: Path = TWCS_LABELS) -> list[Example]:
+    """The hand-labelled TWCS tweets in English (46 of the 1,153 are not); group is "twcs:<industry>".
+
+    Weighted 10 to 1 against the airline tweets: they are few, and the only ones from many industries."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        text = {r["tweet_id"]: r["text"] for r in csv.DictReader(fh)}
+    out = []
+    with open(labels, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            if r["tweet_id"] not in text:
+                raise SystemExit(f"{path}: tweet {r['tweet_id']} of {labels.name} is missing (not the TWCS head file?)")
+            body = text[r["tweet_id"]]
+            if is_english(body):
+                out.append(Example(mask_brands(body), int(r["complaint"]), "twcs:" + r["industry"], weight))
+    return out
+
+
+def spotify(path: str, weight: float = 0.1) -> list[Example]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [Example(mask_brands(r["text"]), 1, "spotify", weight) for r in csv.DictReader(fh) if r.get("text")]
+
+
+def _lines(path: Path) -> list[str]:
+    # XLM-T writes some characters as \uXXXX escapes.
+    return [json.loads(f'"{t}"') if "\\u" in t and '"' not in t else t for t in path.read_text("utf-8").splitlines()]
+
+
+def generic(xlmt_english: str | None, tweeteval: str | None, weight: float) -> list[Example]:
+    """Tweets not addressed to a brand, all non-complaints (see the module docstring)."""
+    out: list[Example] = []
+    if xlmt_english:
+        out += [Example(mask_brands(t), 0, "generic:xlmt", weight) for t in _lines(Path(xlmt_english) / "train_text.txt")]
+    if tweeteval:
+        folder = Path(tweeteval) / "datasets" / "emotion"
+        out += [Example(mask_brands(t), 0, "generic:emotion", weight) for t in _lines(folder / "train_text.txt")]
+    return out
+
+
+def generic_test(xlmt_folder: str, labels: Path = XLMT_TEST_LABELS) -> list[Example]:
+    """The hand-labelled negative tweets of the English XLM-T test set (evaluation only, weight 0)."""
+    texts = _lines(Path(xlmt_folder) / "english_test_text.txt")
+    with open(labels, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    return [Example(mask_brands(texts[int(r["line"])]), int(r["complaint"]), "test:generic", 0.0) for r in rows]
