@@ -80,6 +80,8 @@ class Coefficients:
     reach_followers: int = 10_000
     praise_floor: float = 0.3  # the gate of a story with no complaints in it
     complaint_share_full: float = 0.5  # complaints among its posts for a story to pass the gate fully
+    complaint_from: float = 0.3  # complaint probability of the story's strongest complaint where the gate opens ...
+    complaint_sure: float = 0.7  # ... and where it is fully open
     viral: float = 0.5  # velocity value at which one post is itself spreading
     massive_people: int = 100  # a burst this large (and ten times the expected) is critical on one platform
     massive_ratio: float = 10.0
@@ -257,7 +259,10 @@ def assess(state: dict[str, Any], now: datetime, base: Baseline, cfg: ScoringCon
     share = state["complaints"] / mentions
     gate = K.praise_floor
     if state["complaints"]:
-        gate += (1 - K.praise_floor) * _sat(state["max_complaint"]) * _sat(share / K.complaint_share_full)
+        # The model's probability is how sure it is that a post is a complaint, not how bad the
+        # complaint is: a calibrated model says 0.7 of many plain complaints. Sure enough counts fully.
+        sure = _sat((state["max_complaint"] - K.complaint_from) / (K.complaint_sure - K.complaint_from))
+        gate += (1 - K.praise_floor) * sure * _sat(share / K.complaint_share_full)
     score = round(_sat((1.0 - raw) * amplifier) * gate, 4)
 
     tied = state.get("tied_sources") or ()  # platforms on which the story itself is told (thread, link, number)
