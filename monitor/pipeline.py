@@ -542,6 +542,10 @@ class _Batch:
                 surge_slot = table.get((brand, SURGE_KEY))
                 if surge_slot is not None and surge_slot[1] >= obs.observed_at - timedelta(seconds=SURGE_HOLD):
                     votes[surge_slot[0]] = votes.get(surge_slot[0], 0) + SURGE_WEIGHT
+                else:
+                    # A new surge opens its own incident, rather than joining an old topic it is
+                    # worded like: its alert then shows the surge's posts, not last week's.
+                    votes.clear()
         inc: _Incident | None = None
         opened = False  # this post opens its incident (``inc.new`` stays set until the batch is written)
         if votes:

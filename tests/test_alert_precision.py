@@ -7,6 +7,7 @@ evaluation with real traffic is bench/eval_alerts.py.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import given
@@ -78,6 +79,25 @@ def test_a_storm_in_polish_in_many_words_warns_within_three_hours(scorer) -> Non
     warned = [a for a in result.alerts if a.tier >= Tier.warning and any(p.get("id") in ids for p in a.top_posts)]
     assert warned and warned[0].at <= start + timedelta(hours=3), [(a.at, a.tier, a.reasons) for a in result.alerts]
     assert any("people complaining about the brand" in r or "people posting about it" in r for r in warned[0].reasons)
+
+
+def test_a_storm_opens_its_own_incident_and_its_alert_shows_the_storms_posts(scorer) -> None:
+    """The storm repeats the words of an everyday topic ("infolinia nie odbiera"): its alert must be
+    about the storm, started by it and showing its posts, not last week's topic grown by it."""
+    rng = random.Random(8)
+    # the everyday posts are the better-liked ones: they would head any mixed list
+    traffic = [replace(o, metrics=Metrics(likes=rng.randint(20, 60))) for o in ordinary(6, 150, rng)]
+    start = T0 + timedelta(days=5, hours=10)
+    storm = [post(f"s{i}", rng.choice(STORM[-2:] + ["infolinia {b} nie odbiera, awaria od rana"]).replace("{b}", BRAND),
+                  start + timedelta(minutes=rng.expovariate(1 / 30.0)), f"k{i}") for i in range(90)]
+    result = replay(traffic + storm, CONFIG, scorer)
+    ids = {o.id for o in storm}
+    warned = [a for a in result.alerts if a.tier >= Tier.warning and start <= a.at <= start + timedelta(hours=3)]
+    assert warned, [(a.at, a.tier, a.reasons) for a in result.alerts if a.at >= start]
+    alert = warned[0]
+    assert alert.first_seen >= start - timedelta(minutes=1), (alert.first_seen, alert.reasons)
+    shown = [p.get("id") in ids for p in alert.top_posts]
+    assert sum(shown) > len(shown) / 2, [p.get("text") for p in alert.top_posts]
 
 
 def test_a_wave_of_praise_stays_at_watch_or_below(scorer) -> None:
