@@ -29,11 +29,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE, SNOOZE_CHOICES
-from monitor import schema as s
-from monitor.actions import IncidentStatus, incident_status, record_action
-from monitor.durations import format_timestamp
+from monitor.config.durations import format_timestamp
 from monitor.interfaces import Clock
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.actions import IncidentStatus, incident_status, record_action
+from monitor.storage.store import Store
 
 log = logging.getLogger("alerts.buttons")
 __all__ = ["IncidentStatus", "handle_action", "incident_status", "feedback_for", "build_app", "ButtonListener"]

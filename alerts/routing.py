@@ -29,13 +29,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 
 from alerts.buttons import incident_status
-from monitor import schema as s
-from monitor.alerting_config import AlertsConfig, QuietHoursConfig
-from monitor.durations import format_timestamp
+from monitor.config.alerting import AlertsConfig, QuietHoursConfig
+from monitor.config.durations import format_timestamp
 from monitor.events import event_from_dict, event_to_dict
 from monitor.interfaces import Clock
 from monitor.models import AlertEvent, Tier
-from monitor.store import Store, insert_ignoring_duplicates
+from monitor.storage import schema as s
+from monitor.storage.store import Store, insert_ignoring_duplicates
 
 log = logging.getLogger("alerts.routing")
 

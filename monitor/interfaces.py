@@ -2,7 +2,7 @@
 registries (``sources.SOURCES``, ``alerts.CHANNELS``) name: a plugin class with its config model.
 
 A source knows nothing of scoring or Slack; a channel knows nothing of Reddit. Both depend only on
-``monitor.models`` (and their config on ``monitor.sources_config`` / ``monitor.alerting_config``).
+``monitor.models`` (and their config on ``monitor.config.sources`` / ``monitor.config.alerting``).
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class Channel(Protocol):
 
 class SourcePlugin(Protocol):
     """A source class as ``sources.SOURCES`` names it. ``config_model`` is its ``[sources.NAME]``
-    section: a ``monitor.sources_config.SourceBase`` with its own keys, secrets typed
-    ``monitor.secrets.Secret``. ``from_config`` builds the source from a validated section; a
+    section: a ``monitor.config.sources.SourceBase`` with its own keys, secrets typed
+    ``monitor.config.secrets.Secret``. ``from_config`` builds the source from a validated section; a
     ``ValueError`` it raises is reported as a config error naming the section."""
 
     config_model: ClassVar[type[Any]]
@@ -59,7 +59,7 @@ class SourcePlugin(Protocol):
 
 class ChannelPlugin(Protocol):
     """A channel class as ``alerts.CHANNELS`` names it. ``config_model`` is its ``[alerts.NAME]``
-    section: a ``monitor.alerting_config.ChannelSettings`` that also says whether the channel is off
+    section: a ``monitor.config.alerting.ChannelSettings`` that also says whether the channel is off
     and where it sends (for ``check-config``). ``from_config`` builds the channel from a section that is
     on; ``pages_url`` is where the incident pages are served (``[web] public_url``), if anywhere."""
 

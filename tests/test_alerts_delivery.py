@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from alerts.slack import SlackChannel
-from monitor import schema as s
+from monitor.alerting.outbox import IN_FLIGHT, Deliverer
 from monitor.models import AlertEvent, Tier
-from monitor.outbox import IN_FLIGHT, Deliverer
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import T0, climb, event, queue
 from tests.fakes.slack import FakeSlack

@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Observation
-from monitor.pipeline import Pipeline
+from monitor.pipeline.core import Pipeline
 from monitor.sanitize import MAX_TEXT, clean_observation
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
 T = datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation, Tier
-from monitor.pipeline import Pipeline
-from monitor.store import Store
+from monitor.pipeline.core import Pipeline
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
 CONFIG = parse_config("""

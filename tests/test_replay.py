@@ -12,14 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from monitor import demo
-from monitor import schema as s
 from monitor.jsonl import dumps
 from monitor.models import Tier
-from monitor.pipeline import Pipeline
-from monitor.replay import in_event_order, replay
+from monitor.pipeline.core import Pipeline
+from monitor.replay import demo
+from monitor.replay.run import in_event_order, replay
 from monitor.scoring import MentionScorer
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -144,9 +144,9 @@ def test_stdin_input_and_alternate_config_change_the_decisions(tmp_path: Path) -
 
 
 def test_since_until_replays_the_stored_history(tmp_path: Path, scorer) -> None:
-    from monitor.config import parse_config
-    from monitor.pipeline import Pipeline
-    from monitor.store import Store
+    from monitor.config.settings import parse_config
+    from monitor.pipeline.core import Pipeline
+    from monitor.storage.store import Store
 
     db = tmp_path / "live.db"
     cfg = tmp_path / "live.toml"

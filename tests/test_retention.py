@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from monitor import schema as s
-from monitor.config import RetentionConfig, parse_config
+from monitor.config.settings import RetentionConfig, parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline import Pipeline
-from monitor.retention import prune
-from monitor.store import Store
+from monitor.pipeline.core import Pipeline
+from monitor.storage import schema as s
+from monitor.storage.retention import prune
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import climb, queue
 
@@ -96,8 +96,8 @@ def test_zero_keeps_everything(tmp_path, scorer) -> None:
 
 
 def test_housekeeping_job_is_scheduled_and_counts(tmp_path, scorer) -> None:
-    from monitor.app import Monitor
-    from monitor.scheduler import build_scheduler, housekeeping
+    from monitor.daemon.app import Monitor
+    from monitor.daemon.scheduler import build_scheduler, housekeeping
 
     loaded = parse_config(f'[storage]\nurl = "sqlite:///{tmp_path / "h.db"}"\n[[brands]]\nname = "Acme Air"\n'
                           'keywords = ["acme air"]\n[retention]\nobservations = "2d"\ninterval = "6h"\n', env={})

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Source
 from monitor.models import BrandQuery
-from monitor.pipeline import Pipeline
-from monitor.store import Store
+from monitor.pipeline.core import Pipeline
+from monitor.storage.store import Store
 from sources import load_source_class
 from sources.news import NewsSource, search_query
 from tests.fakes.keyless import FakeKeyless
@@ -144,7 +144,7 @@ min_tier = "watch"
 
     from sqlalchemy import select
 
-    from monitor import schema as s
+    from monitor.storage import schema as s
 
     with store.begin() as conn:
         mentions = conn.execute(select(s.mentions.c.source, s.mentions.c.incident_id)).all()

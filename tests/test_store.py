@@ -9,11 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline import Pipeline
-from monitor.schema import metadata
-from monitor.store import Store
+from monitor.pipeline.core import Pipeline
+from monitor.storage.schema import metadata
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
@@ -63,9 +63,9 @@ def test_failed_batch_commits_nothing(db_url: str, scorer) -> None:
 
 
 def test_scheduler_jobs(tmp_path: Path, scorer) -> None:
-    from monitor.app import Monitor
-    from monitor.config import parse_config as pc
-    from monitor.scheduler import build_scheduler
+    from monitor.config.settings import parse_config as pc
+    from monitor.daemon.app import Monitor
+    from monitor.daemon.scheduler import build_scheduler
 
     loaded = pc(f'[storage]\nurl = "sqlite:///{tmp_path / "s.db"}"\n[[brands]]\nname = "A"\nkeywords = ["a"]\n'
                 '[sources.x]\nbearer_token = "t0ken-value"\ninterval = "90s"\n[sources.reddit]\nenabled = false\n', env={})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline import Pipeline
-from monitor.store import Store
+from monitor.pipeline.core import Pipeline
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
