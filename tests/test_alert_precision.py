@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.config.settings import parse_config
-from monitor.incidents.assessment import poisson_surprise
+from monitor.incidents.drivers import poisson_surprise
 from monitor.incidents.pulse import Pulse
 from monitor.models import Author, Metrics, Observation, Tier
 from monitor.replay.run import replay

@@ -10,14 +10,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from monitor.config.durations import format_timestamp
-from monitor.incidents.assessment import ARRIVAL_BUCKET, BURST_WINDOWS, Assessment, Baseline, assess
+from monitor.incidents.coefficients import ARRIVAL_BUCKET, BURST_WINDOWS, Baseline
 from monitor.textsig import normalise
-
-__all__ = ["Assessment", "Baseline", "MentionFacts", "add_engagement", "add_mention", "assess", "checkpoint", "follow_post",
-           "incident_id", "new_state", "topic_words"]
 
 MAX_AUTHORS_KEPT = 300
 MAX_TOPIC_WORDS = 24
@@ -38,6 +35,64 @@ fortfarande ingen igen idag kundtjänst gången pengarna
 
 MAX_HISTORY = 96
 MAX_TOP = 5
+
+
+class IncidentState(TypedDict):
+    """What an incident remembers, stored as JSON in ``incidents.state`` exactly as these keys say.
+
+    The keys ``new_state`` writes are always there; the others were added later and are missing from
+    states stored before them (and from a state until the first mention that needs them), so they
+    are read with ``.get`` or ``.setdefault``. Times are epoch seconds."""
+
+    mentions: int  # the story's posts, not counting the brand's own
+    complaints: int
+    authors: list[str]  # the first MAX_AUTHORS_KEPT people, in order of arrival
+    n_authors: int  # all people, also past MAX_AUTHORS_KEPT (and posts without an author)
+    author_complaints: dict[str, int]  # episodes of complaint per person (repetition)
+    author_last: dict[str, float]  # each complainant's latest complaint
+    sources: list[str]  # platforms the story's posts came from, sorted
+    cues: dict[str, int]  # escalation cue family -> posts carrying it
+    engagement: int  # the story's total engagement, as last observed
+    history: list[list[float]]  # [time, total engagement], in time order, the last MAX_HISTORY
+    start: float  # the first post's creation
+    max_followers: int
+    max_mention_score: float
+    max_complaint: float
+    first_complaint_at: float | None
+    brand_replied_at: float | None  # the brand's first post in the story
+    articles: int  # news articles among its posts
+    snapshots: int  # later observations of its posts that changed their engagement
+    top: list[dict[str, Any]]  # the MAX_TOP most engaging posts (source, id, url, author, text, ...)
+    tier: int  # the tier of the latest assessment
+    post_engagement: dict[str, list[list[float]]]  # followed posts: "source:id" -> [time, engagement]
+    # Written by the pipeline and the assessment:
+    score: NotRequired[float]  # the latest assessment's score
+    last_seen: NotRequired[float]  # when it was last assessed
+    reasons: NotRequired[list[str]]  # an alerted incident's latest reasons, in words
+    # Added after the first release: absent from older stored states.
+    arrivals: NotRequired[list[list[float]]]  # [ten-minute bucket, people who joined in it]
+    checkpoints: NotRequired[list[list[float]]]  # hourly [time, brand's running total, people]
+    tied_sources: NotRequired[list[str]]  # platforms on which the story itself is told, sorted
+    author_words: NotRequired[dict[str, list[str]]]  # each complainant's topic words so far
+    top_repeat: NotRequired[list[Any]]  # [episodes, person] of the most repeated complainant
+    surge: NotRequired[bool]  # the brand's surge incident (monitor/incidents/grouping.py)
+    brand_at_start: NotRequired[int]  # the brand's running total of mentions before the story
+    post_gain: NotRequired[float]  # the most engagement any followed post gained
+
+
+@dataclass(slots=True)
+class Incident:
+    """An incident as a batch holds it: its row's columns and its state."""
+
+    id: str
+    brand: str
+    first_seen: datetime
+    state: IncidentState
+    alerted_tier: int
+    new: bool = False  # not written yet
+    # When and against which baseline it was last assessed: its reasons are put in words from these
+    # only when an alerted incident is written.
+    assessed: tuple[datetime, Baseline] | None = None
 
 
 @dataclass(slots=True)
@@ -68,7 +123,7 @@ def incident_id(brand: str, source: str, post_id: str) -> str:
     return f"inc-{digest}"
 
 
-def new_state(first: MentionFacts) -> dict[str, Any]:
+def new_state(first: MentionFacts) -> IncidentState:
     return {
         "mentions": 0, "complaints": 0, "authors": [], "n_authors": 0, "author_complaints": {},
         "author_last": {}, "sources": [], "cues": {}, "engagement": 0, "history": [],
@@ -78,7 +133,7 @@ def new_state(first: MentionFacts) -> dict[str, Any]:
     }
 
 
-def add_mention(state: dict[str, Any], m: MentionFacts, repeat_gap: float = 6 * 3600.0, *,
+def add_mention(state: IncidentState, m: MentionFacts, repeat_gap: float = 6 * 3600.0, *,
                 linked: bool = True, words: frozenset[str] = frozenset()) -> None:
     """Fold a new mention into the incident state.
 
@@ -141,7 +196,7 @@ def topic_words(text: str, drop: frozenset[str]) -> frozenset[str]:
     return frozenset(w for w in normalise(text) if len(w) >= 5 and w.isalpha() and w not in drop and w not in _GENERIC)
 
 
-def checkpoint(state: dict[str, Any], at: datetime, brand_total: int) -> None:
+def checkpoint(state: IncidentState, at: datetime, brand_total: int) -> None:
     """Note, about hourly, the brand's running count of mentions and the story's people: the share of
     the brand's traffic a story drew over its last day is read from these."""
     cps = state.setdefault("checkpoints", [])
@@ -153,7 +208,7 @@ def checkpoint(state: dict[str, Any], at: datetime, brand_total: int) -> None:
         del cps[: len(cps) - MAX_CHECKPOINTS]
 
 
-def follow_post(state: dict[str, Any], key: str, engagement: int, at: datetime, created: datetime) -> None:
+def follow_post(state: IncidentState, key: str, engagement: int, at: datetime, created: datetime) -> None:
     """Follow one post's engagement over time (the story's fastest posts, a few at most): velocity is a
     post's, not the sum of a crowd's. A post is followed once it has some engagement, counted from
     nothing at its creation (posts that never get much, most of them, cost nothing)."""
@@ -186,7 +241,7 @@ def follow_post(state: dict[str, Any], key: str, engagement: int, at: datetime, 
         state["post_gain"] = gain
 
 
-def _arrived(st: dict[str, Any], at: float) -> None:
+def _arrived(st: IncidentState, at: float) -> None:
     """Count a new person in the story, in ten-minute buckets kept as long as a burst window."""
     bucket = at - at % ARRIVAL_BUCKET
     arrivals = st.setdefault("arrivals", [])
@@ -205,7 +260,7 @@ def _arrived(st: dict[str, Any], at: float) -> None:
         del arrivals[0]
 
 
-def _remember_top(st: dict[str, Any], m: MentionFacts, engagement: int) -> None:
+def _remember_top(st: IncidentState, m: MentionFacts, engagement: int) -> None:
     top = st["top"]
     if len(top) >= MAX_TOP and not any(t["id"] == m.post_id and t["source"] == m.source for t in top):
         last = top[-1]
@@ -219,7 +274,7 @@ def _remember_top(st: dict[str, Any], m: MentionFacts, engagement: int) -> None:
     st["top"] = top[:MAX_TOP]
 
 
-def add_engagement(state: dict[str, Any], delta: int, at: datetime, *, snapshot: bool,
+def add_engagement(state: IncidentState, delta: int, at: datetime, *, snapshot: bool,
                    m: MentionFacts | None = None) -> None:
     """Record a change of total engagement (a new mention's first count, or a later snapshot)."""
     state["engagement"] = max(0, state["engagement"] + delta)
