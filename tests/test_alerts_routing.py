@@ -184,7 +184,7 @@ def _demo_burst():
 
 @pytest.mark.parametrize("silenced", [False, True])
 def test_the_pipeline_asks_the_router(tmp_path, scorer, silenced):
-    from monitor.pipeline.core import Pipeline
+    from monitor.pipeline.factory import build_pipeline
     from monitor.replay import demo
 
     cfg = demo.config()
@@ -193,8 +193,7 @@ def test_the_pipeline_asks_the_router(tmp_path, scorer, silenced):
     store = Store("sqlite:///" + str(tmp_path / "m.db"))
     obs = _demo_burst()
     now = [obs[0].observed_at]
-    pipeline = Pipeline(store, cfg, scorer, lambda: now[-1], channels=("slack", "console"),
-                        router=Router(cfg.alerts, ("slack", "console"), store))
+    pipeline = build_pipeline(store, cfg, scorer, lambda: now[-1], channels=("slack", "console"))
     alerts = 0
     for i in range(0, len(obs), 200):
         now.append(obs[i:i + 200][-1].observed_at)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from monitor.config.settings import parse_config
 from monitor.models import Author, Observation
-from monitor.pipeline.core import Pipeline
+from monitor.pipeline.factory import build_pipeline
 from monitor.sanitize import MAX_TEXT, clean_observation
 from monitor.storage import schema as s
 from monitor.storage.store import Store
@@ -27,7 +27,7 @@ def test_surrogates_nul_and_huge_posts_are_stored_safely(db_url: str, scorer) ->
         Observation("x", "3", "Acme Air " + "still waiting for my refund " * 300_000, T, T),
         Observation("x", "4\x00", "<!channel> Acme Air <@U123> <https://evil|click>", T, T),
     ]
-    stats = Pipeline(store, CONFIG, scorer, lambda: T).process(hostile)
+    stats = build_pipeline(store, CONFIG, scorer, lambda: T, channels=("console",)).process(hostile)
     assert stats.new_mentions == 4
     with store.begin() as conn:
         texts = {r.post_id: r.text for r in conn.execute(select(s.mentions.c.post_id, s.mentions.c.text))}
@@ -49,7 +49,7 @@ def test_any_text_is_storable(text: str, handle: str) -> None:
 
 def test_any_text_goes_through_the_pipeline(tmp_path, scorer) -> None:
     store = Store(f"sqlite:///{tmp_path / 'h.db'}")
-    pipe = Pipeline(store, CONFIG, scorer, lambda: T)
+    pipe = build_pipeline(store, CONFIG, scorer, lambda: T, channels=("console",))
     counter = iter(range(10**6))
 
     @settings(max_examples=80, deadline=None)

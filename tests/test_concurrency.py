@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation, Tier
-from monitor.pipeline.core import Pipeline
+from monitor.pipeline.factory import build_pipeline
 from monitor.storage import schema as s
 from monitor.storage.store import Store
 
@@ -57,7 +57,7 @@ def test_poll_and_reobserve_batches_of_one_brand_meet_on_an_incident(db_url: str
     store = Store(db_url)
     now = [T0]
     # The daemon's pipeline (not replay): decisions at the later of the post's time and the clock.
-    pipe = Pipeline(store, CONFIG, scorer, lambda: now[0], channels=("console",))
+    pipe = build_pipeline(store, CONFIG, scorer, lambda: now[0], channels=("console",))
     # Both batches of a round assess the incident before either writes back: each waits here (briefly)
     # for the other at its first assessment. A batch that had to wait for the other's commit finds
     # the barrier already given up on and goes straight on.

@@ -10,7 +10,8 @@ from pathlib import Path
 from monitor.config.settings import ScoringConfig, parse_config
 from monitor.incidents.assessment import _tier_with_hysteresis
 from monitor.models import Author, Metrics, Observation, Tier
-from monitor.pipeline.core import Pipeline
+from monitor.pipeline.core import PipelineOptions
+from monitor.pipeline.factory import build_pipeline
 from monitor.replay.run import replay
 from monitor.storage.store import Store
 
@@ -37,7 +38,8 @@ def post(ident: str, text: str, at: datetime, author: str = "someone", *, source
 def run(db_url: str, scorer, observations: list[Observation], config=CONFIG):
     store = Store(db_url)
     now = [T0]
-    pipe = Pipeline(store, config, scorer, lambda: now[-1], channels=("console",), replay=True)
+    pipe = build_pipeline(store, config, scorer, lambda: now[-1], channels=("console",),
+                          options=PipelineOptions(replay=True))
     alerts = []
     for obs in sorted(observations, key=lambda o: o.observed_at):
         now.append(obs.observed_at)

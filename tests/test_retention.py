@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from monitor.config.settings import RetentionConfig, parse_config
 from monitor.models import Author, Metrics, Observation
 from monitor.pipeline.core import Pipeline
+from monitor.pipeline.factory import build_pipeline
 from monitor.storage import schema as s
 from monitor.storage.retention import prune
 from monitor.storage.store import Store
@@ -40,7 +41,7 @@ def counts(store: Store) -> dict[str, int]:
 def test_database_stops_growing_and_keeps_recent_data_and_history(db_url: str, scorer) -> None:
     store = Store(db_url)
     clock = FakeClock()
-    pipeline = Pipeline(store, CONFIG, scorer, clock)
+    pipeline = build_pipeline(store, CONFIG, scorer, clock, channels=("console",))
     retention = RetentionConfig(observations=7 * 86400, incidents=30 * 86400, batch=100)
     start = clock()
     sizes: list[dict[str, int]] = []
@@ -87,7 +88,7 @@ def test_database_stops_growing_and_keeps_recent_data_and_history(db_url: str, s
 def test_zero_keeps_everything(tmp_path, scorer) -> None:
     store = Store(f"sqlite:///{tmp_path / 'k.db'}")
     clock = FakeClock()
-    day_of_traffic(Pipeline(store, CONFIG, scorer, clock), clock, 0)
+    day_of_traffic(build_pipeline(store, CONFIG, scorer, clock, channels=("console",)), clock, 0)
     before = counts(store)
     clock.advance(days=3000)
     assert prune(store, RetentionConfig(observations=0, incidents=0), clock).total == 0

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline.core import Pipeline
+from monitor.pipeline.factory import build_pipeline
 from monitor.storage.schema import metadata
 from monitor.storage.store import Store
 from tests.conftest import FakeClock
@@ -34,7 +34,7 @@ def test_migrate_is_idempotent_and_keeps_data(db_url: str, scorer) -> None:
     store = Store(url)
     obs = Observation("x", "1", "Acme Air lost my bag, still no answer", clock(), clock(), author=Author(handle="a"),
                       metrics=Metrics(likes=3))
-    Pipeline(store, CONFIG, scorer, clock).process([obs], source="x", cursor={"since_id": "1"})
+    build_pipeline(store, CONFIG, scorer, clock, channels=("console",)).process([obs], source="x", cursor={"since_id": "1"})
     store.close()
     again = Store(url)  # runs the migrations again on an existing database
     assert again.count("mentions") == 1 and again.count("observations") == 1
@@ -54,7 +54,7 @@ def test_failed_batch_commits_nothing(db_url: str, scorer) -> None:
 
     good = Observation("x", "1", "Acme Air lost my bag", clock(), clock())
     try:
-        Pipeline(store, CONFIG, Exploding(), clock).process([good], source="x", cursor={"since_id": "1"})
+        build_pipeline(store, CONFIG, Exploding(), clock, channels=("console",)).process([good], source="x", cursor={"since_id": "1"})
     except RuntimeError:
         pass
     assert store.count("mentions") == 0 and store.count("observations") == 0

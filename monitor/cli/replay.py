@@ -29,7 +29,6 @@ from monitor.config.settings import Config
 from monitor.errors import InputError
 from monitor.interfaces import Clock
 from monitor.models import AlertEvent, Observation
-from monitor.pipeline.core import Router
 from monitor.replay.run import ReplayResult
 from monitor.sanitize import printable
 from monitor.storage import schema as s
@@ -128,11 +127,6 @@ class Sender:
             self.channels["console"] = ConsoleChannel(sys.stderr)
         self.undelivered: list[str] = []
         self._deliverer: Deliverer | None = None
-
-    def router(self, store: Store) -> Router:
-        from monitor.daemon.app import build_router
-
-        return build_router(self.config, store, self.clock, tuple(self.channels))
 
     def deliverer(self, store: Store) -> Deliverer:
         if self._deliverer is None or self._deliverer.store is not store:

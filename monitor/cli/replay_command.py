@@ -116,7 +116,6 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
 
         result = run_replay(observations, config, MentionScorer(),
                             channels=tuple(sender.channels) if sender else ("replay",),
-                            router=sender.router if sender else None,
                             after_batch=sender.after_batch if sender else None,
                             finished=finished, keep_series=report_path is not None, progress=progress,
                             score_ahead=MentionScorer if (os.cpu_count() or 1) > 1 else None)

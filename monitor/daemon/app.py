@@ -23,7 +23,8 @@ from monitor.errors import ConfigError, SourceError
 from monitor.interfaces import Channel, Clock, Source
 from monitor.logs import redact
 from monitor.models import Observation
-from monitor.pipeline.core import BatchStats, Pipeline, Router, Scorer
+from monitor.pipeline.core import BatchStats, Pipeline, Scorer
+from monitor.pipeline.factory import build_pipeline
 from monitor.storage.scorelog import ScoreLog
 from monitor.storage.store import Store
 
@@ -64,14 +65,6 @@ def build_channels(config: Config) -> dict[str, Channel]:
     return channels_from_config(config.alerts, pages_url=web.public_url if web.enabled else None)
 
 
-def build_router(config: Config, store: Store, clock: Clock, channels: Sequence[str] | None = None) -> Router:
-    """Routes, silences, snoozes and quiet hours of ``[alerts]`` (alerts/routing.py)."""
-    from alerts.routing import Router as AlertRouter
-
-    names = tuple(build_channels(config)) if channels is None else tuple(channels)
-    return AlertRouter(config.alerts, names, store)
-
-
 def build_scorer() -> Scorer:
     from monitor.scoring import MentionScorer
 
@@ -102,8 +95,8 @@ class Monitor:
         sources, off = build_sources(config, clock, loaded.off)
         chans = build_channels(config) if channels is None else channels
         scores = ScoreLog()
-        pipeline = Pipeline(store, config, scorer or build_scorer(), clock, channels=tuple(chans),
-                            router=build_router(config, store, clock, tuple(chans)), observer=scores.observe)
+        pipeline = build_pipeline(store, config, scorer or build_scorer(), clock, channels=tuple(chans),
+                                  observer=scores.observe)
         metrics = Metrics()
         metrics.known_sources(list(sources))
         metrics.watch_database(store, clock, config.scoring.window)

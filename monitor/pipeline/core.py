@@ -49,31 +49,56 @@ class BatchStats:
     alerts: list[AlertEvent] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """How a pipeline works, in one record. None of these changes a decision: the daemon and a replay
+    of what it saw decide alike; they trade memory and writes for speed where that is safe."""
+
+    # Replay's clock: the event's own time is "now" (the daemon takes the later of it and the clock),
+    # and the alerts are marked as replays.
+    replay: bool = False
+    # A single writer (a replay into its own database) may keep what it wrote in memory between
+    # batches; the daemon may not, since other replicas can write the same database.
+    single_writer: bool = False
+    # A scratch database (replay's) may even hold what a batch changed back until it leaves memory
+    # or ``Pipeline.finish``: an incident a story keeps touching is then written once, not once a batch.
+    write_back: bool = False
+    # A replay into a throwaway database need not copy its input into ``observations`` again.
+    keep_snapshots: bool = True
+    cache_limits: tuple[int, int] = (50_000, 40_000)  # mentions, incidents kept by a single writer
+    # Wording signatures (``monitor.textsig.signature``); replay passes one answered ahead by a worker.
+    signer: Callable[[str, frozenset[str]], list[int]] = signature
+
+
+DAEMON = PipelineOptions()
+
+
+def replay_options(*, scratch: bool, signer: Callable[[str, frozenset[str]], list[int]] = signature) -> PipelineOptions:
+    """A replay's options: its own database, written back lazily when it is a throwaway (``scratch``)."""
+    return PipelineOptions(replay=True, single_writer=True, write_back=scratch, keep_snapshots=not scratch,
+                           signer=signer)
+
+
 class Pipeline:
-    def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock,
-                 channels: Iterable[str] = ("console",), *, replay: bool = False, router: Router | None = None,
-                 observer: Observer | None = None, keep_snapshots: bool = True, single_writer: bool = False,
-                 write_back: bool = False, cache_limits: tuple[int, int] = (50_000, 40_000),
-                 signer: Callable[[str, frozenset[str]], list[int]] = signature):
+    """Build it with ``build_pipeline`` (``monitor/pipeline/factory.py``), which wires the router."""
+
+    def __init__(self, store: Store, config: Config, scorer: Scorer, clock: Clock, *, route: Router,
+                 observer: Observer | None = None, options: PipelineOptions = DAEMON):
         self.store = store
-        # A single writer (a replay into its own database) may keep what it wrote in memory between
-        # batches; the daemon may not, since other replicas can write the same database. A scratch
-        # database (replay's) may even hold incidents back until they leave memory or ``finish``:
-        # an incident a story keeps touching is then written once, not once a batch.
-        self.cache = Cache(store, write_back, *cache_limits) if single_writer or write_back else None
-        # A replay into a throwaway database need not copy its input into ``observations`` again.
-        self.keep_snapshots = keep_snapshots
+        self.options = options
+        self.cache = (Cache(store, options.write_back, *options.cache_limits)
+                      if options.single_writer or options.write_back else None)
+        self.keep_snapshots = options.keep_snapshots
+        self.replay = options.replay
+        self.signer = options.signer
         self.config = config
         self.scorer = scorer
         self.clock = clock
-        self.channels = tuple(channels)
         self.matcher = BrandMatcher(config.brand_queries())
         self.min_tier = Tier.parse(config.alerts.min_tier)
-        self.replay = replay
-        self.route: Router = router or (lambda _event: self.channels)
+        self.route = route
         self.observer = observer
         self._brand_words: dict[str, frozenset[str]] = {}
-        self.signer = signer
 
     def brand_words(self, brand: str) -> frozenset[str]:
         """The words of a brand's name, keywords and handles: in every post about it, so no clue to

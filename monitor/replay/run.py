@@ -20,7 +20,8 @@ from typing import Any
 from monitor.config.settings import Config
 from monitor.events import contract_alert
 from monitor.models import AlertEvent, Observation, Tier
-from monitor.pipeline.core import Pipeline, Router, Scorer
+from monitor.pipeline.core import Scorer, replay_options
+from monitor.pipeline.factory import build_pipeline
 from monitor.replay.prescore import Job, Prescored, ScoreAhead
 from monitor.storage import schema as s
 from monitor.storage.store import Store
@@ -121,7 +122,7 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
            channels: tuple[str, ...] = ("replay",), keep_series: bool = False,
            progress: Callable[[int], None] | None = None, after_batch: Callable[[Store], None] | None = None,
            store_url: str | None = None, batch_size: int = BATCH,
-           score_ahead: Callable[[], Scorer] | None = None, router: Callable[[Store], Router] | None = None,
+           score_ahead: Callable[[], Scorer] | None = None,
            finished: Callable[[Store], None] | None = None) -> ReplayResult:
     """Replay ``observations`` (any order) and return the alert decisions in event-time order.
 
@@ -129,9 +130,9 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
     batch while the pipeline works through the one before; replays shorter than two batches never
     start it. The decisions are the same either way.
 
-    ``router`` makes the replay's router from its scratch store (``--send``: the daemon's routes,
-    silences and quiet hours); ``finished`` is called with that store once every batch is written,
-    before it goes (``--send``: the last deliveries and their retries).
+    The alerts go to ``channels`` through the config's router, as the daemon's do (``--send``: the
+    daemon's channels, routes, silences and quiet hours); ``finished`` is called with the scratch
+    store once every batch is written, before it goes (``--send``: the last deliveries and retries).
     """
     result = ReplayResult(alerts=[])
     late = [0]
@@ -150,10 +151,9 @@ def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, 
                 result.series.setdefault(inc, Series(brand)).add(at, score, tier)
 
         prescored = Prescored(scorer)
-        pipeline = Pipeline(store, config, prescored, lambda: clock_now[-1], channels=channels, replay=True,
-                            signer=prescored.signature, router=router(store) if router is not None else None,
-                            observer=observe, keep_snapshots=store_url is not None, single_writer=True,
-                            write_back=store_url is None)
+        pipeline = build_pipeline(store, config, prescored, lambda: clock_now[-1], channels=channels,
+                                  observer=observe,
+                                  options=replay_options(scratch=store_url is None, signer=prescored.signature))
         ahead: ScoreAhead | None = None
         done = 0
 
