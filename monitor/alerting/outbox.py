@@ -13,7 +13,7 @@ Per channel, nothing overtakes an alert that waits for a retry: a failure blocks
 the alert's ``next_attempt_at`` (``retry_after`` when the channel was told, else exponential backoff up
 to five minutes), while the other channels go on. A permanent failure (bad token, unknown channel)
 marks that alert failed, is logged once per channel and error, and is not retried; ``requeue_failed``
-puts such alerts back once the config is fixed.
+(``monitor requeue``) puts such alerts back once the config is fixed.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from monitor.events import event_from_dict
 from monitor.interfaces import Channel, Clock
 from monitor.logs import redact
 from monitor.models import Tier
+from monitor.retry import backoff
 from monitor.storage import schema as s
 from monitor.storage.store import Store, exclusive, upsert
 
@@ -46,6 +47,16 @@ lower tier arriving after it (the decisions of two jobs crossing) is not sent: a
 back from CRITICAL to WATCH."""
 
 
+def requeue_failed(store: Store, channel: str | None = None) -> int:
+    """Put permanently failed alerts back in line (after fixing a token, say); returns how many."""
+    o = s.outbox
+    q = update(o).where(o.c.failed_at.is_not(None), o.c.sent_at.is_(None))
+    if channel is not None:
+        q = q.where(o.c.channel == channel)
+    with store.begin() as conn:
+        return int(conn.execute(q.values(failed_at=None, next_attempt_at=None, last_error=None)).rowcount)
+
+
 class Deliverer:
     def __init__(self, store: Store, channels: Mapping[str, Channel], clock: Clock):
         self.store, self.channels, self.clock = store, channels, clock
@@ -54,11 +65,6 @@ class Deliverer:
         # Set when the daemon stops: a pass under way ends after the send in progress, and what it
         # had not sent yet waits in the outbox for the next start.
         self.stopping = threading.Event()
-
-    def pending(self) -> int:
-        o = s.outbox
-        with self.store.begin() as conn:
-            return len(conn.execute(select(o.c.id).where(o.c.sent_at.is_(None), o.c.failed_at.is_(None))).all())
 
     def deliver(self) -> tuple[int, int]:
         """Send what is due; returns (sent, failed attempts). A channel that fails waits its turn.
@@ -127,15 +133,6 @@ class Deliverer:
             sent += 1
         return sent, failed
 
-    def requeue_failed(self, channel: str | None = None) -> int:
-        """Put permanently failed alerts back in line (after fixing a token, say); returns how many."""
-        o = s.outbox
-        q = update(o).where(o.c.failed_at.is_not(None), o.c.sent_at.is_(None))
-        if channel is not None:
-            q = q.where(o.c.channel == channel)
-        with self.store.begin() as conn:
-            return int(conn.execute(q.values(failed_at=None, next_attempt_at=None, last_error=None)).rowcount)
-
     def _failed(self, row: Any, exc: ChannelError, now: datetime) -> None:
         o = s.outbox
         attempts = row.attempts + 1
@@ -149,7 +146,7 @@ class Deliverer:
             log.log(level, "alert delivery failed permanently; not retried",
                     extra={"channel": row.channel, "error": error, "incident": row.incident_id})
         else:
-            delay = exc.retry_after if exc.retry_after is not None else min(MAX_BACKOFF, 5.0 * 2 ** min(attempts, 10))
+            delay = exc.retry_after if exc.retry_after is not None else backoff(attempts, base=5.0, cap=MAX_BACKOFF)
             values["next_attempt_at"] = now + timedelta(seconds=delay)
             log.warning("alert delivery will be retried",
                         extra={"channel": row.channel, "error": error, "retry_in": delay, "attempts": attempts})

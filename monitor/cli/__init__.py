@@ -248,9 +248,11 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
 
 
 from monitor.cli import incidents as incident_cli  # noqa: E402 - the incident commands live in their own module
-from monitor.cli.replay_command import replay  # noqa: E402 - so does replay
+from monitor.cli.alerting import requeue, silence  # noqa: E402 - so do silence and requeue
+from monitor.cli.replay_command import replay  # noqa: E402 - and replay
 
-main.add_command(replay)
+for _command in (replay, silence, requeue):
+    main.add_command(_command)
 
 incident_cli.register(main, _load, CONFIG_HELP)
 

@@ -67,10 +67,6 @@ class LanguageDetector:
                     return "sv"
         return best
 
-    @property
-    def available(self) -> bool:
-        return self._model is not None
-
     def detect(self, text: str) -> str:
         if self._model is None:
             return UNKNOWN
