@@ -35,11 +35,11 @@ from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from alerts.blocks import fallback_text, root_blocks, thread_blocks
-from monitor.alerting.outbox import UNCERTAIN
 from monitor.config.alerting import ChannelSettings
 from monitor.config.durations import Timeout, format_timestamp
 from monitor.config.secrets import Secret, redact, reveal, url_secrets
 from monitor.errors import ChannelError
+from monitor.interfaces import UNCERTAIN
 from monitor.models import AlertEvent, Tier
 from monitor.retry import retry_after
 from monitor.sanitize import printable

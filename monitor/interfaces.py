@@ -1,5 +1,6 @@
-"""The interfaces between the three rooms, side by side: sources, channels, the clock, and what the
-registries (``sources.SOURCES``, ``alerts.CHANNELS``) name: a plugin class with its config model.
+"""The interfaces between the three rooms, side by side: sources, channels, the clock, what the
+registries (``sources.SOURCES``, ``alerts.CHANNELS``) name (a plugin class with its config model), and
+the storage the alert stages and the Slack buttons reach (``Store``), so that no SQL lives in alerts/.
 
 A source knows nothing of scoring or Slack; a channel knows nothing of Reddit. Both depend only on
 ``monitor.models`` (and their config on ``monitor.config.sources`` / ``monitor.config.alerting``).
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from monitor.models import AlertEvent, BrandQuery, Observation, PollResult
+from monitor.models import AlertEvent, BrandQuery, IncidentStatus, Observation, PollResult, Silence
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime. Injected everywhere; tests pass a fake."""
@@ -30,6 +31,11 @@ class Source(Protocol):
     def refresh(self, ids: Sequence[str]) -> list[Observation]:
         """Re-read current engagement of posts still being watched, in batches."""
         ...
+
+
+UNCERTAIN = "_uncertain"
+"""Set in the ``state`` given to ``Channel.send`` when an earlier attempt of this alert may have arrived
+(a crash or a timeout may have hidden a success): a channel able to look finds what it already posted."""
 
 
 @runtime_checkable
@@ -67,3 +73,43 @@ class ChannelPlugin(Protocol):
 
     @classmethod
     def from_config(cls, config: Any, *, pages_url: str | None = None) -> Channel: ...
+
+
+class Store(Protocol):
+    """What the alert stages (``monitor.alerting.chain``) and the Slack buttons (``alerts.buttons``) need
+    of storage; ``monitor.storage.store.Store`` implements it. Each call is one transaction."""
+
+    def alert_context(self, incident: str, at: datetime) -> tuple[list[Silence], IncidentStatus]:
+        """The silences stored as active at ``at`` and what people did with ``incident``: all the
+        router reads before an alert, in one transaction."""
+        ...
+
+    def add_silence(self, matcher: dict[str, str], *, starts: datetime, ends: datetime,
+                    created_by: str | None, comment: str) -> int:
+        """Store a silence; returns its id."""
+        ...
+
+    def incident_status(self, incident: str) -> IncidentStatus: ...
+
+    def record_action(self, incident: str, action: str, at: datetime, *, until: datetime | None = None,
+                      user: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        """Store what someone did with an incident (``monitor.storage.actions.ACTIONS``)."""
+        ...
+
+    def channel_state(self, incident: str, channel: str) -> dict[str, Any]:
+        """What a channel kept for an incident (e.g. the Slack message it posted); ``{}`` if nothing."""
+        ...
+
+    def incident_labels(self, since: datetime | None) -> list[tuple[str, str, datetime, str | None, str | None]]:
+        """(incident, action, at, user, brand) of every acknowledgement and "not a complaint", oldest first."""
+        ...
+
+    def reminders_due(self, due: datetime) -> list[Any]:
+        """Incidents alerted at their tier, last alerted before ``due`` and active since: each with its
+        id, alerted_tier, score, mentions, authors, state, and the ``event`` and id (``last_id``) of its
+        last outbox row."""
+        ...
+
+    def queue_alerts(self, rows: list[dict[str, Any]]) -> int:
+        """Add outbox rows, skipping any already queued (same dedup key); returns how many went in."""
+        ...

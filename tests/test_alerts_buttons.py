@@ -11,8 +11,8 @@ from sqlalchemy import insert, select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE, root_blocks
 from alerts.buttons import Origin, build_app, feedback_for, handle_action, incident_status
-from alerts.routing import Router
 from alerts.slack import SlackChannel
+from monitor.alerting.chain import Router
 from monitor.alerting.outbox import Deliverer
 from monitor.config.settings import parse_config
 from monitor.models import AlertEvent, Tier

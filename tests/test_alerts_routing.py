@@ -1,4 +1,4 @@
-"""Routes, silences, quiet hours and reminders (alerts/routing.py), and the [alerts] config they read."""
+"""Routes, silences, quiet hours and reminders (monitor/alerting/chain.py), and the [alerts] config they read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from alerts.routing import Router, add_silence, in_quiet_hours, queue_reminders
+from monitor.alerting.chain import Router, add_silence, in_quiet_hours, queue_reminders
 from monitor.config.settings import ConfigError, parse_config
 from monitor.models import Tier
 from monitor.storage import schema as s

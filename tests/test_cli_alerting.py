@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from alerts.routing import Router
+from monitor.alerting.chain import Router
 from monitor.cli import main
 from monitor.config.settings import load_config
 from monitor.storage import schema as s

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE
 from alerts.buttons import feedback_for, handle_action, incident_status
-from alerts.routing import Router
+from monitor.alerting.chain import Router
 from monitor.cli import main
 from monitor.cli.incidents import inert
 from monitor.config.settings import load_config

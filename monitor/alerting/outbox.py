@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 
 from monitor.errors import ChannelError
 from monitor.events import event_from_dict
-from monitor.interfaces import Channel, Clock
+from monitor.interfaces import UNCERTAIN, Channel, Clock
 from monitor.logs import redact
 from monitor.models import Tier
 from monitor.retry import backoff
@@ -38,8 +38,6 @@ from monitor.storage.store import Store, exclusive, upsert
 log = logging.getLogger("monitor.outbox")
 
 MAX_BACKOFF = 300.0
-UNCERTAIN = "_uncertain"
-"""Set in the ``state`` given to ``Channel.send`` when an earlier attempt of this alert may have arrived."""
 IN_FLIGHT = "in flight: if the process stopped here, the channel may have received it"
 DELIVERED = "_delivered_tier"
 """Kept in a channel's state per incident: the highest tier that channel has been sent. An alert of a

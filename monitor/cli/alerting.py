@@ -1,7 +1,7 @@
 """``monitor silence`` and ``monitor requeue``: the stored silences and the failed alerts (CONTRACT.md).
 
 A silence given here is kept in the database (the ``silences`` table) and mutes, from its start to its
-end, every alert whose incident all its matchers match (alerts/routing.py), in the daemon and in
+end, every alert whose incident all its matchers match (monitor/alerting/chain.py), in the daemon and in
 ``replay --send`` alike; ``[[alerts.silences]]`` in the config does the same for silences kept there.
 """
 
@@ -32,7 +32,7 @@ MAX_SILENCE = 90 * 86400.0
 def silence(brand: str | None, author: str | None, keyword: str | None, duration: str, start: str | None,
             comment: str, by: str | None, config_path: str | None) -> None:
     """Mute the alerts of incidents all the given matchers (brand, author, keyword) match, for a while."""
-    from alerts.routing import add_silence
+    from monitor.alerting.chain import add_silence
     from monitor.cli.incidents import _login
     from monitor.daemon.app import utc_now
 

@@ -225,9 +225,10 @@ class Monitor:
         return stats
 
     def deliver(self) -> None:
+        """The alert chain's last stages (monitor/alerting/chain.py): reminders, then the channels."""
         interval = self.config.alerts.repeat_interval
         if interval:
-            from alerts.routing import queue_reminders
+            from monitor.alerting.chain import queue_reminders
 
             queue_reminders(self.store, self.pipeline.route, self.clock, interval)  # type: ignore[arg-type]
         sent, failed = self.deliverer.deliver()

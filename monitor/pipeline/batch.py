@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from monitor.events import event_to_dict
+from monitor.alerting.chain import outbox_rows
 from monitor.incidents.assessment import assess
 from monitor.incidents.coefficients import K
 from monitor.incidents.grouping import Grouping, Pending
@@ -222,7 +222,5 @@ class Batch:
                 top_posts=tuple(dict(t) for t in inc.state["top"]), replay=self.p.replay)
             inc.alerted_tier = int(a.tier)
             self.stats.alerts.append(event)
-            payload = event_to_dict(event)
-            for channel in self.p.route(event):
-                self.outbox.append(dict(dedup_key=f"{inc.id}:{a.tier.name}:{channel}", incident_id=inc.id,
-                                        channel=channel, created_at=now, event=payload, attempts=0))
+            # The alert chain (monitor/alerting/chain.py): silence, route, quiet hours, then the outbox.
+            self.outbox += outbox_rows(event, self.p.route(event))

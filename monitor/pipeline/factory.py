@@ -14,7 +14,7 @@ from monitor.storage.store import Store
 def build_pipeline(store: Store, config: Config, scorer: Scorer, clock: Clock, *, channels: Sequence[str],
                    observer: Observer | None = None, options: PipelineOptions = DAEMON) -> Pipeline:
     """A pipeline whose alerts go to ``channels`` as ``[alerts]`` routes them."""
-    from alerts.routing import Router
+    from monitor.alerting.chain import Router
 
     return Pipeline(store, config, scorer, clock, route=Router(config.alerts, tuple(channels), store),
                     observer=observer, options=options)

@@ -8,24 +8,21 @@ One place writes and reads these rows, whoever acted: the Slack buttons (alerts/
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
+from monitor.models import IncidentStatus
 from monitor.storage import schema as s
-from monitor.storage.store import Store
+
+if TYPE_CHECKING:
+    from monitor.storage.store import Store
+
+__all__ = ["ACTIONS", "IncidentStatus", "actions_of", "incident_status", "record_action", "statuses", "statuses_in"]
 
 ACTIONS = ("acknowledge", "snooze", "not_complaint")
 CHUNK = 500  # ids per IN (...) query
-
-
-@dataclass(frozen=True)
-class IncidentStatus:
-    acknowledged: bool = False
-    snoozed_until: datetime | None = None
-    not_complaint: bool = False
 
 
 def record_action(store: Store, incident: str, action: str, at: datetime, *, until: datetime | None = None,
@@ -56,14 +53,19 @@ def incident_status(store: Store, incident: str) -> IncidentStatus:
 
 def statuses(store: Store, incidents: Sequence[str]) -> dict[str, IncidentStatus]:
     """The status of each of ``incidents`` that has any action (the others have none)."""
+    with store.begin() as conn:
+        return statuses_in(conn, incidents)
+
+
+def statuses_in(conn: Connection, incidents: Sequence[str]) -> dict[str, IncidentStatus]:
+    """``statuses``, in a transaction already open."""
     a = s.incident_actions
     rows: dict[str, list[tuple[str, datetime | None]]] = {}
-    with store.begin() as conn:
-        for i in range(0, len(incidents), CHUNK):
-            q = (select(a.c.incident_id, a.c.action, a.c.until).where(a.c.incident_id.in_(incidents[i:i + CHUNK]))
-                 .order_by(a.c.at, a.c.id))
-            for r in conn.execute(q):
-                rows.setdefault(r.incident_id, []).append((r.action, r.until))
+    for i in range(0, len(incidents), CHUNK):
+        q = (select(a.c.incident_id, a.c.action, a.c.until).where(a.c.incident_id.in_(incidents[i:i + CHUNK]))
+             .order_by(a.c.at, a.c.id))
+        for r in conn.execute(q):
+            rows.setdefault(r.incident_id, []).append((r.action, r.until))
     return {inc: _fold(acts) for inc, acts in rows.items()}
 
 

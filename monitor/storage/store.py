@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from monitor.errors import ConfigError, MonitorError
 from monitor.files import private_sqlite_file
 from monitor.storage import schema as s
+from monitor.storage.alert_queries import AlertQueries
 
 
 def _sqlite_pragmas(durable: bool) -> Any:
@@ -58,7 +59,7 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
     return engine
 
 
-class Store:
+class Store(AlertQueries):
     def __init__(self, url: str, *, migrate: bool = True, durable: bool = True):
         self.url = url
         self.engine = make_engine(url, durable=durable)
