@@ -105,17 +105,6 @@ class Pulse:
         if fresh:  # a new bucket: older ones may have left the horizon
             self._forget(at)
 
-    @staticmethod
-    def in_window(series: list[list[float]], since: float) -> int:
-        """The count of the buckets that reach past ``since`` (read from the newest back)."""
-        total = 0.0
-        for i in range(len(series) - 1, -1, -1):
-            t, n = series[i]
-            if t + BUCKET <= since:
-                break
-            total += n
-        return int(total)
-
     def _fold(self, hour: float) -> None:
         """Fold every hour that ended before ``hour`` into the profile (hours without any mention: 0)."""
         if not self.folded:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from monitor.scoring.langs import SUPPORTED
 from monitor.scoring.text import strip_for_langid
 
 UNKNOWN = "und"
@@ -96,7 +95,3 @@ class LanguageDetector:
                 if cand["lang"] == "sv" and float(cand["score"]) >= 0.15:
                     return "sv"
         return best
-
-
-def is_supported(lang: str) -> bool:
-    return lang in SUPPORTED
