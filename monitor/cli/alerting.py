@@ -46,7 +46,8 @@ def silence(brand: str | None, author: str | None, keyword: str | None, duration
         starts = parse_timestamp(start) if start else utc_now()
     except ValueError as exc:
         raise InputError(f"--start {start!r}: {exc}") from None
-    if not any(v and v.strip() for v in (brand, author, keyword)):
+    brand, author, keyword = ((v.strip() or None) if v else None for v in (brand, author, keyword))
+    if not (brand or author or keyword):
         raise click.UsageError("give at least one of --brand, --author, --keyword")
     loaded = load(config_path)
     store = Store(loaded.config.storage.url)
