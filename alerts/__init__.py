@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from monitor.alerting_config import AlertsConfig
+    from monitor.config.alerting import AlertsConfig
     from monitor.interfaces import Channel, ChannelPlugin
 
 log = logging.getLogger("alerts")
@@ -27,7 +27,7 @@ CHANNELS: dict[str, str] = {
 
 def load_channel_class(name: str) -> type[ChannelPlugin]:
     """The class registered under ``name``; ``KeyError`` naming the known channels if there is none."""
-    from monitor.plugins import load
+    from monitor.config.plugins import load
 
     cls: type[ChannelPlugin] = load(CHANNELS, name, "channel")
     return cls

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from monitor.durations import format_timestamp
+from monitor.config.durations import format_timestamp
 from monitor.models import AlertEvent, Tier
 
 MAX_BLOCKS, MAX_SECTION, MAX_HEADER, MAX_FIELDS, MAX_FIELD, MAX_TEXT = 50, 3000, 150, 10, 2000, 3000

@@ -26,14 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE, SNOOZE_CHOICES
-from monitor import schema as s
-from monitor.actions import IncidentStatus, incident_status, record_action
-from monitor.durations import format_timestamp
-from monitor.interfaces import Clock
-from monitor.store import Store
+from monitor.config.durations import format_timestamp
+from monitor.interfaces import Clock, Store
+from monitor.models import IncidentStatus
 
 log = logging.getLogger("alerts.buttons")
 __all__ = ["IncidentStatus", "handle_action", "incident_status", "feedback_for", "build_app", "ButtonListener"]
@@ -118,6 +115,11 @@ class _Payload(_Part):
     actions: list[_Action]
 
 
+def incident_status(store: Store, incident: str) -> IncidentStatus:
+    """What people did with ``incident`` (the router reads it; so do the tests)."""
+    return store.incident_status(incident)
+
+
 def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> list[ActionResult]:
     """Record the buttons pressed in one ``block_actions`` payload.
 
@@ -163,7 +165,7 @@ def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> l
             continue
         detail = {"channel": p.container.channel_id, "message_ts": p.container.message_ts,
                   "user_name": p.user.username or p.user.name, "action_ts": action.action_ts}
-        record_action(store, incident, kind, now, until=until, user=uid or None, detail=detail)
+        store.record_action(incident, kind, now, until=until, user=uid or None, detail=detail)
         note = {"acknowledge": f"{who} acknowledged this incident: from now on only escalations are posted.",
                 "snooze": f"{who} snoozed this incident until {format_timestamp(until) if until else '?'}; "
                           "it alerts again earlier only if it turns critical.",
@@ -177,29 +179,19 @@ def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> l
 
 def _our_message(store: Store, incident: str, container: _Container) -> bool:
     """Is the pressed message the one Slack delivery posted, and keeps, for ``incident``?"""
-    c = s.channel_state
-    with store.begin() as conn:
-        row = conn.execute(select(c.c.state).where(c.c.incident_id == incident, c.c.channel == "slack")).first()
-    state = dict(row[0]) if row else {}
+    state = store.channel_state(incident, "slack")
     return bool(state.get("ts")) and state.get("ts") == container.message_ts \
         and state.get("channel") == container.channel_id
 
 
 def feedback_for(store: Store, since: datetime | None = None) -> list[Feedback]:
     """The humans' labels of incidents, latest per incident, oldest first: for replay and evaluation."""
-    a, i = s.incident_actions, s.incidents
-    q = (select(a.c.incident_id, a.c.action, a.c.at, a.c.user, i.c.brand)
-         .select_from(a.outerjoin(i, i.c.id == a.c.incident_id))
-         .where(a.c.action.in_(("acknowledge", "not_complaint"))).order_by(a.c.at, a.c.id))
-    if since is not None:
-        q = q.where(a.c.at >= since)
     latest: dict[str, Feedback] = {}
-    with store.begin() as conn:
-        for r in conn.execute(q):
-            label = "not_complaint" if r.action == "not_complaint" else "acknowledged"
-            if latest.get(r.incident_id, None) and latest[r.incident_id].label == "not_complaint":
-                continue  # "not a complaint" is the stronger statement; an ack afterwards does not undo it
-            latest[r.incident_id] = Feedback(r.incident_id, r.brand, label, r.at, r.user)
+    for incident, action, at, user, brand in store.incident_labels(since):
+        label = "not_complaint" if action == "not_complaint" else "acknowledged"
+        if latest.get(incident, None) and latest[incident].label == "not_complaint":
+            continue  # "not a complaint" is the stronger statement; an ack afterwards does not undo it
+        latest[incident] = Feedback(incident, brand, label, at, user)
     return sorted(latest.values(), key=lambda f: f.at)
 
 

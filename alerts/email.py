@@ -17,12 +17,12 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from monitor.alerting_config import ChannelSettings
-from monitor.durations import Timeout, format_timestamp
+from monitor.config.alerting import ChannelSettings
+from monitor.config.durations import Timeout, format_timestamp
+from monitor.config.secrets import Secret, redact, reveal
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent
 from monitor.sanitize import printable
-from monitor.secrets import Secret, redact, reveal
 
 
 def _line(value: object) -> str:

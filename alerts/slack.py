@@ -7,7 +7,7 @@ message and keeps its ``ts``; later alerts update that message (``chat.update``)
 (``thread_ts``; the climb to critical is also broadcast to the channel, since an edit notifies nobody).
 A root that was deleted is posted again.
 
-Delivery is at-least-once (see ``monitor.outbox``). When the process stopped in the middle of a send, the
+Delivery is at-least-once (see ``monitor.alerting.outbox``). When the process stopped in the middle of a send, the
 outbox marks the retry as *uncertain*; every message carries Slack message metadata naming its
 incident, tier and time, so the retry first looks for it (in the channel's history, or in the thread)
 and does not post it twice. Without the history scopes a crash in that instant can repeat one message.
@@ -35,15 +35,15 @@ from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from alerts.blocks import fallback_text, root_blocks, thread_blocks
-from monitor.alerting_config import ChannelSettings
-from monitor.durations import Timeout, format_timestamp
+from monitor.config.alerting import ChannelSettings
+from monitor.config.durations import Timeout, format_timestamp
+from monitor.config.secrets import Secret, redact, reveal, url_secrets
 from monitor.errors import ChannelError
-from monitor.history import incident_url
+from monitor.interfaces import UNCERTAIN
 from monitor.models import AlertEvent, Tier
-from monitor.outbox import UNCERTAIN
 from monitor.retry import retry_after
 from monitor.sanitize import printable
-from monitor.secrets import Secret, redact, reveal, url_secrets
+from monitor.web.history import incident_url
 
 log = logging.getLogger("alerts.slack")
 META_TYPE = "complaint_monitor_alert"

@@ -23,14 +23,14 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import field_validator
 
-from monitor.alerting_config import ChannelSettings
-from monitor.durations import Timeout
+from monitor.config.alerting import ChannelSettings
+from monitor.config.durations import Timeout
+from monitor.config.secrets import Secret, reveal
 from monitor.errors import ChannelError
 from monitor.events import event_to_dict
 from monitor.interfaces import Clock
 from monitor.models import AlertEvent
 from monitor.retry import retry_after
-from monitor.secrets import Secret, reveal
 
 TIMESTAMP_HEADER = "X-Monitor-Timestamp"
 SIGNATURE_HEADER = "X-Monitor-Signature"

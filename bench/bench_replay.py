@@ -27,9 +27,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from monitor.config import Config
+    from monitor.config.settings import Config
     from monitor.jsonl import read_observations
-    from monitor.replay import replay
+    from monitor.replay.run import replay
     from monitor.scoring import MentionScorer
 
     vader = SentimentIntensityAnalyzer()

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.realdata import airline_observations, spotify_observations  # noqa: E402
 from bench.scenarios import Scenario, Story, generate  # noqa: E402
-from monitor.config import Config, load_config, parse_config  # noqa: E402
+from monitor.config.settings import Config, load_config, parse_config  # noqa: E402
 from monitor.models import AlertEvent, Observation, Tier  # noqa: E402
-from monitor.replay import replay  # noqa: E402
+from monitor.replay.run import replay  # noqa: E402
 from monitor.scoring import MentionScorer  # noqa: E402
 
 ALL_TIERS = 'min_tier = "watch"'

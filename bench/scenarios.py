@@ -21,7 +21,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from monitor.config import BrandConfig, Config, parse_config
+from monitor.config.settings import BrandConfig, Config, parse_config
 from monitor.models import Author, Metrics, Observation
 
 START = datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc)  # a Monday

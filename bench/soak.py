@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hours", type=int, default=24)
     args = ap.parse_args(argv)
 
-    from monitor.app import Monitor, SourceHealth
-    from monitor.config import parse_config
+    from monitor.config.settings import parse_config
+    from monitor.daemon.app import Monitor, SourceHealth
 
     tmp = tempfile.mkdtemp(prefix="monitor-soak-")
     brands = "".join(f'[[brands]]\nname = "{b}"\nkeywords = ["{b.lower()}"]\n' for b in BRANDS)
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     mon = Monitor.create(loaded, clock, channels={"console": ConsoleChannel(io.StringIO())})
     mon.sources = {"x": SyntheticSource(clock, args.per_minute)}  # type: ignore[dict-item]
     mon.health = {"x": SourceHealth()}
-    from monitor.scheduler import housekeeping
+    from monitor.daemon.scheduler import housekeeping
 
     first_hour = None
     t0 = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.durations import format_timestamp, parse_timestamp
+from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.models import AlertEvent, Tier
 
 

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import orjson
 
-from monitor.durations import format_timestamp, parse_timestamp
+from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.errors import InputError
 from monitor.models import KINDS, METRIC_NAMES, Author, Metrics, Observation
 from monitor.sanitize import MAX_COUNT, valid_count, valid_time

@@ -126,3 +126,43 @@ class AlertEvent:
     top_posts: tuple[dict[str, Any], ...] = ()
     test: bool = False
     replay: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentStatus:
+    """What people did with an incident (``incident_actions``): the router reads it before an alert."""
+
+    acknowledged: bool = False
+    snoozed_until: datetime | None = None
+    not_complaint: bool = False
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Mutes the alerts of incidents all its given matchers match, from ``starts`` to ``ends``
+    (``[[alerts.silences]]`` or ``monitor silence``). An author or keyword matches when every key post
+    of the incident has it, so a silence never hides an incident that other people are driving."""
+
+    brand: str | None = None
+    author: str | None = None
+    keyword: str | None = None
+    starts: datetime | None = None
+    ends: datetime | None = None
+    comment: str = ""
+
+    def active(self, at: datetime) -> bool:
+        return (self.starts is None or self.starts <= at) and (self.ends is None or at < self.ends)
+
+    def matches(self, event: AlertEvent) -> bool:
+        posts = event.top_posts
+        if self.brand and self.brand.casefold() != event.brand.casefold():
+            return False
+        if self.author:
+            who = self.author.lstrip("@").casefold()
+            if not posts or any(str(p.get("author") or "").lstrip("@").casefold() != who for p in posts):
+                return False
+        if self.keyword:
+            word = self.keyword.casefold()
+            if not posts or any(word not in str(p.get("text") or "").casefold() for p in posts):
+                return False
+        return True

@@ -1,7 +1,7 @@
 """When to try again: the wait an API asks for, and exponential back-off when it asks for none.
 
 Nothing here sleeps. The monitor never retries in a loop around a call: a failed poll is tried again
-by the scheduler once its source's back-off has passed (monitor/source_health.py), a failed alert by
+by the scheduler once its source's back-off has passed (monitor/daemon/source_health.py), a failed alert by
 the outbox once its row's next attempt is due, both on the injected clock. So this module only
 computes waits; sources, channels and the outbox all take them from here.
 """

@@ -25,7 +25,7 @@ SOURCES: dict[str, str] = {
 
 def load_source_class(name: str) -> type[SourcePlugin]:
     """The class registered under ``name``; ``KeyError`` naming the known sources if there is none."""
-    from monitor.plugins import load
+    from monitor.config.plugins import load
 
     cls: type[SourcePlugin] = load(SOURCES, name, "source")
     return cls

@@ -16,10 +16,10 @@ from typing import Any
 
 import requests
 
+from monitor.config.secrets import redact
 from monitor.errors import RateLimited, SourceError
 from monitor.retry import retry_after
 from monitor.sanitize import valid_time
-from monitor.secrets import redact
 from sources._http import make_session, normalize_base_url
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE, AnswerTooLarge, DeadlineExceeded
 

@@ -22,13 +22,13 @@ from urllib.parse import quote_plus, urlsplit
 import feedparser  # type: ignore[import-untyped, unused-ignore]
 from pydantic import Field, field_validator
 
-from monitor.brands import BrandMatcher
-from monitor.durations import Interval, Window
+from monitor.config.durations import Interval, Window
+from monitor.config.sources import SourceBase, http_urls
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Observation, PollResult
+from monitor.pipeline.brands import BrandMatcher
 from monitor.sanitize import valid_time
-from monitor.sources_config import SourceBase, http_urls
 from sources._http import Drops, as_dict
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, bounded, strip_html, with_links

@@ -26,14 +26,14 @@ from prawcore.rate_limit import RateLimiter
 from prawcore.sessions import FiniteRetryStrategy
 from pydantic import Field
 
-from monitor.brands import BrandMatcher
-from monitor.durations import Interval
+from monitor.config.durations import Interval
+from monitor.config.secrets import Secret, redact, reveal
+from monitor.config.sources import SourceBase
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.pipeline.brands import BrandMatcher
 from monitor.retry import retry_after
-from monitor.secrets import Secret, redact, reveal
-from monitor.sources_config import SourceBase
 from sources._http import Drops, epoch_to_utc, make_session, normalize_base_url, number
 from sources._http import as_dict as _dict
 from sources._http import count as _count

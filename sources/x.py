@@ -20,14 +20,14 @@ import requests
 import tweepy  # type: ignore[import-untyped, unused-ignore]
 from pydantic import Field
 
-from monitor.brands import BrandMatcher
+from monitor.config.secrets import Secret, redact, reveal
+from monitor.config.sources import SourceBase
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from monitor.pipeline.brands import BrandMatcher
 from monitor.retry import retry_after
 from monitor.sanitize import valid_time
-from monitor.secrets import Secret, redact, reveal
-from monitor.sources_config import SourceBase
 from sources._http import Drops, make_session, normalize_base_url
 from sources._http import as_dict as _dict
 from sources._http import count as _count

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.assessment import poisson_surprise
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
+from monitor.incidents.drivers import poisson_surprise
+from monitor.incidents.pulse import Pulse
 from monitor.models import Author, Metrics, Observation, Tier
-from monitor.pulse import Pulse
-from monitor.replay import replay
+from monitor.replay.run import replay
 
 T0 = datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc)
 BRAND = "Bank Wiślany"

@@ -11,13 +11,13 @@ from sqlalchemy import insert, select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE, root_blocks
 from alerts.buttons import Origin, build_app, feedback_for, handle_action, incident_status
-from alerts.routing import Router
 from alerts.slack import SlackChannel
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.alerting.chain import Router
+from monitor.alerting.outbox import Deliverer
+from monitor.config.settings import parse_config
 from monitor.models import AlertEvent, Tier
-from monitor.outbox import Deliverer
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import T0, event, queue
 from tests.fakes.slack import FakeSlack

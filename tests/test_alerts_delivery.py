@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from alerts.slack import SlackChannel
-from monitor import schema as s
+from monitor.alerting.outbox import IN_FLIGHT, Deliverer, requeue_failed
 from monitor.models import AlertEvent, Tier
-from monitor.outbox import IN_FLIGHT, Deliverer
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import T0, climb, event, queue
 from tests.fakes.slack import FakeSlack
@@ -44,6 +44,11 @@ def slack(fake: FakeSlack, token: str = TOKEN) -> SlackChannel:
 def outbox_rows(store: Store) -> list[Any]:
     with store.begin() as conn:
         return conn.execute(select(s.outbox).order_by(s.outbox.c.id)).all()
+
+
+def pending(store: Store) -> int:
+    """Alerts neither sent nor failed."""
+    return sum(1 for r in outbox_rows(store) if r.sent_at is None and r.failed_at is None)
 
 
 def test_climbing_incident_one_root_two_thread_replies_and_updates(fake, db, fclock):
@@ -94,10 +99,10 @@ def test_ten_minute_outage_then_every_alert_once_in_order(fake, db, fclock):
     fake.recover()
     for _ in range(200):
         deliverer.deliver()
-        if not deliverer.pending():
+        if not pending(store):
             break
         fclock.advance(seconds=7)
-    assert deliverer.pending() == 0
+    assert pending(store) == 0
     roots = fake.roots()
     assert [r.metadata["event_payload"]["incident"] for r in roots] == ["inc-a", "inc-b"]
     thread = fake.replies(roots[0].ts)
@@ -179,7 +184,7 @@ def test_permanent_failure_reported_once_and_not_retried(fake, db, fclock, caplo
     assert all(r.failed_at is not None and "invalid_auth" in r.last_error for r in failed)
     # The token is fixed: the failed alerts are put back and go out.
     fixed = Deliverer(store, {"slack": slack(fake)}, fclock)
-    assert fixed.requeue_failed("slack") == 2
+    assert requeue_failed(store, "slack") == 2
     assert fixed.deliver() == (2, 0)
     assert len(fake.roots()) == 2
 

@@ -1,4 +1,4 @@
-"""Routes, silences, quiet hours and reminders (alerts/routing.py), and the [alerts] config they read."""
+"""Routes, silences, quiet hours and reminders (monitor/alerting/chain.py), and the [alerts] config they read."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from alerts.routing import Router, add_silence, in_quiet_hours, queue_reminders
-from monitor import schema as s
-from monitor.config import ConfigError, parse_config
+from monitor.alerting.chain import Router, add_silence, in_quiet_hours, queue_reminders
+from monitor.config.settings import ConfigError, parse_config
 from monitor.models import Tier
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import T0, event, post, queue
 
@@ -175,8 +175,8 @@ def test_reminders_after_repeat_interval_for_growing_unacknowledged_incidents(st
 
 
 def _demo_burst():
-    from monitor import demo
-    from monitor.replay import in_event_order
+    from monitor.replay import demo
+    from monitor.replay.run import in_event_order
 
     return [o for o in in_event_order(demo.observations())
             if demo.TV_AT - timedelta(days=2) <= o.observed_at <= demo.TV_AT + timedelta(hours=6)]
@@ -184,8 +184,8 @@ def _demo_burst():
 
 @pytest.mark.parametrize("silenced", [False, True])
 def test_the_pipeline_asks_the_router(tmp_path, scorer, silenced):
-    from monitor import demo
-    from monitor.pipeline import Pipeline
+    from monitor.pipeline.factory import build_pipeline
+    from monitor.replay import demo
 
     cfg = demo.config()
     if silenced:
@@ -193,8 +193,7 @@ def test_the_pipeline_asks_the_router(tmp_path, scorer, silenced):
     store = Store("sqlite:///" + str(tmp_path / "m.db"))
     obs = _demo_burst()
     now = [obs[0].observed_at]
-    pipeline = Pipeline(store, cfg, scorer, lambda: now[-1], channels=("slack", "console"),
-                        router=Router(cfg.alerts, ("slack", "console"), store))
+    pipeline = build_pipeline(store, cfg, scorer, lambda: now[-1], channels=("slack", "console"))
     alerts = 0
     for i in range(0, len(obs), 200):
         now.append(obs[i:i + 200][-1].observed_at)
@@ -204,7 +203,7 @@ def test_the_pipeline_asks_the_router(tmp_path, scorer, silenced):
 
 
 def test_monitor_wires_the_router(tmp_path):
-    from monitor.app import Monitor
+    from monitor.daemon.app import Monitor
 
     loaded = parse_config(f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n', env={})
     mon = Monitor.create(loaded)

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from alerts import channels_from_config
 from alerts.buttons import ButtonListener
 from alerts.testing import send_test_alert
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.alerting.outbox import Deliverer
+from monitor.config.settings import parse_config
 from monitor.errors import ChannelError
 from monitor.logs import register_secrets, setup_logging
-from monitor.outbox import Deliverer
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import T0, event, queue
 from tests.fakes.slack import FakeSlack

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from alerts.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, clip, escape, fallback_text, root_blocks
 from alerts.slack import SlackChannel, SlackWebhookChannel
 from monitor.errors import ChannelError
+from monitor.interfaces import UNCERTAIN
 from monitor.models import Tier
-from monitor.outbox import UNCERTAIN
 from tests.fakes.alerting import climb, event, post
 from tests.fakes.slack import FakeSlack
 

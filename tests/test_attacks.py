@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Observation
-from monitor.pipeline import Pipeline
+from monitor.pipeline.factory import build_pipeline
 from monitor.sanitize import MAX_TEXT, clean_observation
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
 T = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -27,7 +27,7 @@ def test_surrogates_nul_and_huge_posts_are_stored_safely(db_url: str, scorer) ->
         Observation("x", "3", "Acme Air " + "still waiting for my refund " * 300_000, T, T),
         Observation("x", "4\x00", "<!channel> Acme Air <@U123> <https://evil|click>", T, T),
     ]
-    stats = Pipeline(store, CONFIG, scorer, lambda: T).process(hostile)
+    stats = build_pipeline(store, CONFIG, scorer, lambda: T, channels=("console",)).process(hostile)
     assert stats.new_mentions == 4
     with store.begin() as conn:
         texts = {r.post_id: r.text for r in conn.execute(select(s.mentions.c.post_id, s.mentions.c.text))}
@@ -49,7 +49,7 @@ def test_any_text_is_storable(text: str, handle: str) -> None:
 
 def test_any_text_goes_through_the_pipeline(tmp_path, scorer) -> None:
     store = Store(f"sqlite:///{tmp_path / 'h.db'}")
-    pipe = Pipeline(store, CONFIG, scorer, lambda: T)
+    pipe = build_pipeline(store, CONFIG, scorer, lambda: T, channels=("console",))
     counter = iter(range(10**6))
 
     @settings(max_examples=80, deadline=None)

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import and_, bindparam, insert, text, update
 
-from monitor import schema as s
-from monitor.bulk import insert_rows, update_rows
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.bulk import insert_rows, update_rows
+from monitor.storage.store import Store
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 CET = timezone(timedelta(hours=1))

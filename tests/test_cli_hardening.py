@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from alerts.console import ConsoleChannel
-from monitor import demo
 from monitor.jsonl import dumps
+from monitor.replay import demo
 from tests.fakes.alerting import event, post
 
 ROOT = Path(__file__).resolve().parent.parent

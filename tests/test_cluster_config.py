@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from monitor.cluster.schedule import PERIODS, cron_for, period_for
 from monitor.cluster.settings import uses_job_engine
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,9 +80,9 @@ def test_the_job_engine_on_sqlite_is_a_config_error(tmp_path: Path) -> None:
 
 def test_every_replica_registers_the_same_periodic_jobs(tmp_path: Path) -> None:
     """The schedule and its locks, as two replicas build them (nothing connects to a database here)."""
-    from monitor.app import Monitor
     from monitor.cluster.jobs import Replica, build_app
-    from monitor.config import parse_config
+    from monitor.config.settings import parse_config
+    from monitor.daemon.app import Monitor
 
     toml = BRAND + f"""[storage]\nurl = "sqlite:///{tmp_path / 'm.db'}"\n[sources.hackernews]\ninterval = "7m"\n"""
 

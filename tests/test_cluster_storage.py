@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from monitor.cluster.engine_schema import ensure_engine_schema
 from monitor.errors import MonitorError
-from monitor.store import Store, exclusive
+from monitor.storage.store import Store, exclusive
 from tests.pg import drop_schema, fresh_schema
 
 STARTING = 4
@@ -51,7 +51,7 @@ def together(n: int, work) -> list:
 
 STARTER = """
 import json, sys, time
-from monitor.store import Store
+from monitor.storage.store import Store
 from monitor.cluster.engine_schema import ensure_engine_schema
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all processes go at the same instant
 print(json.dumps(ensure_engine_schema(Store(sys.argv[1]))))

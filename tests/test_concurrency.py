@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation, Tier
-from monitor.pipeline import Pipeline
-from monitor.store import Store
+from monitor.pipeline.factory import build_pipeline
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
 CONFIG = parse_config("""
@@ -57,7 +57,7 @@ def test_poll_and_reobserve_batches_of_one_brand_meet_on_an_incident(db_url: str
     store = Store(db_url)
     now = [T0]
     # The daemon's pipeline (not replay): decisions at the later of the post's time and the clock.
-    pipe = Pipeline(store, CONFIG, scorer, lambda: now[0], channels=("console",))
+    pipe = build_pipeline(store, CONFIG, scorer, lambda: now[0], channels=("console",))
     # Both batches of a round assess the incident before either writes back: each waits here (briefly)
     # for the other at its first assessment. A batch that had to wait for the other's commit finds
     # the barrier already given up on and goes straight on.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_config
+from monitor.config.settings import load_config, parse_config
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import Monitor, utc_now
-from monitor.config import parse_config
-from monitor.scheduler import run_daemon
+from monitor.config.settings import parse_config
+from monitor.daemon.app import Monitor, utc_now
+from monitor.daemon.scheduler import run_daemon
 from tests.fakes.hostile import HostileAPI
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline import Pipeline
-from monitor.store import Store
+from monitor.pipeline.factory import build_pipeline
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
@@ -19,7 +19,7 @@ def test_postgresql_restart_under_a_running_pipeline(db_url: str, scorer) -> Non
         pytest.skip("PostgreSQL only")
     clock = FakeClock()
     store = Store(db_url)
-    pipe = Pipeline(store, CONFIG, scorer, clock)
+    pipe = build_pipeline(store, CONFIG, scorer, clock, channels=("console",))
     pipe.process([Observation("x", "1", "Acme Air lost my bag", clock(), clock(), author=Author(handle="a"))])
     # What a server restart does to the clients: every connection of the monitor is cut.
     admin = create_engine(db_url, isolation_level="AUTOCOMMIT")

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 
-from monitor import demo
-from monitor.actions import record_action
 from monitor.cli import main
-from monitor.config import load_config
-from monitor.incidents import incident_id
+from monitor.config.settings import load_config
+from monitor.incidents.state import incident_id
+from monitor.replay import demo
+from monitor.storage.actions import record_action
 from tests.fakes.history import ending_at, store_history
 
 STORY = incident_id(demo.BRAND, "x", "story0")

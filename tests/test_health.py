@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from monitor.app import Monitor
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
+from monitor.daemon.app import Monitor
+from monitor.daemon.health import HealthServer
 from monitor.errors import ChannelError
-from monitor.health import HealthServer
 from monitor.models import AlertEvent
 from tests.conftest import FakeClock
 from tests.fakes.alerting import climb, queue
@@ -134,7 +134,7 @@ def test_readyz_503_when_the_database_is_gone(tmp_path: Path, fake: FakeSocial, 
 
 
 def test_daemon_serves_health_while_running(tmp_path: Path, scorer, clock: FakeClock) -> None:
-    from monitor.scheduler import build_scheduler, start_health
+    from monitor.daemon.scheduler import build_scheduler, start_health
 
     loaded = parse_config(f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n[daemon]\nhealth_port = 0\n', env={})
     mon = Monitor.create(loaded, clock, scorer=scorer)
@@ -151,7 +151,7 @@ def test_daemon_serves_health_while_running(tmp_path: Path, scorer, clock: FakeC
             start_health(mon, build_scheduler(mon))
         mon.close()
         # The default port busy (a laptop): the daemon runs on, without the endpoint, and says so.
-        from monitor.config import DaemonConfig
+        from monitor.config.settings import DaemonConfig
 
         mon = Monitor.create(parse_config(f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n', env={}), clock,
                              scorer=scorer)

@@ -13,16 +13,16 @@ from sqlalchemy import select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE
 from alerts.buttons import feedback_for, handle_action, incident_status
-from alerts.routing import Router
-from monitor import demo
-from monitor import schema as s
+from monitor.alerting.chain import Router
 from monitor.cli import main
-from monitor.config import load_config
+from monitor.cli.incidents import inert
+from monitor.config.settings import load_config
 from monitor.events import event_from_dict
-from monitor.incident_cli import inert
-from monitor.incidents import incident_id
+from monitor.incidents.state import incident_id
 from monitor.models import Tier
-from monitor.store import Store
+from monitor.replay import demo
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.history import ending_at, store_history
 from tests.fakes.slack import FakeSlack

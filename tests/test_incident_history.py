@@ -10,14 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, select, text, update
 
-from monitor import schema as s
-from monitor.app import Monitor
-from monitor.config import RetentionConfig, parse_config
-from monitor.history import NoSuchIncident, incident_history, resolve
+from monitor.config.settings import RetentionConfig, parse_config
+from monitor.daemon.app import Monitor
 from monitor.models import Author, Metrics, Observation, Tier
-from monitor.retention import prune
-from monitor.scorelog import ScoreLog
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.retention import prune
+from monitor.storage.scorelog import ScoreLog
+from monitor.storage.store import Store
+from monitor.web.history import NoSuchIncident, incident_history, resolve
 from tests.conftest import FakeClock
 
 

@@ -16,14 +16,14 @@ from prometheus_client import CollectorRegistry
 
 from alerts.blocks import root_blocks
 from alerts.slack import SlackChannel
-from monitor.app import build_channels
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
+from monitor.daemon.app import build_channels
+from monitor.daemon.health import HealthServer
 from monitor.errors import ConfigError
-from monitor.health import HealthServer
-from monitor.history import list_incidents
 from monitor.models import AlertEvent, Tier
-from monitor.pages import Pages
-from monitor.store import Store
+from monitor.storage.store import Store
+from monitor.web.history import list_incidents
+from monitor.web.pages import Pages
 from tests.fakes.alerting import event
 from tests.fakes.history import ending_at, store_history
 from tests.fakes.slack import FakeSlack

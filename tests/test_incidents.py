@@ -7,12 +7,13 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from monitor.assessment import _tier_with_hysteresis
-from monitor.config import ScoringConfig, parse_config
+from monitor.config.settings import ScoringConfig, parse_config
+from monitor.incidents.assessment import _tier_with_hysteresis
 from monitor.models import Author, Metrics, Observation, Tier
-from monitor.pipeline import Pipeline
-from monitor.replay import replay
-from monitor.store import Store
+from monitor.pipeline.core import PipelineOptions
+from monitor.pipeline.factory import build_pipeline
+from monitor.replay.run import replay
+from monitor.storage.store import Store
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
 CONFIG = parse_config("""
@@ -37,7 +38,8 @@ def post(ident: str, text: str, at: datetime, author: str = "someone", *, source
 def run(db_url: str, scorer, observations: list[Observation], config=CONFIG):
     store = Store(db_url)
     now = [T0]
-    pipe = Pipeline(store, config, scorer, lambda: now[-1], channels=("console",), replay=True)
+    pipe = build_pipeline(store, config, scorer, lambda: now[-1], channels=("console",),
+                          options=PipelineOptions(replay=True))
     alerts = []
     for obs in sorted(observations, key=lambda o: o.observed_at):
         now.append(obs.observed_at)
@@ -48,7 +50,7 @@ def run(db_url: str, scorer, observations: list[Observation], config=CONFIG):
 def incident_of(store: Store, ident: str) -> str | None:
     from sqlalchemy import select
 
-    from monitor import schema as s
+    from monitor.storage import schema as s
 
     with store.begin() as c:
         return c.execute(select(s.mentions.c.incident_id).where(s.mentions.c.post_id == ident)).scalar_one()
@@ -148,7 +150,7 @@ def test_brand_replies_are_recognised_not_scored_as_complaints(db_url: str, scor
     store, _ = run(db_url, scorer, [complaint, answer])
     from sqlalchemy import select
 
-    from monitor import schema as s
+    from monitor.storage import schema as s
 
     with store.begin() as c:
         row = c.execute(select(s.mentions.c.by_brand, s.mentions.c.is_complaint).where(s.mentions.c.post_id == "b1")).one()
@@ -169,7 +171,7 @@ def test_tiers_do_not_flap_at_a_threshold() -> None:
 
 
 def test_same_input_same_output(scorer) -> None:
-    from monitor import demo
+    from monitor.replay import demo
 
     first = replay(demo.observations(), demo.config(), scorer).to_json()
     second = replay(reversed(list(demo.observations())), demo.config(), scorer).to_json()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.durations import format_timestamp, parse_duration, parse_timestamp
+from monitor.config.durations import format_timestamp, parse_duration, parse_timestamp
 from monitor.errors import InputError
 from monitor.jsonl import ReadStats, observation_from_dict, observation_to_dict, read_observations
 

@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from alerts import CHANNELS
-from monitor.alerting_config import ChannelSettings
-from monitor.app import Monitor, build_sources
 from monitor.cli import main
-from monitor.config import load_config, parse_config
+from monitor.config.alerting import ChannelSettings
+from monitor.config.settings import load_config, parse_config
+from monitor.config.sources import SourceBase
+from monitor.daemon.app import Monitor, build_sources
 from monitor.errors import ConfigError
-from monitor.sources_config import SourceBase
 from sources import SOURCES
 from tests.conftest import FakeClock
 from tests.fakes.http import FakeServer, Reply, first

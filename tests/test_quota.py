@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import Monitor
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
+from monitor.config.sources import BudgetConfig
+from monitor.daemon.app import Monitor
+from monitor.daemon.quota import Budget, budgets_for, spend, summary, usage_delta, wait_seconds
 from monitor.errors import ConfigError
-from monitor.quota import Budget, budgets_for, spend, summary, usage_delta, wait_seconds
-from monitor.sources_config import BudgetConfig
 from sources.x import XConfig
 from tests.conftest import FakeClock
 from tests.fakes.keyless import FakeKeyless

@@ -12,14 +12,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from monitor import demo
-from monitor import schema as s
 from monitor.jsonl import dumps
 from monitor.models import Tier
-from monitor.pipeline import Pipeline
-from monitor.replay import in_event_order, replay
+from monitor.pipeline.core import PipelineOptions
+from monitor.pipeline.factory import build_pipeline
+from monitor.replay import demo
+from monitor.replay.run import in_event_order, replay
 from monitor.scoring import MentionScorer
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,8 +99,9 @@ def test_write_back_stores_what_writing_through_stores(tmp_path: Path, scorer) -
     for mode in ("through", "back"):
         store = Store(f"sqlite:///{tmp_path / mode}.db")
         now = [obs[0].observed_at]
-        pipe = Pipeline(store, demo.config(), scorer, lambda: now[-1], replay=True, single_writer=True,
-                        write_back=mode == "back", cache_limits=(60, 5))  # small, so rows leave the cache
+        pipe = build_pipeline(store, demo.config(), scorer, lambda: now[-1], channels=("console",),
+                              options=PipelineOptions(replay=True, single_writer=True, write_back=mode == "back",
+                                                      cache_limits=(60, 5)))  # small, so rows leave the cache
         for i in range(0, len(obs), 97):
             now.append(obs[min(i + 96, len(obs) - 1)].observed_at)
             pipe.process(obs[i:i + 97])
@@ -144,9 +146,9 @@ def test_stdin_input_and_alternate_config_change_the_decisions(tmp_path: Path) -
 
 
 def test_since_until_replays_the_stored_history(tmp_path: Path, scorer) -> None:
-    from monitor.config import parse_config
-    from monitor.pipeline import Pipeline
-    from monitor.store import Store
+    from monitor.config.settings import parse_config
+    from monitor.pipeline.factory import build_pipeline
+    from monitor.storage.store import Store
 
     db = tmp_path / "live.db"
     cfg = tmp_path / "live.toml"
@@ -156,7 +158,7 @@ def test_since_until_replays_the_stored_history(tmp_path: Path, scorer) -> None:
     store = Store(config.storage.url)
     observations = list(demo.observations())
     now = [observations[0].observed_at]
-    pipe = Pipeline(store, config, scorer, lambda: now[-1])
+    pipe = build_pipeline(store, config, scorer, lambda: now[-1], channels=("console",))
     for i in range(0, len(observations), 300):
         now.append(observations[min(i + 299, len(observations) - 1)].observed_at)
         pipe.process(observations[i:i + 300])

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor import demo
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.replay import replay
-from monitor.report import render_report, safe_url, write_report
+from monitor.replay import demo
+from monitor.replay.report import render_report, safe_url, write_report
+from monitor.replay.run import replay
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=timezone.utc)
 EVIL = [

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from monitor import schema as s
-from monitor.config import RetentionConfig, parse_config
+from monitor.config.settings import RetentionConfig, parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline import Pipeline
-from monitor.retention import prune
-from monitor.store import Store
+from monitor.pipeline.core import Pipeline
+from monitor.pipeline.factory import build_pipeline
+from monitor.storage import schema as s
+from monitor.storage.retention import prune
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import climb, queue
 
@@ -40,7 +41,7 @@ def counts(store: Store) -> dict[str, int]:
 def test_database_stops_growing_and_keeps_recent_data_and_history(db_url: str, scorer) -> None:
     store = Store(db_url)
     clock = FakeClock()
-    pipeline = Pipeline(store, CONFIG, scorer, clock)
+    pipeline = build_pipeline(store, CONFIG, scorer, clock, channels=("console",))
     retention = RetentionConfig(observations=7 * 86400, incidents=30 * 86400, batch=100)
     start = clock()
     sizes: list[dict[str, int]] = []
@@ -87,7 +88,7 @@ def test_database_stops_growing_and_keeps_recent_data_and_history(db_url: str, s
 def test_zero_keeps_everything(tmp_path, scorer) -> None:
     store = Store(f"sqlite:///{tmp_path / 'k.db'}")
     clock = FakeClock()
-    day_of_traffic(Pipeline(store, CONFIG, scorer, clock), clock, 0)
+    day_of_traffic(build_pipeline(store, CONFIG, scorer, clock, channels=("console",)), clock, 0)
     before = counts(store)
     clock.advance(days=3000)
     assert prune(store, RetentionConfig(observations=0, incidents=0), clock).total == 0
@@ -96,8 +97,8 @@ def test_zero_keeps_everything(tmp_path, scorer) -> None:
 
 
 def test_housekeeping_job_is_scheduled_and_counts(tmp_path, scorer) -> None:
-    from monitor.app import Monitor
-    from monitor.scheduler import build_scheduler, housekeeping
+    from monitor.daemon.app import Monitor
+    from monitor.daemon.scheduler import build_scheduler, housekeeping
 
     loaded = parse_config(f'[storage]\nurl = "sqlite:///{tmp_path / "h.db"}"\n[[brands]]\nname = "Acme Air"\n'
                           'keywords = ["acme air"]\n[retention]\nobservations = "2d"\ninterval = "6h"\n', env={})

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from alerts.slack import SlackChannel
 from alerts.webhook import WebhookChannel
-from monitor import schema as s
+from monitor.alerting.outbox import Deliverer
 from monitor.errors import ChannelError
-from monitor.outbox import Deliverer
 from monitor.retry import backoff, retry_after
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import T0, event, queue
 from tests.fakes.http import FakeServer, Reply

@@ -18,10 +18,10 @@ from sqlalchemy.engine import make_url
 from alerts.email import EmailChannel
 from alerts.slack import SlackWebhookChannel
 from alerts.testing import send_test_alert
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.errors import ChannelError
 from monitor.logs import redact, register_secrets, setup_logging
-from monitor.store import Store
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 from tests.fakes.alerting import T0, event, post
 from tests.fakes.slack import FakeSlack

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from monitor.app import Monitor
-from monitor.config import parse_config
-from monitor.health import HealthServer
+from monitor.config.settings import parse_config
+from monitor.daemon.app import Monitor
+from monitor.daemon.health import HealthServer
 from monitor.models import BrandQuery, Observation, PollResult
 from tests.conftest import FakeClock
 from tests.fakes.hostile import HostileAPI

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import Monitor
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
+from monitor.daemon.app import Monitor
 from tests.conftest import FakeClock
 from tests.fakes.keyless import FakeKeyless
 
@@ -43,7 +43,7 @@ api_base_url = "{fake.url}"
 def mentions(mon: Monitor, source: str) -> set[str]:
     from sqlalchemy import select
 
-    from monitor import schema as s
+    from monitor.storage import schema as s
 
     with mon.store.begin() as conn:
         return {r[0] for r in conn.execute(select(s.mentions.c.post_id).where(s.mentions.c.source == source))}

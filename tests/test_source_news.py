@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Source
 from monitor.models import BrandQuery
-from monitor.pipeline import Pipeline
-from monitor.store import Store
+from monitor.pipeline.factory import build_pipeline
+from monitor.storage.store import Store
 from sources import load_source_class
 from sources.news import NewsSource, search_query
 from tests.fakes.keyless import FakeKeyless
@@ -123,7 +123,7 @@ keywords = ["acme air", "acmeair"]
 min_tier = "watch"
 """).config
     store = Store(config.storage.url)
-    pipeline = Pipeline(store, config, scorer, lambda: datetime.now(UTC))
+    pipeline = build_pipeline(store, config, scorer, lambda: datetime.now(UTC), channels=("console",))
     brands = config.brand_queries()
     with FakeSocial(reddit_credentials=("rid-123456", "rsecret-abcdef")) as social, FakeKeyless() as news:
         post = social.add_reddit_post("Acme Air charged me $7,455 to ship $88.77 of toilet paper",
@@ -144,7 +144,7 @@ min_tier = "watch"
 
     from sqlalchemy import select
 
-    from monitor import schema as s
+    from monitor.storage import schema as s
 
     with store.begin() as conn:
         mentions = conn.execute(select(s.mentions.c.source, s.mentions.c.incident_id)).all()

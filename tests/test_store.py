@@ -9,11 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline import Pipeline
-from monitor.schema import metadata
-from monitor.store import Store
+from monitor.pipeline.factory import build_pipeline
+from monitor.storage.schema import metadata
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
@@ -34,7 +34,7 @@ def test_migrate_is_idempotent_and_keeps_data(db_url: str, scorer) -> None:
     store = Store(url)
     obs = Observation("x", "1", "Acme Air lost my bag, still no answer", clock(), clock(), author=Author(handle="a"),
                       metrics=Metrics(likes=3))
-    Pipeline(store, CONFIG, scorer, clock).process([obs], source="x", cursor={"since_id": "1"})
+    build_pipeline(store, CONFIG, scorer, clock, channels=("console",)).process([obs], source="x", cursor={"since_id": "1"})
     store.close()
     again = Store(url)  # runs the migrations again on an existing database
     assert again.count("mentions") == 1 and again.count("observations") == 1
@@ -54,7 +54,7 @@ def test_failed_batch_commits_nothing(db_url: str, scorer) -> None:
 
     good = Observation("x", "1", "Acme Air lost my bag", clock(), clock())
     try:
-        Pipeline(store, CONFIG, Exploding(), clock).process([good], source="x", cursor={"since_id": "1"})
+        build_pipeline(store, CONFIG, Exploding(), clock, channels=("console",)).process([good], source="x", cursor={"since_id": "1"})
     except RuntimeError:
         pass
     assert store.count("mentions") == 0 and store.count("observations") == 0
@@ -63,9 +63,9 @@ def test_failed_batch_commits_nothing(db_url: str, scorer) -> None:
 
 
 def test_scheduler_jobs(tmp_path: Path, scorer) -> None:
-    from monitor.app import Monitor
-    from monitor.config import parse_config as pc
-    from monitor.scheduler import build_scheduler
+    from monitor.config.settings import parse_config as pc
+    from monitor.daemon.app import Monitor
+    from monitor.daemon.scheduler import build_scheduler
 
     loaded = pc(f'[storage]\nurl = "sqlite:///{tmp_path / "s.db"}"\n[[brands]]\nname = "A"\nkeywords = ["a"]\n'
                 '[sources.x]\nbearer_token = "t0ken-value"\ninterval = "90s"\n[sources.reddit]\nenabled = false\n', env={})

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 
 from alerts.email import render
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.logs import redact, register_secrets
 from monitor.sanitize import printable
 from tests.fakes.alerting import event, post

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from monitor import schema as s
-from monitor.config import parse_config
+from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
-from monitor.pipeline import Pipeline
-from monitor.store import Store
+from monitor.pipeline.factory import build_pipeline
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 from tests.conftest import FakeClock
 
 CONFIG = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
@@ -31,7 +31,7 @@ def stored(store: Store) -> tuple[list[tuple[int, int]], int]:
 def test_counts_beyond_32_bits_are_stored(db_url: str, scorer) -> None:
     clock = FakeClock()
     store = Store(db_url)
-    Pipeline(store, CONFIG, scorer, clock).process(big_posts(clock), source="x", cursor={})
+    build_pipeline(store, CONFIG, scorer, clock, channels=("console",)).process(big_posts(clock), source="x", cursor={})
     rows, day = stored(store)
     assert rows == [(3 * BIG, 2 * BIG)] * 3 and day == 6 * BIG
     store.close()
@@ -49,6 +49,6 @@ def test_migration_widens_an_old_postgresql_database(db_url: str, scorer) -> Non
     old.close()
     clock = FakeClock()
     store = Store(db_url)
-    Pipeline(store, CONFIG, scorer, clock).process(big_posts(clock), source="x", cursor={})
+    build_pipeline(store, CONFIG, scorer, clock, channels=("console",)).process(big_posts(clock), source="x", cursor={})
     assert stored(store)[1] == 6 * BIG
     store.close()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import build_sources
-from monitor.config import load_config, parse_config
+from monitor.config.settings import load_config, parse_config
+from monitor.daemon.app import build_sources
 from monitor.errors import ConfigError
 from tests.conftest import FakeClock
 from tests.fakes.keyless import FakeKeyless

@@ -1,9 +1,9 @@
 """Replicas: several ``monitor run`` processes on one PostgreSQL share the work through procrastinate.
 
-The embedded default (SQLite, one process) keeps APScheduler (monitor/scheduler.py). With a
+The embedded default (SQLite, one process) keeps APScheduler (monitor/daemon/scheduler.py). With a
 PostgreSQL storage URL each ``monitor run`` is a procrastinate worker instead, and the jobs are the
 same ones APScheduler runs (``Monitor.poll_source``, ``Monitor.reobserve``, ``Monitor.deliver``,
-``monitor.scheduler.housekeeping``):
+``monitor.daemon.scheduler.housekeeping``):
 
 - settings.py   the ``[cluster]`` config section, and which engine a config runs on
 - schedule.py   job periods as cron expressions that every replica computes alike

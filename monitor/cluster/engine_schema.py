@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from monitor.errors import MonitorError
-from monitor.store import Store, advisory_key
+from monitor.storage.store import Store, advisory_key
 
 log = logging.getLogger("monitor.cluster")
 

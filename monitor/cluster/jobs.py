@@ -6,7 +6,7 @@ all replicas, each under a lock so that one runs at a time cluster-wide.
 | ``poll:<source>`` | ``Monitor.poll_source`` | ``sources.<source>.interval`` | ``poll:<source>`` |
 | ``reobserve:<source>`` | ``Monitor.reobserve`` | ``daemon.reobserve_interval`` | ``reobserve:<source>`` |
 | ``deliver`` | ``Monitor.deliver`` | 30 s | ``deliver`` |
-| ``housekeeping`` | ``monitor.scheduler.housekeeping``, then old finished jobs | ``retention.interval`` | ``housekeeping`` |
+| ``housekeeping`` | ``scheduler.housekeeping``, then old finished jobs | ``retention.interval`` | ``housekeeping`` |
 | ``retry-stalled`` | hands the jobs of a dead replica to the others | half of ``cluster.stalled_after`` | none |
 
 The lock (procrastinate's ``lock``: one ``doing`` job per lock) is APScheduler's ``max_instances=1``
@@ -34,12 +34,12 @@ from monitor.cluster.schedule import cron_for
 from monitor.cluster.settings import ClusterConfig
 
 if TYPE_CHECKING:
-    from monitor.app import Monitor
+    from monitor.daemon.app import Monitor
 
 log = logging.getLogger("monitor.cluster")
 
 QUEUE = "monitor"
-DELIVER_INTERVAL = 30.0  # as monitor/scheduler.py: polls deliver right away; this pass retries
+DELIVER_INTERVAL = 30.0  # as monitor/daemon/scheduler.py: polls deliver right away; this pass retries
 
 
 class Replica:
@@ -97,7 +97,7 @@ class Replica:
 
 def build_app(mon: Monitor, settings: ClusterConfig, replica: Replica, conninfo: str) -> procrastinate.App:
     """A procrastinate app whose tasks run ``mon``'s jobs, each registered as a periodic task."""
-    from monitor.scheduler import housekeeping
+    from monitor.daemon.scheduler import housekeeping
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(
         conninfo=conninfo, min_size=1, max_size=settings.concurrency + 2,

@@ -1,5 +1,5 @@
 """What a replica tells its orchestrator and Prometheus, on top of what every daemon does
-(monitor/health.py, monitor/metrics.py).
+(monitor/daemon/health.py, monitor/daemon/metrics.py).
 
 ``/readyz`` adds the replica's name, the jobs it runs now, the last outcome of each job it ran, and
 how many replicas the database currently sees alive. ``/metrics`` adds ``monitor_replica_info``,
@@ -20,12 +20,12 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from monitor.cluster.jobs import QUEUE, Replica
+from monitor.daemon.health import HealthServer
 from monitor.errors import MonitorError
-from monitor.health import HealthServer
-from monitor.store import Store
+from monitor.storage.store import Store
 
 if TYPE_CHECKING:
-    from monitor.app import Monitor
+    from monitor.daemon.app import Monitor
 
 log = logging.getLogger("monitor.health")
 

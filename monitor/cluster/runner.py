@@ -27,7 +27,7 @@ from monitor.errors import ConfigError, MonitorError
 if TYPE_CHECKING:
     import procrastinate
 
-    from monitor.app import Monitor
+    from monitor.daemon.app import Monitor
 
 log = logging.getLogger("monitor.daemon")
 

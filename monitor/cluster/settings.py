@@ -1,6 +1,6 @@
 """The ``[cluster]`` config section: how a replica joins the others on one PostgreSQL.
 
-Kept apart from monitor/config.py (which only embeds the model) so that the job engine's knobs sit
+Kept apart from monitor/config/settings.py (which only embeds the model) so that the job engine's knobs sit
 next to the code that reads them.
 """
 
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from monitor.durations import between, parse_duration
+from monitor.config.durations import between, parse_duration
 
 if TYPE_CHECKING:
-    from monitor.config import Config
+    from monitor.config.settings import Config
 
 # Finite and in a sane range (inf, nan, 0 or 1e308 would spin or stall the engine), like every duration.
 Duration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(0.5, 3600.0))]

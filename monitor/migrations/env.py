@@ -1,10 +1,10 @@
-"""Alembic environment: the connection is handed in by monitor.store.Store.migrate()."""
+"""Alembic environment: the connection is handed in by monitor.storage.store.Store.migrate()."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from monitor.schema import metadata
+from monitor.storage.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)

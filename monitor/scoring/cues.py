@@ -191,12 +191,6 @@ class CueMatcher:
         self._compiled[key] = (gate, entries)
         return gate, entries
 
-    def compile_all(self) -> int:
-        """Compile every pattern now (a check that they all compile); returns how many keys."""
-        for key in self._groups:
-            self._compile_key(key)
-        return len(self._groups)
-
     def _keys_of(self, word: str) -> tuple[str, ...]:
         keys = self._keys
         out = tuple(k for k in {word[:2], word[:3], word[:4]} if k in keys)
@@ -220,7 +214,7 @@ class CueMatcher:
         return self.scan(low, starts)[0]
 
     def scan(self, low: str, starts: set[str]) -> tuple[tuple[str, ...], int]:
-        """``(find(low, starts), breaches(low, starts))`` in one pass."""
+        """``find(low, starts)`` and how many breach-of-expectation phrases ``low`` contains, in one pass."""
         found: set[str] = set()
         n = 0
         compiled = self._compiled
@@ -237,7 +231,3 @@ class CueMatcher:
         if not found:
             return (), n
         return tuple(f for f in FAMILIES if f in found), n
-
-    def breaches(self, low: str, starts: set[str]) -> int:
-        """How many breach-of-expectation phrases ``low`` contains."""
-        return self.scan(low, starts)[1]

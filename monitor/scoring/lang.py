@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from monitor.scoring.langs import SUPPORTED
 from monitor.scoring.text import strip_for_langid
 
 UNKNOWN = "und"
@@ -67,10 +66,6 @@ class LanguageDetector:
                     return "sv"
         return best
 
-    @property
-    def available(self) -> bool:
-        return self._model is not None
-
     def detect(self, text: str) -> str:
         if self._model is None:
             return UNKNOWN
@@ -100,7 +95,3 @@ class LanguageDetector:
                 if cand["lang"] == "sv" and float(cand["score"]) >= 0.15:
                     return "sv"
         return best
-
-
-def is_supported(lang: str) -> bool:
-    return lang in SUPPORTED

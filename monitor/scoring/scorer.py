@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from monitor.models import MentionScore
@@ -170,11 +169,6 @@ class MentionScorer:
             return sent
         return (1.0 - model.blend) * sent + model.blend * sign
 
-    def complaint_probability(self, a: Analysis) -> float:
-        if a.lang == "en" and self._full is not None:
-            return self._full.probability(a.dense, a.lexical)
-        return self._dense_probability(a.dense, a.cues)
-
     def _dense_probability(self, d: dict[str, float], cues: tuple[str, ...]) -> float:
         if self._dense is not None:
             return self._dense.probability(d)
@@ -206,6 +200,3 @@ class MentionScorer:
             score=round(score, 4),
             lang_supported=supported,
         )
-
-    def score_many(self, texts: Iterable[str], *, lang: str | None = None) -> list[MentionScore]:
-        return [self.score(t, lang=lang) for t in texts]

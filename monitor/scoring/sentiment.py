@@ -36,10 +36,6 @@ def normalise(total: float, alpha: float = 15.0) -> float:
     return -1.0 if value < -1.0 else 1.0 if value > 1.0 else value
 
 
-def _is_negator(word: str, rules: LangRules) -> bool:
-    return word in rules.negators or word.endswith("n't") or word.startswith("n'")
-
-
 class SentimentEngine:
     """One language's lexicon and rules, with a memo of every word's valence seen so far.
 

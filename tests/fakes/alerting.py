@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from monitor import schema as s
 from monitor.events import event_to_dict
 from monitor.models import AlertEvent, Tier
-from monitor.store import Store
+from monitor.storage import schema as s
+from monitor.storage.store import Store
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

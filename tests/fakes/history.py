@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import datetime
 from itertools import groupby
 
-from monitor.app import Monitor
-from monitor.config import LoadedConfig
+from monitor.config.settings import LoadedConfig
+from monitor.daemon.app import Monitor
 from monitor.interfaces import Channel
 from monitor.models import Observation
 from tests.conftest import FakeClock

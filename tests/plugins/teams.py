@@ -9,13 +9,13 @@ from typing import Any
 
 import requests
 
-from monitor.alerting_config import ChannelSettings
-from monitor.durations import Timeout
+from monitor.config.alerting import ChannelSettings
+from monitor.config.durations import Timeout
+from monitor.config.secrets import Secret, redact, url_secrets
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent
 from monitor.retry import retry_after
 from monitor.sanitize import printable
-from monitor.secrets import Secret, redact, url_secrets
 
 
 class TeamsAlertConfig(ChannelSettings):

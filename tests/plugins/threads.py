@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from monitor.config.secrets import Secret, reveal
+from monitor.config.sources import SourceBase
 from monitor.models import Author, BrandQuery, Observation, PollResult
-from monitor.secrets import Secret, reveal
-from monitor.sources_config import SourceBase
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, bounded, parse_time
 

@@ -1,0 +1,35 @@
+"""What every ``monitor`` command shares: the config as the command line amends it."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from monitor.config.settings import BrandConfig, LoadedConfig, load_config
+from monitor.errors import ConfigError
+from monitor.logs import register_secrets
+
+log = logging.getLogger("monitor")
+
+CONFIG_HELP = "TOML config file (default: embedded defaults: SQLite in the working dir, console alerts)."
+
+
+NO_BRAND = "no brand to watch: add a [[brands]] section (name and keywords) or give --brand NAME"
+
+
+def load(path: str | None, brands: tuple[str, ...] = (), *, watch: bool = False) -> LoadedConfig:
+    """The config, plus the ``--brand`` names; ``watch``: a command that watches needs a brand."""
+    if any(not b.strip() for b in brands):
+        raise click.BadParameter("a brand name cannot be empty", param_hint="'--brand'")
+    loaded = load_config(path)
+    register_secrets(loaded.config.secrets())
+    if brands:
+        extra = [BrandConfig(name=b.strip(), keywords=[b.strip()]) for b in brands]
+        config = loaded.config.model_copy(update={"brands": [*loaded.config.brands, *extra]})
+        loaded = LoadedConfig(config, loaded.origin, loaded.warnings, loaded.off)
+    if watch and not loaded.config.brands:
+        raise ConfigError(loaded.origin, [("brands", NO_BRAND)])
+    for w in loaded.warnings:
+        log.warning(w)
+    return loaded

@@ -1,0 +1,313 @@
+"""``monitor incidents``, ``monitor incident ID``, ``monitor ack / snooze / feedback`` (CONTRACT.md).
+
+Reading goes through monitor/web/history.py (the same data as the incident pages); acting stores exactly
+what the Slack buttons store (monitor/storage/actions.py), and notes it in the incident's Slack thread when
+the alert went to Slack with a bot token, as a button press does. Public text printed to a terminal
+is made inert first: no escape sequences, no control or direction-changing characters, no markup.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from monitor.config.durations import format_timestamp, parse_duration, since_spec
+from monitor.config.settings import LoadedConfig
+from monitor.errors import InputError
+from monitor.models import Tier
+from monitor.storage.actions import record_action
+from monitor.storage.store import Store
+from monitor.web.history import NoSuchIncident, contract_incident, incident_history, list_incidents, resolve
+
+MAX_SNOOZE = 30 * 86400.0
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+FEEDBACK = {"not-a-complaint": "not_complaint"}
+
+
+def inert(value: object, one_line: bool = True) -> str:
+    """Text from the public, safe to print on a terminal: control characters (ESC, C1, bidi overrides) shown
+    as ``?``; newlines folded to spaces when ``one_line``."""
+    text = str(value if value is not None else "")
+    if one_line:
+        text = " ".join(text.split())
+    return _UNSAFE.sub("?", text)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%MZ") if value else "-"
+
+
+def _console() -> Console:
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=max(120, Console().width))
+
+
+def register(group: click.Group, load: Callable[[str | None], LoadedConfig], config_help: str) -> None:
+    """Add the commands to the ``monitor`` group (``load`` reads the config as every command does)."""
+
+    def opened(config_path: str | None) -> tuple[LoadedConfig, Store]:
+        loaded = load(config_path)
+        return loaded, Store(loaded.config.storage.url)
+
+    def find(store: Store, ident: str) -> str:
+        try:
+            return resolve(store, ident)
+        except NoSuchIncident as exc:
+            raise InputError(f"incident: {exc}") from None
+
+    config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False), help=config_help)
+    format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
+                                 help="Output: table (default on a terminal) or json.")
+
+    @group.command("incidents")
+    @config_option
+    @click.option("--brand", default=None, help="Only this brand's incidents.")
+    @click.option("--tier", type=click.Choice(["none", "watch", "warning", "critical"]), default="watch",
+                  show_default=True, help="Only incidents at this tier or above ('none': every incident).")
+    @click.option("--since", default=None,
+                  help="Incidents active since then (timestamp or '7d'); default: the open ones (the scoring window).")
+    @format_option
+    def incidents_command(config_path: str | None, brand: str | None, tier: str, since: str | None,
+                          fmt: str | None) -> None:
+        """List stored incidents, open first: tier, score, mentions, authors, sources, first and last seen, acknowledged."""
+        from monitor.daemon.app import utc_now
+
+        loaded, store = opened(config_path)
+        now = utc_now()
+        try:
+            start = since_spec(since, now) if since else None
+        except ValueError as exc:
+            raise InputError(f"--since: {exc}") from None
+        try:
+            rows = list_incidents(store, now, loaded.config.scoring.window, since=start, brand=brand,
+                                  min_tier=Tier.parse(tier))
+        finally:
+            store.close()
+        if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+            sys.stdout.write(json.dumps({"incidents": [contract_incident(r) for r in rows]}, ensure_ascii=False,
+                                        indent=2) + "\n")
+            return
+        table = Table(title=f"Incidents ({len(rows)})", show_lines=False)
+        for col in ("incident", "brand", "tier", "score", "mentions", "authors", "sources", "first seen", "last seen",
+                    "status"):
+            # ids and times whole (copied into `monitor incident ID`); public text may wrap
+            table.add_column(col, overflow="fold", no_wrap=col not in ("brand", "sources", "status"))
+        for r in rows:
+            status = ", ".join(x for x in ("open" if r["open"] else "closed",
+                                           "acknowledged" if r["acknowledged"] else "",
+                                           f"snoozed until {_when(r['snoozed_until'])}" if r["snoozed_until"] else "",
+                                           "not a complaint" if r["not_complaint"] else "") if x)
+            table.add_row(*(Text(inert(v)) for v in (
+                r["incident"], r["brand"], r["tier"], f"{r['score']:.2f}", r["mentions"], r["authors"],
+                ", ".join(r["sources"]), _when(r["first_seen"]), _when(r["last_seen"]), status)))
+        _console().print(table)
+
+    @group.command("incident")
+    @click.argument("ident", metavar="ID")
+    @config_option
+    @format_option
+    def incident_command(ident: str, config_path: str | None, fmt: str | None) -> None:
+        """One incident's whole history: tiers with reasons, posts with engagement over time, the brand's
+        answers, repeat complainants, what was sent where."""
+        from monitor.daemon.app import utc_now
+
+        loaded, store = opened(config_path)
+        try:
+            history = incident_history(store, find(store, ident), utc_now(), loaded.config.scoring.window)
+        finally:
+            store.close()
+        if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+            sys.stdout.write(json.dumps(jsonable(history), ensure_ascii=False, indent=2) + "\n")
+        else:
+            print_history(history, _console())
+
+    def act(config_path: str | None, ident: str, action: str, by: str | None, *,
+            until: timedelta | None = None) -> None:
+        from monitor.daemon.app import utc_now
+
+        loaded, store = opened(config_path)
+        who = (by or _login()).strip()[:100] or "someone"
+        try:
+            incident = find(store, ident)
+            now = utc_now()
+            end = now + until if until is not None else None
+            record_action(store, incident, action, now, until=end, user=who, detail={"via": "cli", "user_name": who})
+            note = NOTES[action](who, end)
+            click.echo(f"{incident}: {note}")
+            warning = note_in_slack(loaded, store, incident, note)
+            if warning:
+                click.echo(f"warning: {warning}", err=True)
+        finally:
+            store.close()
+
+    by_option = click.option("--by", default=None, help="Who is acting (default: your login name).")
+
+    @group.command("ack")
+    @click.argument("ident", metavar="ID")
+    @config_option
+    @by_option
+    def ack_command(ident: str, config_path: str | None, by: str | None) -> None:
+        """Acknowledge an incident, as Slack's button does: no more reminders, only escalations."""
+        act(config_path, ident, "acknowledge", by)
+
+    @group.command("snooze")
+    @click.argument("ident", metavar="ID")
+    @click.option("--for", "duration", required=True, help="How long: '1h', '4h', '24h', '2d' (at most 30 days).")
+    @config_option
+    @by_option
+    def snooze_command(ident: str, duration: str, config_path: str | None, by: str | None) -> None:
+        """Snooze an incident, as Slack's menu does: nothing until then, unless it turns critical."""
+        try:
+            seconds = parse_duration(duration)
+        except ValueError as exc:
+            raise InputError(f"--for {duration!r}: {exc}") from None
+        if not 0 < seconds <= MAX_SNOOZE:
+            raise InputError(f"--for {duration!r}: a snooze lasts more than nothing and at most 30 days")
+        act(config_path, ident, "snooze", by, until=timedelta(seconds=seconds))
+
+    @group.command("feedback")
+    @click.argument("ident", metavar="ID")
+    @click.argument("label", type=click.Choice(sorted(FEEDBACK)))
+    @config_option
+    @by_option
+    def feedback_command(ident: str, label: str, config_path: str | None, by: str | None) -> None:
+        """Label an incident, as Slack's "Not a complaint" button does: alerts stop unless it turns critical,
+        and the label is kept as feedback for replay and evaluation."""
+        act(config_path, ident, FEEDBACK[label], by)
+
+
+NOTES: dict[str, Callable[[str, datetime | None], str]] = {
+    "acknowledge": lambda who, _: f"{who} acknowledged this incident: from now on only escalations are posted.",
+    "snooze": lambda who, until: f"{who} snoozed this incident until {format_timestamp(until) if until else '?'}; "
+                                 "it alerts again earlier only if it turns critical.",
+    "not_complaint": lambda who, _: f"{who} marked this as not a complaint: kept as feedback; alerts stop unless "
+                                    "it turns critical.",
+}
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "someone"
+
+
+def note_in_slack(loaded: LoadedConfig, store: Store, incident: str, note: str) -> str | None:
+    """Post ``note`` in the incident's Slack thread, as a button press does; returns a warning if it could not."""
+    from sqlalchemy import select
+
+    from monitor.storage import schema as s
+
+    slack = loaded.config.alerts.slack
+    if slack is None or not slack.enabled or not slack.bot_token:
+        return None
+    c = s.channel_state
+    with store.begin() as conn:
+        row = conn.execute(select(c.c.state).where(c.c.incident_id == incident, c.c.channel == "slack")).first()
+    state = dict(row[0]) if row else {}
+    if not (state.get("channel") and state.get("ts")):
+        return None  # no Slack message for this incident: nothing to note it under
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from alerts.blocks import escape
+    from monitor.config.secrets import reveal
+
+    client = WebClient(token=reveal(slack.bot_token), base_url=(slack.api_base_url or "https://slack.com/api/").rstrip("/") + "/",
+                       timeout=max(1, round(slack.timeout)))
+    try:
+        client.chat_postMessage(channel=state["channel"], thread_ts=state["ts"], text=escape(f"(from the command line) {note}"),
+                                unfurl_links=False, unfurl_media=False)
+    except SlackApiError as exc:
+        return f"stored, but not noted in Slack: {exc.response.get('error', 'error')}"
+    except (SlackClientError, OSError) as exc:
+        return f"stored, but not noted in Slack: {type(exc).__name__}"
+    return None
+
+
+def print_history(h: dict[str, Any], console: Console) -> None:
+    """``monitor incident ID`` on a terminal."""
+    inc = h["incident"]
+
+    def line(indent: int, text: str, style: str = "") -> None:
+        console.print(Text(" " * indent + inert(text), style=style))
+
+    status = [x for x in ("open" if inc["open"] else "closed", "acknowledged" if inc["acknowledged"] else "",
+                          f"snoozed until {_when(inc['snoozed_until'])}" if inc["snoozed_until"] else "",
+                          "marked not a complaint" if inc["not_complaint"] else "") if x]
+    line(0, f"{inc['incident']} · {inc['brand']} · {inc['tier'].upper()} · score {inc['score']:.2f} · "
+            f"{', '.join(status)}", "bold")
+    answered = (f"the brand answered {_when(inc['brand_replied_at'])}" if inc["brand_replied_at"]
+                else "no answer from the brand")
+    line(0, f"{inc['mentions']} mentions by {inc['authors']} authors on {', '.join(inc['sources']) or '-'} · "
+            f"first seen {_when(inc['first_seen'])} · last seen {_when(inc['last_seen'])} · {answered}")
+    if h["reasons"]:
+        line(0, "Why (latest)", "bold")
+        for r in h["reasons"]:
+            line(2, f"• {r}")
+    line(0, "Timeline", "bold")
+    for e in h["timeline"]:
+        line(2, f"{_when(e['at'])}  {timeline_line(e)}")
+        for r in e.get("reasons") or ():
+            line(6, f"• {r}")
+        for d in e.get("sent") or ():
+            line(6, f"→ {sent_line(d)}")
+    for title, posts in (("Posts", h["posts"]), ("The brand's answers", h["answers"])):
+        line(0, f"{title} ({len(posts)})", "bold")
+        for p in posts:
+            cues = f" · cues: {', '.join(p['cues'])}" if p["cues"] else ""
+            link = f" · {p['url']}" if p["url"] else ""
+            line(2, f"{_when(p['at'])}  {p['source']} · @{p['author'] or 'unknown'} · engagement {p['engagement']}"
+                    f"{cues}{link}")
+            line(6, p["text"][:400])
+            if len(p["snapshots"]) > 1:
+                line(6, "engagement over time: " + " → ".join(f"{v} ({_when(at)})" for at, v in p["snapshots"]))
+    if h["more_posts"]:
+        line(2, f"… and {h['more_posts']} more posts (those shown weigh most: score, then engagement)")
+    if h["repeaters"]:
+        line(0, "Repeat complainants", "bold")
+        for rep in h["repeaters"]:
+            line(2, f"@{rep['author']}: {rep['episodes']} complaint episode(s) here, "
+                    f"{rep['elsewhere']} complaint(s) in other incidents")
+            for p in rep["earlier"]:
+                line(6, f"{_when(p['at'])} {p['source']} ({p['incident'] or 'no incident'}): {p['text'][:200]}")
+
+
+def timeline_line(e: dict[str, Any]) -> str:
+    """One timeline entry in words (the terminal and the pages say the same)."""
+    kind = e["kind"]
+    if kind in ("alert", "reminder"):
+        head = (f"{e['tier']} (from {e['previous_tier']})" if kind == "alert" else f"reminder: still {e['tier']}")
+        return f"{head} · score {float(e['score'] or 0):.2f} · {e['mentions']} mentions by {e['authors']} authors"
+    if kind == "action":
+        what = {"acknowledge": "acknowledged", "not_complaint": "marked not a complaint",
+                "snooze": f"snoozed until {_when(e['until'])}"}.get(e["action"], e["action"])
+        return f"{what} by {e['by']} (via {e['via']})"
+    if kind == "answer":
+        return f"{e['text']}: first by @{e['author'] or 'unknown'} on {e['source']}"
+    return str(e.get("text") or kind)
+
+
+def sent_line(d: dict[str, Any]) -> str:
+    status = {"sent": f"sent {_when(d['sent_at'])}", "failed": f"failed {_when(d['failed_at'])}",
+              "retrying": f"retrying after {d['attempts']} attempt(s)", "waiting": "waiting to be sent"}[d["status"]]
+    return f"{d['channel']}: {status}" + (f" ({d['error']})" if d.get("error") else "")

@@ -1,0 +1,3 @@
+"""The daemon: wiring from config, the scheduler, health and metrics endpoints, quotas, source health and
+signals.
+"""

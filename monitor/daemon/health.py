@@ -1,0 +1,132 @@
+"""The daemon's HTTP endpoint for orchestrators and Prometheus (``[daemon] health_port``).
+
+- ``/healthz``: the process is alive and serving (200).
+- ``/readyz``: the database answers ``SELECT 1``, the scheduler is running and no source is stuck (a
+  poll running past its deadline): 200, else 503; the JSON body says which check failed (and which
+  sources are stuck).
+- ``/metrics``: Prometheus text format (monitor/daemon/metrics.py).
+- ``/incidents``, ``/incidents/ID``: the read-only incident pages (monitor/web/pages.py), when ``[web]`` enables them.
+
+A stdlib ``ThreadingHTTPServer`` in a daemon thread: nothing it does touches the pipeline, and a slow
+scrape cannot hold up a poll. Answers never contain config values, URLs or secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy import text
+
+from monitor.storage.store import Store
+
+if TYPE_CHECKING:
+    from monitor.web.pages import Pages
+
+log = logging.getLogger("monitor.health")
+
+
+def database_ok(store: Store) -> bool:
+    try:
+        with store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        log.debug("readiness: database check failed", extra={"error": type(exc).__name__})
+        return False
+    return True
+
+
+class HealthServer:
+    """Serves /healthz, /readyz and /metrics until ``close()``."""
+
+    def __init__(self, store: Store, registry: CollectorRegistry, scheduler_running: Callable[[], bool],
+                 host: str = "127.0.0.1", port: int = 8080, stuck: Callable[[], list[str]] | None = None,
+                 pages: Pages | None = None):
+        self.store, self.registry, self.scheduler_running = store, registry, scheduler_running
+        self.stuck = stuck
+        self.pages = pages  # the read-only incident pages ([web]), when enabled
+        self._server = ThreadingHTTPServer((host, port), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="health-http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    def start(self) -> HealthServer:
+        self._thread.start()
+        log.info("health endpoint listening", extra={"host": self.host, "port": self.port,
+                                                      "paths": ["/healthz", "/readyz", "/metrics"]})
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> HealthServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def readiness(self) -> tuple[int, dict[str, Any]]:
+        checks = {"database": database_ok(self.store), "scheduler": bool(self.scheduler_running())}
+        stuck = self.stuck() if self.stuck is not None else []
+        if self.stuck is not None:
+            checks["sources"] = not stuck
+        ready = all(checks.values())
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready",
+                                "checks": {k: "ok" if v else "failing" for k, v in checks.items()}}
+        if stuck:
+            body["stuck"] = stuck  # source names only
+        return (200 if ready else 503), body
+
+
+def _handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "complaint-monitor"
+        sys_version = ""
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            path, _, query = self.path.partition("?")
+            if path == "/healthz":
+                self._send(200, "application/json", b'{"status": "alive"}')
+            elif path == "/readyz":
+                status, body = server.readiness()
+                self._send(status, "application/json", json.dumps(body).encode())
+            elif path == "/metrics":
+                self._send(200, CONTENT_TYPE_LATEST, generate_latest(server.registry))
+            elif server.pages is not None and server.pages.handles(path):
+                page = server.pages.handle(path, query, self.headers)
+                self._send(page.status, page.content_type, page.body, page.headers)
+            else:
+                self._send(404, "application/json", b'{"error": "not found: try /healthz, /readyz or /metrics"}')
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self.do_GET()
+
+        def _send(self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("health request", extra={"request": self.requestline, "status": args[1] if len(args) > 1 else None})
+
+    return Handler

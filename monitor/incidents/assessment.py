@@ -1,0 +1,189 @@
+"""How alarming an incident is: its score, its tier (with hysteresis) and the reasons, in words.
+
+Everything is measured against the brand's own normal (``Baseline``), because what is ordinary for a
+brand with 3,000 mentions a day (a customer's third tweet, a dozen people posting the same mild
+complaint, a post with a hundred likes) is news for a brand with 50. Drivers say a story is growing:
+
+- **burst**: people joining the story in the last hour or three, against what the story itself drew
+  before and against a share of the brand's whole traffic; a Poisson tail says how surprising the
+  count is. A topic that keeps drawing people at a steady rate (accumulation over days) is not a burst.
+- **velocity**: engagement gained in the last hour, against the engagement of the brand's typical post.
+- **cues**: the most severe escalation cue (safety, media, legal, ...) weighted by how much of the
+  story carries it (one incidental mention of "the news" in fifty posts is not a media story).
+- **repeat**: one customer complaining again and again (episodes, not posts).
+- **news**: the story is in a news article.
+
+They combine as a noisy-or. Amplifiers (several platforms, no answer from a brand that normally
+answers in public, a loud author) raise what the drivers found but cannot alert on their own. Two
+gates keep ordinary things quiet: a story of mostly praise or questions stays low whatever its size,
+and one customer's story (no burst of other people) stays at watch unless it carries at least two of
+what made the seed stories dangerous (repetition, another platform, a letter to executives or the
+media, lawyers or a regulator, safety, reach) or is itself going viral. Critical means spreading.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+
+from monitor.config.settings import ScoringConfig
+from monitor.incidents.coefficients import CUE_SEVERITY, CUE_WORDS, DANGEROUS_CUES, Assessment, Baseline, K
+from monitor.incidents.drivers import burst, fastest_post, sat, surge_burst
+from monitor.incidents.state import IncidentState
+from monitor.models import Tier
+
+
+def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConfig, *,
+           explain: bool = True) -> Assessment:
+    """Incident score in [0, 1], the tier (with hysteresis) and, if ``explain``, the reasons in words.
+
+    The pipeline assesses on every mention but reads the reasons only when it alerts or stores the
+    incident, so they are put in words only when asked for.
+    """
+    reasons: list[tuple[float, Callable[[], str]]] = []
+    raw = 1.0  # the noisy-or of the drivers: the chance that none of them is real
+
+    def driver(weight: float, value: float, reason: Callable[[], str] | None) -> float:
+        nonlocal raw
+        p = sat(weight * value)
+        raw *= 1.0 - p
+        if explain and reason and p >= 0.08:
+            reasons.append((p, reason))
+        return p
+
+    t_now = now.timestamp()
+    n_authors = state["n_authors"]
+
+    # People joining in a burst, against the story's own earlier rate and the brand's traffic.
+    if state.get("surge") and base.pulse is not None:
+        # The brand's surge: the people it gathered (complaints no story claims) against all the
+        # complaints this time of day usually brings. A surge that a story explains gathers few.
+        b_value, b_people, b_expected = surge_burst(state, base.pulse, t_now)
+        driver(K.burst_weight * cfg.weight_mentions, b_value,
+               lambda: f"{b_people} people complaining about the brand in the last hours, many in their own words "
+                       f"(usually about {b_expected:,.0f} at this time)")
+    else:
+        b_value, b_people, b_expected = burst(state, t_now, base, cfg)
+        driver(K.burst_weight * cfg.weight_mentions, b_value,
+               lambda: f"{b_people} people posting about it in the last hours (about {b_expected:,.1f} expected; "
+                       f"{n_authors} in all; brand's normal: {base.daily_mentions:,.0f} mentions a day)")
+
+    # Engagement velocity and acceleration of the story's fastest post, from successive snapshots,
+    # against the brand's typical post. The fastest post, not the sum: a topic of hundreds of posts
+    # each gaining a few likes is not a post going viral.
+    age_h = max((t_now - float(state["start"])) / 3600.0, 0.25)
+    v_recent, v_prev, span_h = fastest_post(state, t_now, K.velocity_from * (base.typical_engagement + K.velocity_floor))
+    rel = v_recent / (base.typical_engagement + K.velocity_floor)
+    accel = span_h >= 1 and age_h > 1 and v_recent > 2 * max(v_prev, 1.0)
+    v_value = sat(math.log10(max(rel, 1e-9) / K.velocity_from) / K.velocity_decades) if rel > K.velocity_from else 0.0
+    driver(K.velocity_weight * cfg.weight_velocity, v_value * (1.0 if accel or age_h <= 1 else 0.8),
+           lambda: f"a post's engagement {'accelerating, ' if accel else 'growing '}+{v_recent:,.0f}/h "
+                   f"(typical post: {base.typical_engagement:,.0f})")
+
+    # The strongest escalation cue, as much as the story is about it.
+    cues = state["cues"]
+    mentions = max(1, state["mentions"])
+    if cues:
+        def strength(c: str) -> float:
+            return CUE_SEVERITY.get(c, 0.2) * sat(cues[c] / max(1.0, K.cue_prevalence * mentions))
+
+        family = max(cues, key=lambda c: (strength(c), cues[c], c))
+        driver(K.cue_weight * cfg.weight_cues, strength(family), lambda: "escalation: " + ", ".join(
+            CUE_WORDS.get(c, c) for c in sorted(cues, key=lambda c: (-CUE_SEVERITY.get(c, 0.2), c))))
+
+    # The same person complaining again and again (episodes, not posts).
+    repeats, who = state.get("top_repeat") or (0, "")
+    if repeats >= 2:
+        driver(K.repeat_weight * cfg.weight_repeat, (repeats - 1) / 3.0, lambda: f"{who} has complained {repeats} times")
+    if state["articles"]:
+        driver(K.news_weight, 1.0, lambda: "picked up by the news")
+    driver(K.mention_weight, state["max_mention_score"], None)
+
+    amplifier = 1.0
+    sources = state["sources"]
+    if len(sources) > 1:
+        amplifier += K.platform_step * min(2, len(sources) - 1)
+        reasons.append((0.05, lambda: f"on {len(sources)} platforms: {', '.join(sources)}"))
+    # A complaint left unanswered weighs more, where the brand normally answers in public; a brand
+    # that never replies on these platforms says nothing by not replying to this one.
+    if state["first_complaint_at"] and not state["brand_replied_at"] and base.answer_rate >= K.answers_normally:
+        waited = t_now - float(state["first_complaint_at"])
+        if waited >= cfg.unanswered_after:
+            amplifier += K.unanswered_step * cfg.weight_unanswered * min(1.0, waited / (cfg.unanswered_after * 3))
+            reasons.append((0.04, lambda: f"no answer from the brand for {waited / 3600:.0f}h "
+                                          f"(it answers {base.answer_rate:.0%} of complaints)"))
+    max_followers = state["max_followers"]
+    if max_followers >= K.reach_followers:
+        amplifier += K.reach_step * cfg.weight_reach * sat(math.log10(max_followers) / 6.5)
+        reasons.append((0.03, lambda: f"author with {max_followers:,} followers"))
+
+    # Mostly praise or questions is not a complaint storm, however many people join in.
+    share = state["complaints"] / mentions
+    gate = K.praise_floor
+    if state["complaints"]:
+        # The model's probability is how sure it is that a post is a complaint, not how bad the
+        # complaint is: a calibrated model says 0.7 of many plain complaints. Sure enough counts fully.
+        sure = sat((state["max_complaint"] - K.complaint_from) / (K.complaint_sure - K.complaint_from))
+        gate += (1 - K.praise_floor) * sure * sat(share / K.complaint_share_full)
+    score = round(sat((1.0 - raw) * amplifier) * gate, 4)
+
+    tied = state.get("tied_sources") or ()  # platforms on which the story itself is told (thread, link, number)
+
+    # Without a burst of people or a post going viral, a story is one customer's or nobody's. One
+    # customer's story (they wrote most of its complaints) needs a human when it carries two of what
+    # made the seed stories dangerous: repetition (episodes, or their own word that they keep calling),
+    # another platform, a letter to executives or the media, lawyers or a regulator, a safety issue,
+    # reach. A slow topic that many people mention now and then (a regular among them repeating
+    # himself) needs none, unless the news has it.
+    if b_value <= 0 and v_value < K.viral and not state["articles"]:
+        own = repeats >= 2 and repeats / max(1, state["complaints"]) >= K.one_customer_share
+        if not own:
+            score = min(score, round(cfg.warning - 0.01, 4))
+        else:
+            danger_cues = DANGEROUS_CUES & cues.keys()
+            dangers = [
+                (repeats >= 3 or (cues.get("repeat_contact", 0) > 0 and state["complaints"] >= 2),
+                 lambda: "complaining again and again"),
+                (len(tied) > 1, lambda: f"the same story on {len(tied)} platforms"),
+                (bool(danger_cues), lambda: " and ".join(CUE_WORDS[c] for c in sorted(danger_cues))),
+                ("safety" in cues, lambda: "a safety issue"),
+                (max_followers >= K.reach_followers or v_value > 0, lambda: "reach"),
+            ]
+            found = [words for hit, words in dangers if hit]
+            if len(found) >= 2:
+                score = max(score, cfg.warning)
+                reasons.append((1.0, lambda: "one customer's complaint escalating: " + ", ".join(w() for w in found)))
+            else:
+                score = min(score, round(cfg.warning - 0.01, 4))
+    # Critical means spreading beyond one crowd in one place: two of a burst of people, a post going
+    # viral, the news, the story told on another platform (by its thread, link or number, not merely
+    # worded alike there). One platform's burst alone is a warning, unless it is massive.
+    crowded = (b_value >= K.spreading_burst or (state["articles"] > 0 and n_authors >= 3)
+               or (v_value >= K.viral and n_authors >= 3))
+    spread = [b_value >= K.spreading_burst, v_value >= K.viral, state["articles"] > 0, len(tied) > 1]
+    massive = b_people >= K.massive_people and b_people >= K.massive_ratio * max(b_expected, 1.0)
+    if not (crowded and (sum(spread) >= 2 or massive)):
+        score = min(score, round(cfg.critical - 0.01, 4))
+
+    tier = _tier_with_hysteresis(state.get("tier", 0), score, cfg)
+    evidence = (state["mentions"] + state["snapshots"]) >= cfg.min_mentions_first_alert
+    if not explain:
+        return Assessment(score, tier, (), evidence)
+    words = sorted(((p, text()) for p, text in reasons), key=lambda x: (-x[0], x[1]))
+    return Assessment(score, tier, tuple(r for _, r in words), evidence)
+
+
+def _tier_with_hysteresis(current: int, score: float, cfg: ScoringConfig) -> Tier:
+    # On plain ints (enum arithmetic is slow, and this runs for every mention).
+    thresholds = (0.0, cfg.watch, cfg.warning, cfg.critical)  # indexed by tier
+    tier = int(current)
+    for t in (1, 2, 3):
+        if score >= thresholds[t] and t > tier:
+            tier = t
+    while tier > 0 and score < thresholds[tier] - cfg.hysteresis:
+        tier -= 1
+    return _TIERS[tier]
+
+
+_TIERS = tuple(Tier)

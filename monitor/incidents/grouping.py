@@ -1,0 +1,182 @@
+"""Grouping: which open incident a new post joins, or whether it opens one.
+
+A post finds its story through what ties it to one: the thread it answers (the strongest tie), the
+links, order numbers and author it shares with the story's earlier posts, its wording (near-duplicate
+signatures, ``monitor.textsig``), and, while its brand surges, the surge itself. Each such key is a
+row of ``incident_keys``, (brand, key) -> the incident and when the key was last seen: a batch reads
+the keys its posts carry ahead (``monitor/pipeline/prefetch.py``), holds them in a ``KeyTable`` and
+writes back the ones it changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.incidents.drivers import surging
+from monitor.incidents.pulse import Pulse
+from monitor.incidents.state import Incident, MentionFacts, incident_id, new_state
+from monitor.models import Observation
+from monitor.textsig import distinctive_numbers, urls
+
+SURGE_KEY = "surge"  # the incident key of a brand's current surge (see monitor/incidents/pulse.py)
+SURGE_HOLD = 3 * 3600.0  # a surge's incident stays open this long after its last complaint
+SURGE_STICKY = 3600.0  # complaints join the surge this long after the brand last looked surging
+SURGE_WEIGHT = 3.5  # above look-alike wording, below a thread or a shared link
+PARENT_WEIGHT = 10  # a reply or quote of a post in the story: the strongest tie
+
+
+@dataclass(slots=True)
+class KeySlot:
+    """One (brand, key) of ``incident_keys``: the incident it leads to, when it was last seen, and
+    whether the database holds the row already (an update) or not (an insert)."""
+
+    incident: str
+    last_seen: datetime
+    stored: bool
+
+
+KeyTable = dict[tuple[str, str], KeySlot]
+"""(brand, key) -> its slot: the keys a batch read ahead, and those it added."""
+
+
+@dataclass(slots=True)
+class Pending:
+    """An observation with what the batch derived from it before touching the database."""
+
+    obs: Observation
+    brand: str
+    parents: tuple[str, ...]  # the posts it answers or quotes, and its conversation
+    # Only for a post new to us: its identifying keys with the weight of a match, and its wording.
+    keys: dict[str, float] = field(default_factory=dict)
+    sigs: list[str] = field(default_factory=list)
+
+
+def candidate_keys(obs: Observation) -> dict[str, float]:
+    """Keys that identify a story, through which this post may find its incident, with the weight of
+    a match (its wording is compared apart: see ``signature``)."""
+    keys: dict[str, float] = {}
+    for u in urls(obs.text):
+        if obs.url is None or u not in obs.url.lower():
+            keys[f"url:{u}"] = 4
+    for u in urls(obs.url or ""):  # the post's own address: what an article or a quote links to
+        keys[f"url:{u}"] = 4
+    for n in distinctive_numbers(obs.text):
+        keys[f"num:{n}"] = 3
+    author = obs.author.handle or obs.author.id
+    if author:
+        keys[f"author:{obs.source}:{author.lower()}"] = 3
+    return keys
+
+
+class Grouping:
+    """The key table of one batch and the rule that joins a post to its incident."""
+
+    def __init__(self, window: timedelta, repeat_window: timedelta):
+        self.window = window  # how long look-alike wording keeps a story open
+        self.repeat_window = repeat_window  # how long a story's own identifiers keep it open
+        self.keys: KeyTable = {}
+        self.dirty: set[tuple[str, str]] = set()  # keys this batch changed
+
+    def attach(self, item: Pending, facts: MentionFacts, mentions: Mapping[tuple[str, str], dict[str, Any]],
+               pulse: Pulse, find: Callable[[str], Incident | None]) -> tuple[Incident | None, bool, bool]:
+        """Join the single best-matching open incident, or open a new one (complaints and cues only).
+
+        Returns the incident (None: the post joins none), whether the post is tied to it by more than
+        its author (a thread, a link, a number, its wording: only such a post is one more episode of
+        the same complaint), and whether the post opened it. ``mentions`` holds the posts the batch
+        knows (for the thread), ``pulse`` the brand's, ``find`` an incident by id."""
+        obs, brand = item.obs, item.brand
+        votes: dict[str, float] = {}
+        parents_or_ids: set[str] = set()  # incidents this post shares a thread, link or number with
+        for parent in item.parents:  # reply/quote chain or conversation: the strongest link
+            r = mentions.get((obs.source, parent))
+            if r and r["incident_id"]:
+                votes[r["incident_id"]] = votes.get(r["incident_id"], 0) + PARENT_WEIGHT
+                parents_or_ids.add(r["incident_id"])
+        keys = item.keys
+        if not facts.is_complaint:  # only a complaint's author is a lead to their earlier complaints
+            keys = {k: v for k, v in keys.items() if not k.startswith("author:")}
+        table = self.keys
+        named = [(brand, key) for key in (*keys, *item.sigs)]  # its identifiers, then its wording
+        slots = [table.get(bk) for bk in named]
+        # A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
+        # look-alike wording only for the short window.
+        since = obs.observed_at - self.repeat_window
+        author_keys = [k.startswith("author:") for k in keys]
+        for slot, weight, by_author in zip(slots, keys.values(), author_keys, strict=False):
+            if slot is not None and slot.last_seen >= since:
+                votes[slot.incident] = votes.get(slot.incident, 0) + weight
+                if not by_author:
+                    parents_or_ids.add(slot.incident)
+        since = obs.observed_at - self.window
+        worded: set[str] = set()  # incidents whose posts this one is worded like
+        sig_hits: dict[str, int] = {}
+        for slot in slots[len(keys):]:
+            if slot is not None and slot.last_seen >= since:
+                sig_hits[slot.incident] = sig_hits.get(slot.incident, 0) + 1
+        n_sig = len(item.sigs)
+        need = max(4, math.ceil(0.6 * n_sig))
+        for inc_id, hits in sig_hits.items():
+            if hits >= need:
+                votes[inc_id] = votes.get(inc_id, 0) + 2 + hits / n_sig
+                worded.add(inc_id)
+        # Many people complaining at once in their own words (an outage): while the brand surges, a
+        # complaint that no thread, link or number ties to a story joins the surge's incident.
+        surge_slot: KeySlot | None = None
+        in_surge = False  # (a complaint worded like a story still joins the surge: storms repeat words)
+        if facts.is_complaint and not parents_or_ids:
+            at_ts = obs.created_at.timestamp()
+            if surging(pulse, at_ts):
+                pulse.surge = max(pulse.surge, at_ts)
+            if pulse.surge >= at_ts - SURGE_STICKY:  # a surge ebbs out, it does not stop at once
+                in_surge = True
+                surge_slot = table.get((brand, SURGE_KEY))
+                if surge_slot is not None and surge_slot.last_seen >= obs.observed_at - timedelta(seconds=SURGE_HOLD):
+                    votes[surge_slot.incident] = votes.get(surge_slot.incident, 0) + SURGE_WEIGHT
+        inc: Incident | None = None
+        opened = False  # this post opens its incident
+        if votes:
+            best = max(votes, key=lambda i: (votes[i], i))
+            inc = find(best)
+        if inc is None:
+            if facts.by_brand or not (facts.is_complaint or facts.cues):
+                return None, False, False
+            state = new_state(facts)
+            state["brand_at_start"] = pulse.total - 1  # the brand's traffic before it
+            inc = Incident(incident_id(brand, obs.source, obs.id), brand, obs.created_at, state, 0, new=True)
+            opened = True
+        # Register this mention's keys so that the next post finds the incident (reply chains need
+        # no key: the mentions table answers them).
+        at = obs.observed_at
+        inc_id = inc.id
+        for bk, slot in zip(named, slots, strict=True):
+            if slot is None:
+                table[bk] = KeySlot(inc_id, at, False)
+            else:
+                slot.incident = inc_id
+                if at > slot.last_seen:
+                    slot.last_seen = at
+        self.dirty.update(named)
+        if in_surge and (surge_slot is None or surge_slot.incident == inc.id or opened):
+            self._register((brand, SURGE_KEY), surge_slot, inc.id, at)
+            inc.state["surge"] = True
+        if (opened or inc.id in parents_or_ids) and not facts.by_brand:
+            # A platform on which the story itself is told (not merely something worded alike).
+            tied = inc.state.setdefault("tied_sources", [])
+            if obs.source not in tied:
+                tied.append(obs.source)
+                tied.sort()
+        return inc, (opened or inc.id in parents_or_ids or inc.id in worded), opened
+
+    def _register(self, bk: tuple[str, str], slot: KeySlot | None, inc_id: str, at: datetime) -> None:
+        if slot is None:
+            self.keys[bk] = KeySlot(inc_id, at, False)
+        else:
+            slot.incident = inc_id
+            if at > slot.last_seen:
+                slot.last_seen = at
+        self.dirty.add(bk)

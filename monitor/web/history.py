@@ -1,0 +1,310 @@
+"""An incident's whole history, assembled from what is stored, as plain data.
+
+``monitor incidents`` / ``monitor incident ID``, the incident pages and the replay report all read
+incidents through here, so each fact is worked out once:
+
+- the incident row and its state: tier, score, counts, sources, the latest reasons, repeat counts;
+- ``incident_scores``: the score and tier over time (the score chart), ``mentions``: the posts, the
+  brand's answers and the mentions per hour by source (the hourly chart);
+- ``observations``: each post's engagement over time (its snapshots, while retention keeps them);
+- ``outbox`` and ``channel_state``: every alert with the reasons it was sent for, where it went and
+  whether it arrived; ``incident_actions``: who acknowledged, snoozed or labelled it, and when.
+
+An incident is *open* while it has been seen within the scoring window (``[scoring] window``), as the
+``monitor_incidents`` gauge counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Connection, select
+
+from monitor.config.durations import format_timestamp
+from monitor.models import METRIC_NAMES, Metrics, Tier
+from monitor.storage import schema as s
+from monitor.storage.actions import IncidentStatus, actions_of, statuses
+from monitor.storage.store import Store
+
+PAGES = "/incidents"  # where the daemon serves the incident pages (monitor/web/pages.py)
+MAX_POSTS = 200  # posts of one incident shown in full; the rest are counted
+MAX_EARLIER = 20  # earlier complaints shown per repeat complainant
+MAX_SNAPSHOTS = 12  # engagement points shown per post
+CHUNK = 500
+CONTRACT_KEYS = ("incident", "brand", "tier", "score", "mentions", "authors", "sources", "first_seen", "last_seen",
+                 "acknowledged", "snoozed_until")
+
+
+class NoSuchIncident(LookupError):
+    pass
+
+
+def incident_url(public_url: str | None, incident: str) -> str | None:
+    """The address of an incident's page under ``[web] public_url`` (what Slack links to)."""
+    if not public_url:
+        return None
+    return f"{public_url.rstrip('/')}{PAGES}/{quote(incident, safe='')}"
+
+
+def _summary(r: Any, status: IncidentStatus, now: datetime, window: float) -> dict[str, Any]:
+    st = r.state or {}
+    snoozed = status.snoozed_until if status.snoozed_until is not None and status.snoozed_until > now else None
+    return {"incident": r.id, "brand": r.brand, "tier": Tier(r.tier).name, "score": round(float(r.score), 4),
+            "mentions": int(r.mentions), "authors": int(r.authors), "sources": list(st.get("sources") or []),
+            "first_seen": r.first_seen, "last_seen": r.last_seen, "acknowledged": status.acknowledged,
+            "snoozed_until": snoozed, "not_complaint": status.not_complaint,
+            "open": r.last_seen >= now - timedelta(seconds=window), "alerted_tier": Tier(r.alerted_tier).name}
+
+
+def contract_incident(summary: dict[str, Any]) -> dict[str, Any]:
+    """The object of ``monitor incidents --format json`` (CONTRACT.md): exactly those keys."""
+    return {k: (format_timestamp(v) if isinstance(v, datetime) else v) for k, v in summary.items() if k in CONTRACT_KEYS}
+
+
+def list_incidents(store: Store, now: datetime, window: float, *, since: datetime | None = None,
+                   brand: str | None = None, min_tier: Tier = Tier.watch) -> list[dict[str, Any]]:
+    """Incidents seen since ``since`` (default: the open ones) at ``min_tier`` or above: open first,
+    then by tier, score and last activity."""
+    i = s.incidents
+    since = since if since is not None else now - timedelta(seconds=window)
+    q = select(i).where(i.c.last_seen >= since, i.c.tier >= int(min_tier))
+    if brand is not None:
+        q = q.where(i.c.brand == brand)
+    with store.begin() as conn:
+        rows = conn.execute(q).all()
+    status = statuses(store, [r.id for r in rows])
+    out = [_summary(r, status.get(r.id, IncidentStatus()), now, window) for r in rows]
+    out.sort(key=lambda x: (not x["open"], -Tier[x["tier"]], -x["score"], -x["last_seen"].timestamp(), x["incident"]))
+    return out
+
+
+def resolve(store: Store, ident: str) -> str:
+    """An incident's id from the id itself or an unambiguous beginning of it (``inc-3b3e``, ``3b3e``)."""
+    ident = ident.strip()
+    i = s.incidents
+    with store.begin() as conn:
+        if ident and conn.execute(select(i.c.id).where(i.c.id == ident)).first():
+            return ident
+        found: list[str] = []
+        for prefix in {ident, f"inc-{ident}"} if len(ident) >= 4 else ():
+            found += [r[0] for r in conn.execute(select(i.c.id).where(i.c.id.startswith(prefix, autoescape=True))
+                                                 .limit(5))]
+    found = sorted(set(found))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise NoSuchIncident(f"{ident!r} matches several incidents ({', '.join(found)}): give more of the id")
+    raise NoSuchIncident(f"no incident {ident!r} in the database (see `monitor incidents`)")
+
+
+def incident_history(store: Store, incident: str, now: datetime, window: float, *,
+                     max_posts: int = MAX_POSTS) -> dict[str, Any]:
+    """Everything stored about one incident (see the module's docstring); raises ``NoSuchIncident``."""
+    i = s.incidents
+    with store.begin() as conn:
+        r = conn.execute(select(i).where(i.c.id == incident)).first()
+        if r is None:
+            raise NoSuchIncident(f"no incident {incident!r} in the database (see `monitor incidents`)")
+        mentions = _mentions(conn, incident)
+        points = score_points(conn, incident)
+        deliveries = _deliveries(conn, incident)
+        where = _channel_states(conn, incident)
+    actions = actions_of(store, incident)
+    st = dict(r.state or {})
+    summary = _summary(r, statuses(store, [incident]).get(incident, IncidentStatus()), now, window)
+    summary["brand_replied_at"] = r.brand_replied_at
+    posts = [m for m in mentions if not m["by_brand"]]
+    answers = [m for m in mentions if m["by_brand"]]
+    shown = _shown(posts, max_posts)
+    if not points:  # recorded before scores were kept: its alerts and where it stands now
+        alerted = {(d["created_at"], float(d["event"].get("score") or 0.0), int(Tier[d["event"]["tier"]]))
+                   for d in deliveries if d["event"].get("tier") in Tier.__members__}
+        points = sorted(alerted | {(r.last_seen, float(r.score), int(r.tier))})
+    with store.begin() as conn:
+        _engagement_over_time(conn, [*shown, *answers])
+        repeaters = _repeaters(conn, r.brand, incident, st)
+    return {
+        "incident": summary,
+        "reasons": list(st.get("reasons") or []),
+        "cues": dict(st.get("cues") or {}),
+        "timeline": timeline(r, deliveries, actions, answers),
+        "points": points,
+        "hourly": hourly_counts(posts),
+        "posts": shown,
+        "more_posts": len(posts) - len(shown),
+        "answers": answers,
+        "repeaters": repeaters,
+        "deliveries": deliveries,
+        "channels": where,
+    }
+
+
+def _shown(posts: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """All posts, or the ``limit`` that weigh most (score, then engagement); in time order either way."""
+    if len(posts) <= limit:
+        return posts
+    keep = sorted(posts, key=lambda p: (-(p["score"] or 0.0), -p["engagement"], p["at"]))[:limit]
+    return sorted(keep, key=lambda p: (p["at"], p["id"]))
+
+
+def post_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Mention rows as the posts the CLI, the pages and the report show."""
+    return [{"source": r.source, "id": r.post_id, "at": r.created_at, "text": r.text, "url": r.url,
+             "author": r.author_handle or r.author_id, "engagement": int(r.engagement or 0), "score": r.score,
+             "cues": list(r.cues or []), "kind": r.kind, "is_complaint": bool(r.is_complaint), "by_brand": bool(r.by_brand),
+             "lang": r.lang, "incident": r.incident_id, "snapshots": []} for r in rows]
+
+
+def _post_query() -> Any:
+    m = s.mentions
+    return select(m.c.source, m.c.post_id, m.c.created_at, m.c.text, m.c.url, m.c.author_handle, m.c.author_id,
+                  m.c.engagement, m.c.score, m.c.cues, m.c.kind, m.c.is_complaint, m.c.by_brand, m.c.lang,
+                  m.c.incident_id)
+
+
+def _mentions(conn: Connection, incident: str) -> list[dict[str, Any]]:
+    m = s.mentions
+    return post_rows(conn.execute(_post_query().where(m.c.incident_id == incident)
+                                  .order_by(m.c.created_at, m.c.source, m.c.post_id)))
+
+
+def posts_of(conn: Connection, incidents: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The posts of several incidents (one query per chunk), each list in time order."""
+    m = s.mentions
+    out: dict[str, list[dict[str, Any]]] = {}
+    for k in range(0, len(incidents), CHUNK):
+        q = _post_query().where(m.c.incident_id.in_(incidents[k:k + CHUNK])).order_by(m.c.created_at, m.c.post_id)
+        for p in post_rows(conn.execute(q)):
+            out.setdefault(p["incident"], []).append(p)
+    return out
+
+
+def hourly_counts(posts: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Mentions per hour (``2024-03-01T12:00Z``) by source: the hourly chart's data."""
+    hourly: dict[str, dict[str, int]] = {}
+    for p in posts:
+        if p.get("by_brand"):
+            continue
+        per = hourly.setdefault(p["at"].strftime("%Y-%m-%dT%H:00Z"), {})
+        per[p["source"]] = per.get(p["source"], 0) + 1
+    return hourly
+
+
+def _engagement_over_time(conn: Connection, posts: list[dict[str, Any]]) -> None:
+    """Each post's stored snapshots as (observed at, engagement), thinned to ``MAX_SNAPSHOTS`` points."""
+    o = s.observations
+    by_source: dict[str, dict[str, dict[str, Any]]] = {}
+    for p in posts:
+        by_source.setdefault(p["source"], {})[p["id"]] = p
+    for source, wanted in by_source.items():
+        ids = sorted(wanted)
+        for k in range(0, len(ids), CHUNK):
+            q = (select(o.c.post_id, o.c.observed_at, o.c.payload)
+                 .where(o.c.source == source, o.c.post_id.in_(ids[k:k + CHUNK])).order_by(o.c.observed_at, o.c.id))
+            for r in conn.execute(q):
+                metrics = (r.payload or {}).get("metrics") or {}
+                value = Metrics(**{n: metrics.get(n) for n in METRIC_NAMES}).engagement()
+                snaps = wanted[r.post_id]["snapshots"]
+                if not snaps or snaps[-1][1] != value:  # a change, not every identical re-read
+                    snaps.append((r.observed_at, value))
+    for p in posts:
+        snaps = p["snapshots"]
+        if len(snaps) > MAX_SNAPSHOTS:  # the first, the last, and evenly spaced ones between
+            step = (len(snaps) - 1) / (MAX_SNAPSHOTS - 1)
+            p["snapshots"] = [snaps[round(n * step)] for n in range(MAX_SNAPSHOTS)]
+
+
+def score_points(conn: Connection, incident: str) -> list[tuple[datetime, float, int]]:
+    """The incident's score and tier over time, as the daemon recorded them (``incident_scores``)."""
+    t = s.incident_scores
+    rows = conn.execute(select(t.c.at, t.c.score, t.c.tier).where(t.c.incident_id == incident).order_by(t.c.at)).all()
+    return [(r.at, float(r.score), int(r.tier)) for r in rows]
+
+
+def _deliveries(conn: Connection, incident: str) -> list[dict[str, Any]]:
+    o = s.outbox
+    rows = conn.execute(select(o).where(o.c.incident_id == incident).order_by(o.c.id)).all()
+    out = []
+    for r in rows:
+        ev = r.event or {}
+        status = ("sent" if r.sent_at else "failed" if r.failed_at else
+                  "retrying" if r.attempts else "waiting")
+        out.append({"channel": r.channel, "created_at": r.created_at, "status": status, "sent_at": r.sent_at,
+                    "failed_at": r.failed_at, "attempts": int(r.attempts), "error": r.last_error if status != "sent" else None,
+                    "event": ev})
+    return out
+
+
+def _channel_states(conn: Connection, incident: str) -> dict[str, dict[str, Any]]:
+    """Where each channel put the incident (Slack: the channel and the message's ts); nothing secret is kept there."""
+    c = s.channel_state
+    rows = conn.execute(select(c.c.channel, c.c.state).where(c.c.incident_id == incident).order_by(c.c.channel))
+    return {r.channel: {k: v for k, v in dict(r.state or {}).items() if k in ("channel", "ts", "tier", "posted")}
+            for r in rows}
+
+
+def timeline(r: Any, deliveries: list[dict[str, Any]], actions: list[dict[str, Any]],
+             answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tier decisions with their reasons (one per alert, with every channel it went to), people's
+    actions and the brand's first answer, in time order."""
+    entries: list[dict[str, Any]] = [{"kind": "opened", "at": r.first_seen, "text": "first post"}]
+    alerts: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for d in deliveries:
+        ev = d["event"]
+        key = (ev.get("at"), ev.get("tier"), ev.get("previous_tier"))
+        entry = alerts.get(key)
+        if entry is None:
+            entry = alerts[key] = alert_entry(ev, d["created_at"])
+        entry["sent"].append({k: d[k] for k in ("channel", "status", "sent_at", "failed_at", "attempts", "error")})
+    entries += alerts.values()
+    for a in actions:
+        detail = a["detail"]
+        entries.append({"kind": "action", "at": a["at"], "action": a["action"], "until": a["until"],
+                        "by": detail.get("user_name") or a["user"] or "someone", "via": detail.get("via") or "slack"})
+    if answers:
+        first = answers[0]
+        entries.append({"kind": "answer", "at": first["at"], "text": f"the brand answered ({len(answers)} post(s))",
+                        "author": first["author"], "source": first["source"]})
+    order = {"opened": 0, "alert": 1, "reminder": 1, "answer": 2, "action": 3}
+    entries.sort(key=lambda e: (e["at"], order[e["kind"]]))
+    return entries
+
+
+def alert_entry(ev: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """A timeline entry from an alert event as stored (``monitor.events.event_to_dict``); ``sent`` lists
+    where it went."""
+    reminder = ev.get("tier") == ev.get("previous_tier")
+    return {"kind": "reminder" if reminder else "alert", "at": at, "tier": ev.get("tier"),
+            "previous_tier": ev.get("previous_tier", "none"), "score": float(ev.get("score") or 0.0),
+            "mentions": ev.get("mentions"), "authors": ev.get("authors"), "reasons": list(ev.get("reasons") or []),
+            "sources": list(ev.get("sources") or []), "top_posts": list(ev.get("top_posts") or []), "sent": []}
+
+
+def _repeaters(conn: Connection, brand: str, incident: str, st: dict[str, Any]) -> list[dict[str, Any]]:
+    """Authors who complained more than once: their episodes here (the incident's own count) and their
+    complaints about the brand outside this incident, with the incidents those belong to."""
+    episodes: dict[str, int] = {a: int(n) for a, n in (st.get("author_complaints") or {}).items()}
+    authors = sorted(episodes)
+    if not authors:
+        return []
+    m = s.mentions
+    others: dict[str, list[dict[str, Any]]] = {}
+    for k in range(0, len(authors), CHUNK):
+        part = authors[k:k + CHUNK]
+        q = (_post_query().where(m.c.brand == brand, m.c.is_complaint.is_(True),
+                                 m.c.author_handle.in_(part) | m.c.author_id.in_(part))
+             .order_by(m.c.created_at, m.c.post_id))
+        for p in post_rows(conn.execute(q)):
+            if p["incident"] != incident and p["author"] in episodes:
+                others.setdefault(p["author"], []).append(p)
+    out: list[dict[str, Any]] = []
+    for author in authors:
+        earlier = others.get(author, [])
+        if episodes[author] >= 2 or earlier:
+            out.append({"author": author, "episodes": episodes[author], "elsewhere": len(earlier),
+                        "earlier": earlier[-MAX_EARLIER:]})
+    out.sort(key=lambda x: (-(x["episodes"] + x["elsewhere"]), x["author"]))
+    return out
