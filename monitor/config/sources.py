@@ -110,7 +110,8 @@ class SourcesConfig(Sections):
 def why_off(name: str, section: SourceBase, off: Mapping[str, str]) -> str | None:
     """Why the daemon leaves source ``name`` off (``off``: sections whose secrets are unset), or None."""
     if not section.needs and not section.enabled:
-        return f"not enabled in the config (add a [sources.{name}] section)"
+        # Absent and ``enabled = false`` look alike here: say both, so neither reader is misled.
+        return f"not enabled in the config (a [sources.{name}] section turns it on, unless it says enabled = false)"
     if not section.enabled:
         return "disabled in the config"
     if f"sources.{name}" in off or section.missing():

@@ -137,6 +137,10 @@ class Grouping:
                 surge_slot = table.get((brand, SURGE_KEY))
                 if surge_slot is not None and surge_slot.last_seen >= obs.observed_at - timedelta(seconds=SURGE_HOLD):
                     votes[surge_slot.incident] = votes.get(surge_slot.incident, 0) + SURGE_WEIGHT
+                else:
+                    # A new surge opens its own incident, rather than joining an old topic it is
+                    # worded like: its alert then shows the surge's posts, not last week's.
+                    votes.clear()
         inc: Incident | None = None
         opened = False  # this post opens its incident
         if votes:
