@@ -12,6 +12,20 @@ _NO_TAG = frozenset({"", "und", "zxx", "mul", "mis", "qme", "qht", "qam", "qst",
 _SCANDI = frozenset({"no", "nb", "nn", "da"})
 _MAX_CHARS = 200
 _LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
+# Short Swedish posts are often taken for German, Danish, Norwegian or Dutch. Words that are common in
+# Swedish and not words of those languages (nor English) are evidence the detector lacks on a few words;
+# so are its letters where the detected language has none of them: "å" beside "ä" or "ö" anywhere,
+# "å" alone against German, "ä" or "ö" alone against Danish and Norwegian. Letters Swedish never
+# writes ("ü", "ß", "æ", "ø") veto it.
+_SV_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:och|inte|är|jag|att|någon|något|några|också|bara|vad|varför|från|säger|tack|"
+    r"mycket|kanske|väldigt|själv|fått|bättre|sämre|inga|hade|måste|här|där|nån|nåt|än|även|utan|"
+    r"fortfarande)(?![^\W\d_])"
+)
+# Languages a short Swedish post is mistaken for: one piece of evidence outweighs them; any other takes two.
+_SV_NEIGHBOURS = frozenset({"de", "da", "no", "nb", "nn", "nl", "fi", "et", "is", "af", "fy", "lb"})
+_A_RING_LANGS = frozenset({"da", "no", "nb", "nn", "is", "fo"})  # write "å" but never "ä" or "ö"
+_NOT_SV = re.compile(r"[üßæø]")
 
 
 def from_tag(tag: str | None) -> str | None:
@@ -64,7 +78,7 @@ class LanguageDetector:
             for prob, label in self._predict(line, 2, 0.0, "strict")[1:]:
                 if label == "__label__sv" and float(prob) >= 0.15:
                     return "sv"
-        return best
+        return _swedish_if_evident(best, body)
 
     def detect(self, text: str) -> str:
         if self._model is None:
@@ -94,4 +108,22 @@ class LanguageDetector:
             for cand in found[1:]:
                 if cand["lang"] == "sv" and float(cand["score"]) >= 0.15:
                     return "sv"
+        return _swedish_if_evident(best, body)
+
+
+def _swedish_if_evident(best: str, body: str) -> str:
+    """"sv" when the text carries Swedish evidence the detector missed (see _SV_WORDS), else ``best``."""
+    if best == "sv":
         return best
+    low = body.lower()
+    if _NOT_SV.search(low):
+        return best
+    ring, umlaut = "å" in low, "ä" in low or "ö" in low
+    if ring and umlaut:
+        letters = 2
+    elif ring:
+        letters = 0 if best in _A_RING_LANGS else 1
+    else:
+        letters = 1 if umlaut and best in _A_RING_LANGS else 0
+    evidence = len(_SV_WORDS.findall(low)) + letters
+    return "sv" if evidence >= (1 if best in _SV_NEIGHBOURS else 2) else best
