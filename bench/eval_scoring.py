@@ -3,6 +3,8 @@
 Complaints, cross-domain (the model retrained on each split's training part; see tools/train_complaint.py):
   python bench/eval_scoring.py --complaint-xdomain --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV \
       --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --xlmt XLMT_DIR
+Complaints on a domain no model was trained on (tweets to 24 support accounts in 2020, hand-labelled):
+  python bench/eval_scoring.py --ibm IBM/dev.json
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
 Complaints (precision, recall, macro-F1 of the shipped is_complaint):
@@ -172,6 +174,28 @@ def absabank(folder: str) -> list[tuple[str, int]]:
     return out
 
 
+def report_ibm(dev_json: str) -> None:
+    """The shipped model on IBM's 2020 support tweets (tools/complaint_data.py ``ibm``), by account too."""
+    _tools()
+    from complaint_data import ibm
+
+    rows = ibm(dev_json)
+    report_complaints("IBM support tweets, 2020 (never trained on)", [e.text for e in rows], [e.label == 1 for e in rows], None)
+
+
+def report_swedish_langid(path: str) -> None:
+    """Share of the forum sentences identified as Swedish, by length in words (all 4,667, not only the labelled)."""
+    opener = bz2.open if path.endswith(".bz2") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        texts = [line.split("=", 1)[1].strip() for line in fh if line.startswith("# text")]
+    scorer = MentionScorer()
+    print("Swedish forum sentences identified as Swedish:")
+    for name, lo, hi in (("1-5 words", 1, 5), ("6-10 words", 6, 10), ("11+ words", 11, 10**9)):
+        part = [t for t in texts if lo <= len(t.split()) <= hi]
+        found = sum(scorer.detect_language(t) == "sv" for t in part)
+        print(f"  {name:10s} {found} of {len(part)} ({found / max(1, len(part)):.1%})")
+
+
 def report_xdomain(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
     import train_complaint
@@ -197,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spotify", help="inbound tweets to @SpotifyCares (weak complaints in training)")
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english (generic tweets for training)")
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
+    ap.add_argument("--ibm", help="dev.json of IBM/twitter-customer-care-document-prediction (hand-labelled subset)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
@@ -212,11 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         report_signs("Polish, PolEmo 2.0 review sentences", "pl", polish(args.polish), "one in five, never trained on")
     if args.swedish:
         report_signs("Swedish, Familjeliv and Flashback forum posts", "sv", swedish_forum(args.swedish), "labelled by hand")
+        report_swedish_langid(args.swedish)
     if args.xed:
         for lang, name in (("pl", "Polish"), ("sv", "Swedish")):
             report_signs(f"{name}, XED subtitle lines", lang, xed(args.xed, lang), "one in five, never trained on")
     if args.absabank:
         report_signs("Swedish, ABSAbank-Imm Flashback posts", "sv", absabank(args.absabank), "stance towards immigration")
+    if args.ibm:
+        report_ibm(args.ibm)
     if args.airline:
         with open(args.airline, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))

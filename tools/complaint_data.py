@@ -23,6 +23,11 @@ belongs to (an airline, an industry, a source) and a training weight. Where each
   ``xlmt_sentiment`` folder this project's sentiment evaluation uses), labelled by hand: one complains
   about a brand (``bench/data/xlmt_en_test_complaints.tsv``), the rest are annoyed at politics, people
   and life.
+- ``ibm``: for evaluation only, 260 opening customer tweets of the development set of IBM's Twitter
+  Conversations for Conversational Document Prediction (IBM/twitter-customer-care-document-prediction,
+  Apache-2.0; ``dev.json``): tweets to 24 support accounts (games, software, streaming, finance, travel)
+  in 2020, three years after every training set, labelled by hand with the TWCS definition
+  (``bench/data/ibm_complaints.tsv``, ids and labels). No model was trained on them.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from typing import NamedTuple
 REPO = Path(__file__).resolve().parent.parent
 TWCS_LABELS = REPO / "bench" / "data" / "twcs_complaints.tsv"
 XLMT_TEST_LABELS = REPO / "bench" / "data" / "xlmt_en_test_complaints.tsv"
+IBM_LABELS = REPO / "bench" / "data" / "ibm_complaints.tsv"
 
 _BRANDS = (
     r"united|southwest(?:air)?|jet ?blue|virgin(?: ?america| ?atlantic| ?trains)?|american(?: ?air(?:lines)?)?|"
@@ -115,3 +121,21 @@ def generic_test(xlmt_folder: str, labels: Path = XLMT_TEST_LABELS) -> list[Exam
     with open(labels, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     return [Example(mask_brands(texts[int(r["line"])]), int(r["complaint"]), "test:generic", 0.0) for r in rows]
+
+
+def ibm(dev_json: str, labels: Path = IBM_LABELS) -> list[Example]:
+    """The hand-labelled opening tweets of IBM's dev.json (evaluation only, weight 0); group "ibm:<account>"."""
+    try:
+        with open(dev_json, encoding="utf-8") as fh:
+            conversations = json.load(fh)
+        first = {c["dialogContent"][0]["tweet_ID"]: c["dialogContent"][0]["message"] for c in conversations}
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise SystemExit(f"{dev_json}: not the dev.json of IBM/twitter-customer-care-document-prediction ({exc})") from None
+    out = []
+    with open(labels, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            if r["tweet_id"] not in first:
+                raise SystemExit(f"{dev_json}: tweet {r['tweet_id']} of {labels.name} is missing")
+            text = " ".join(first[r["tweet_id"]].split())
+            out.append(Example(mask_brands(text), int(r["complaint"]), "ibm:" + r["company"], 0.0))
+    return out
