@@ -81,14 +81,18 @@ def check(c: Cluster, story: Story, seconds: float) -> None:
     assert all(status != "failed" for _, status in unfinished), unfinished
 
 
-def test_three_replicas_one_killed_mid_story(cluster: Cluster) -> None:
-    c = cluster
-    story = Story(c.social)
-    began = time.monotonic()
+def start_all(c: Cluster) -> None:
     for name in NAMES:
         c.start(name)
     for name in NAMES:
         c.wait_ready(name)
+
+
+def test_three_replicas_one_killed_mid_story(cluster: Cluster) -> None:
+    c = cluster
+    story = Story(c.social)
+    began = time.monotonic()
+    start_all(c)
     victim = ""
     for r in range(ROUNDS):
         story.step()
@@ -123,10 +127,7 @@ def test_rolling_restart_loses_and_duplicates_nothing(cluster: Cluster) -> None:
     c = cluster
     story = Story(c.social)
     began = time.monotonic()
-    for name in NAMES:
-        c.start(name)
-    for name in NAMES:
-        c.wait_ready(name)
+    start_all(c)
     for name in NAMES:  # one replica at a time: stop it (SIGTERM), start it again, wait until it is ready
         story.step()
         time.sleep(PAUSE)

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import click
 
-from monitor.cli.common import CONFIG_HELP, load
-from monitor.config.durations import format_timestamp, parse_duration, parse_timestamp
+from monitor.cli.common import CONFIG_HELP, bounded_duration, load, login_name
+from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.errors import InputError
 from monitor.sanitize import printable
 from monitor.storage.store import Store
@@ -33,15 +33,9 @@ def silence(brand: str | None, author: str | None, keyword: str | None, duration
             comment: str, by: str | None, config_path: str | None) -> None:
     """Mute the alerts of incidents all the given matchers (brand, author, keyword) match, for a while."""
     from monitor.alerting.chain import add_silence
-    from monitor.cli.incidents import _login
     from monitor.daemon.app import utc_now
 
-    try:
-        seconds = parse_duration(duration)
-    except ValueError as exc:
-        raise InputError(f"--for {duration!r}: {exc}") from None
-    if not 0 < seconds <= MAX_SILENCE:
-        raise InputError(f"--for {duration!r}: a silence lasts more than nothing and at most 90 days")
+    seconds = bounded_duration(duration, MAX_SILENCE, "a silence")
     try:
         starts = parse_timestamp(start) if start else utc_now()
     except ValueError as exc:
@@ -54,7 +48,7 @@ def silence(brand: str | None, author: str | None, keyword: str | None, duration
     try:
         ends = starts + timedelta(seconds=seconds)
         ident = add_silence(store, starts=starts, ends=ends, brand=brand, author=author, keyword=keyword,
-                            created_by=by or _login(), comment=comment)
+                            created_by=by or login_name(), comment=comment)
     finally:
         store.close()
     click.echo(printable(f"silence {ident}: until {format_timestamp(ends)}"))

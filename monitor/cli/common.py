@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 
 import click
 
+from monitor.config.durations import parse_duration
 from monitor.config.settings import BrandConfig, LoadedConfig, load_config
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, InputError
 from monitor.logs import register_secrets
 
 log = logging.getLogger("monitor")
@@ -33,3 +35,22 @@ def load(path: str | None, brands: tuple[str, ...] = (), *, watch: bool = False)
     for w in loaded.warnings:
         log.warning(w)
     return loaded
+
+
+def bounded_duration(duration: str, most: float, what: str) -> float:
+    """Seconds of a ``--for`` value, more than nothing and at most ``most`` (``what``: "a snooze"...)."""
+    try:
+        seconds = parse_duration(duration)
+    except ValueError as exc:
+        raise InputError(f"--for {duration!r}: {exc}") from None
+    if not 0 < seconds <= most:
+        raise InputError(f"--for {duration!r}: {what} lasts more than nothing and at most {most / 86400:.0f} days")
+    return seconds
+
+
+def login_name() -> str:
+    """Who acts, when ``--by`` does not say: the login name."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "someone"

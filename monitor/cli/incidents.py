@@ -8,7 +8,6 @@ is made inert first: no escape sequences, no control or direction-changing chara
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 import sys
@@ -21,7 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.config.durations import format_timestamp, parse_duration, since_spec
+from monitor.cli.common import bounded_duration, login_name
+from monitor.config.durations import format_timestamp, since_spec
 from monitor.config.settings import LoadedConfig
 from monitor.errors import InputError
 from monitor.models import Tier
@@ -145,7 +145,7 @@ def register(group: click.Group, load: Callable[[str | None], LoadedConfig], con
         from monitor.daemon.app import utc_now
 
         loaded, store = opened(config_path)
-        who = (by or _login()).strip()[:100] or "someone"
+        who = (by or login_name()).strip()[:100] or "someone"
         try:
             incident = find(store, ident)
             now = utc_now()
@@ -176,12 +176,7 @@ def register(group: click.Group, load: Callable[[str | None], LoadedConfig], con
     @by_option
     def snooze_command(ident: str, duration: str, config_path: str | None, by: str | None) -> None:
         """Snooze an incident, as Slack's menu does: nothing until then, unless it turns critical."""
-        try:
-            seconds = parse_duration(duration)
-        except ValueError as exc:
-            raise InputError(f"--for {duration!r}: {exc}") from None
-        if not 0 < seconds <= MAX_SNOOZE:
-            raise InputError(f"--for {duration!r}: a snooze lasts more than nothing and at most 30 days")
+        seconds = bounded_duration(duration, MAX_SNOOZE, "a snooze")
         act(config_path, ident, "snooze", by, until=timedelta(seconds=seconds))
 
     @group.command("feedback")
@@ -202,13 +197,6 @@ NOTES: dict[str, Callable[[str, datetime | None], str]] = {
     "not_complaint": lambda who, _: f"{who} marked this as not a complaint: kept as feedback; alerts stop unless "
                                     "it turns critical.",
 }
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "someone"
 
 
 def note_in_slack(loaded: LoadedConfig, store: Store, incident: str, note: str) -> str | None:

@@ -20,8 +20,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from monitor.cluster.jobs import QUEUE, Replica
-from monitor.daemon.health import HealthServer
-from monitor.errors import MonitorError
+from monitor.daemon.health import HealthServer, listen
 from monitor.storage.store import Store
 
 if TYPE_CHECKING:
@@ -90,15 +89,5 @@ def start_health(mon: Monitor, replica: Replica) -> HealthServer | None:
     stalled_after = mon.config.cluster.stalled_after
     mon.metrics.registry.register(ClusterCollector(mon.store, stalled_after))
     cfg = mon.config.daemon
-    if not cfg.health_port:
-        return None
-    try:
-        server = ReplicaHealthServer(mon.store, mon.metrics.registry, replica, stalled_after,
-                                     host=cfg.health_host, port=cfg.health_port)
-    except OSError as exc:
-        why = f"daemon.health_port: cannot listen on {cfg.health_host}:{cfg.health_port}: {exc.strerror or exc}"
-        if "health_port" in cfg.model_fields_set:  # asked for: a service must not run unwatched
-            raise MonitorError(why) from None
-        log.warning("no health endpoint (set daemon.health_port to a free port, or 0)", extra={"error": why})
-        return None
-    return server.start()
+    return listen(cfg, lambda: ReplicaHealthServer(mon.store, mon.metrics.registry, replica, stalled_after,
+                                                   host=cfg.health_host, port=cfg.health_port))

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
+from monitor.errors import MonitorError
 from monitor.storage.store import Store
 
 if TYPE_CHECKING:
+    from monitor.config.settings import DaemonConfig
     from monitor.web.pages import Pages
 
 log = logging.getLogger("monitor.health")
@@ -39,6 +41,22 @@ def database_ok(store: Store) -> bool:
         log.debug("readiness: database check failed", extra={"error": type(exc).__name__})
         return False
     return True
+
+
+def listen(cfg: DaemonConfig, make: Callable[[], HealthServer]) -> HealthServer | None:
+    """Start the endpoint ``make`` builds on ``[daemon] health_port`` (0: none). A port that cannot be
+    had is an error when the config asked for it (a service must not run unwatched), else a warning."""
+    if not cfg.health_port:
+        return None
+    try:
+        server = make()
+    except OSError as exc:
+        why = f"daemon.health_port: cannot listen on {cfg.health_host}:{cfg.health_port}: {exc.strerror or exc}"
+        if "health_port" in cfg.model_fields_set:
+            raise MonitorError(why) from None
+        log.warning("no health endpoint (set daemon.health_port to a free port, or 0)", extra={"error": why})
+        return None
+    return server.start()
 
 
 class HealthServer:

@@ -25,7 +25,6 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from monitor.daemon.app import Monitor
 from monitor.daemon.signals import StopSignals
-from monitor.errors import MonitorError
 
 if TYPE_CHECKING:
     from monitor.daemon.health import HealthServer
@@ -62,23 +61,14 @@ def housekeeping(mon: Monitor) -> int:
 
 def start_health(mon: Monitor, sched: BaseScheduler) -> HealthServer | None:
     """The /healthz, /readyz, /metrics endpoint of ``[daemon] health_port`` (0: none)."""
-    from monitor.daemon.health import HealthServer
+    from monitor.daemon.health import HealthServer, listen
 
     cfg = mon.config.daemon
-    if not cfg.health_port:
-        if mon.config.web.enabled:
-            log.warning("no incident pages: web.enabled needs daemon.health_port (the pages are served there)")
-        return None
-    try:
-        server = HealthServer(mon.store, mon.metrics.registry, lambda: bool(sched.running),
-                              host=cfg.health_host, port=cfg.health_port, stuck=mon.stuck, pages=_pages(mon))
-    except OSError as exc:
-        why = f"daemon.health_port: cannot listen on {cfg.health_host}:{cfg.health_port}: {exc.strerror or exc}"
-        if "health_port" in cfg.model_fields_set:  # asked for: a service must not run unwatched
-            raise MonitorError(why) from None
-        log.warning("no health endpoint (set daemon.health_port to a free port, or 0)", extra={"error": why})
-        return None
-    return server.start()
+    if not cfg.health_port and mon.config.web.enabled:
+        log.warning("no incident pages: web.enabled needs daemon.health_port (the pages are served there)")
+    return listen(cfg, lambda: HealthServer(mon.store, mon.metrics.registry, lambda: bool(sched.running),
+                                            host=cfg.health_host, port=cfg.health_port, stuck=mon.stuck,
+                                            pages=_pages(mon)))
 
 
 def _pages(mon: Monitor) -> Any:
