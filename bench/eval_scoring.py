@@ -2,9 +2,7 @@
 
 Complaints, cross-domain (the model retrained on each split's training part; see tools/train_complaint.py):
   python bench/eval_scoring.py --complaint-xdomain --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV \
-      --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --xlmt XLMT_DIR
-Complaints on a domain no model was trained on (tweets to 24 support accounts in 2020, hand-labelled):
-  python bench/eval_scoring.py --ibm IBM/dev.json
+      --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --ibm IBM_DEV_JSON --xlmt XLMT_DIR
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
 Complaints (precision, recall, macro-F1 of the shipped is_complaint):
@@ -174,15 +172,6 @@ def absabank(folder: str) -> list[tuple[str, int]]:
     return out
 
 
-def report_ibm(dev_json: str) -> None:
-    """The shipped model on IBM's 2020 support tweets (tools/complaint_data.py ``ibm``), by account too."""
-    _tools()
-    from complaint_data import ibm
-
-    rows = ibm(dev_json)
-    report_complaints("IBM support tweets, 2020 (never trained on)", [e.text for e in rows], [e.label == 1 for e in rows], None)
-
-
 def report_swedish_langid(path: str) -> None:
     """Share of the forum sentences identified as Swedish, by length in words (all 4,667, not only the labelled)."""
     opener = bz2.open if path.endswith(".bz2") else open
@@ -221,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spotify", help="inbound tweets to @SpotifyCares (weak complaints in training)")
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english (generic tweets for training)")
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
-    ap.add_argument("--ibm", help="dev.json of IBM/twitter-customer-care-document-prediction (hand-labelled subset)")
+    ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction dev.json (hand-labelled tweets)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
@@ -243,8 +232,6 @@ def main(argv: list[str] | None = None) -> int:
             report_signs(f"{name}, XED subtitle lines", lang, xed(args.xed, lang), "one in five, never trained on")
     if args.absabank:
         report_signs("Swedish, ABSAbank-Imm Flashback posts", "sv", absabank(args.absabank), "stance towards immigration")
-    if args.ibm:
-        report_ibm(args.ibm)
     if args.airline:
         with open(args.airline, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))

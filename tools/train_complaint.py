@@ -2,7 +2,7 @@
 
 Usage:
   python tools/train_complaint.py --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV \
-      --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR [--xlmt-test XLMT_DIR] [--out FILE] [--eval]
+      --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --ibm IBM_DEV_JSON [--xlmt-test XLMT_DIR] [--out FILE] [--eval]
 
 Where each file comes from is in tools/complaint_data.py. ``--eval`` prints the cross-domain
 evaluation (bench/eval_scoring.py --complaint-xdomain prints the same) before writing the model.
@@ -38,9 +38,11 @@ HANDLE = "user"  # what text.mask writes for an @handle
 C_WORDS = 0.1
 SEEDS = (0, 1, 2, 3, 4)
 GENERIC_WEIGHT = 0.3  # see tools/complaint_data.py
+GENERIC_OTHER_WEIGHT = 0.1  # TweetEval hate, irony, offensive: 23,778 tweets, so a third of the weight
 POOLED = "twcs, each industry predicted by a model without it"
 GENERIC = "generic negative tweets (XLM-T English test)"
 POOLED_ALL = "twcs pooled + generic negative tweets"
+IBM = "ibm 2020 support tweets, trained without them"
 
 
 class Split(NamedTuple):
@@ -114,8 +116,10 @@ def _industry(group: str) -> str:
 def splits(examples: Sequence[Example]) -> list[tuple[str, list[int], list[int]]]:
     """(name, train indices, test indices): every test set is a domain the model was not trained on.
 
-    - one TWCS industry held out (the airline tweets too when the held-out industry is travel);
+    - one TWCS industry held out (the IBM tweets of that industry too, and the airline tweets when the
+      held-out industry is travel);
     - the TWCS tweets as a whole from a model trained on airline and generic tweets only;
+    - the IBM tweets (2020) from a model trained without them;
     - one airline held out;
     - for each seed, a random half of the TWCS industries held out (travel takes the airlines with it);
     - the generic test tweets (group "test:generic"), which no split ever trains on, from a model trained
@@ -123,6 +127,7 @@ def splits(examples: Sequence[Example]) -> list[tuple[str, list[int], list[int]]
     groups = [e.group for e in examples]
     usable = [i for i, g in enumerate(groups) if not g.startswith("test:")]
     twcs = [i for i in usable if groups[i].startswith("twcs:")]
+    ibm = [i for i in usable if groups[i].startswith("ibm:")]
     industries = sorted({_industry(groups[i]) for i in twcs})
     out: list[tuple[str, list[int], list[int]]] = []
 
@@ -132,14 +137,17 @@ def splits(examples: Sequence[Example]) -> list[tuple[str, list[int], list[int]]
         train = [
             i
             for i in usable
-            if not (groups[i].startswith("twcs:") and _industry(groups[i]) in names)
+            if not (groups[i].startswith(("twcs:", "ibm:")) and _industry(groups[i]) in names)
             and not (drop_air and groups[i].startswith("airline:"))
         ]
         return train, test
 
     for ind in industries:
         out.append((f"twcs industry {ind}", *held_out({ind})))
-    out.append(("twcs all, trained without twcs", [i for i in usable if not groups[i].startswith("twcs:")], twcs))
+    hand = ("twcs:", "ibm:")
+    out.append(("twcs all, trained without twcs or ibm", [i for i in usable if not groups[i].startswith(hand)], twcs))
+    if ibm:
+        out.append((IBM, [i for i in usable if not groups[i].startswith("ibm:")], ibm))
     for air in sorted({g for g in groups if g.startswith("airline:")}):
         out.append((f"held-out {air}", [i for i in usable if groups[i] != air], [i for i in usable if groups[i] == air]))
     for seed in SEEDS:
@@ -188,7 +196,7 @@ def report(results: Sequence[Split]) -> None:
             f"  {s.name:55s} n={s.n:5d} complaints={s.complaints:5d}"
             f"  P {s.precision:.3f}  R {s.recall:.3f}  macro-F1 {s.macro_f1:.3f}"
         )
-    twcs = [s for s in results if "twcs" in s.name and s.name not in (POOLED, POOLED_ALL)]
+    twcs = [s for s in results if ("twcs" in s.name or s.name == IBM) and s.name not in (POOLED, POOLED_ALL)]
     worst = min(twcs, key=lambda s: s.macro_f1)
     print(
         f"  worst multi-industry split: {worst.name}: macro-F1 {worst.macro_f1:.3f}"
@@ -205,7 +213,8 @@ def load(args: argparse.Namespace, scorer: MentionScorer) -> list[Example]:
     examples = complaint_data.airline(args.airline)
     examples += complaint_data.twcs(args.twcs, lambda t: scorer.detect_language(t) == "en")
     examples += complaint_data.spotify(args.spotify) if args.spotify else []
-    examples += complaint_data.generic(args.xlmt_english, args.tweeteval, GENERIC_WEIGHT)
+    examples += complaint_data.ibm(args.ibm) if args.ibm else []
+    examples += complaint_data.generic(args.xlmt_english, args.tweeteval, GENERIC_WEIGHT, GENERIC_OTHER_WEIGHT)
     return examples + (complaint_data.generic_test(args.xlmt_test) if args.xlmt_test else [])
 
 
@@ -221,7 +230,8 @@ def add_data_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--twcs", required=True, help="the TWCS head file (twcs.csv of monalisapatra26/data_visualization)")
     ap.add_argument("--spotify", help="inbound tweets to @SpotifyCares (twcs_spotify_support_requests.csv)")
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english folder (its training set is used)")
-    ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (datasets/emotion/train_text.txt is used)")
+    ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (the emotion, hate, irony and offensive training sets)")
+    ap.add_argument("--ibm", help="dev.json of IBM/twitter-customer-care-document-prediction (hand-labelled subset)")
     ap.add_argument("--xlmt-test", help="evaluation only: the xlmt_sentiment folder with english_test_text.txt")
 
 
