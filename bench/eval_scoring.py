@@ -3,6 +3,8 @@
 Complaints, cross-domain (the model retrained on each split's training part; see tools/train_complaint.py):
   python bench/eval_scoring.py --complaint-xdomain --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV \
       --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --ibm IBM_DEV_JSON --xlmt XLMT_DIR
+Complaints on Reddit posts about one product (no model is trained on Reddit; hand-labelled):
+  python bench/eval_scoring.py --reddit reddit_notion_posts_2025.json
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
 Complaints (precision, recall, macro-F1 of the shipped is_complaint):
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import bz2
 import csv
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -172,6 +175,28 @@ def absabank(folder: str) -> list[tuple[str, int]]:
     return out
 
 
+def reddit_posts(path: str) -> list[tuple[str, bool]]:
+    """The first 120 r/Notion posts of 3yit/Notion_Reddit_Analyzer's export (MIT), October-November 2025,
+    labelled by hand (bench/data/reddit_notion_complaints.tsv: ids and labels; 37 complaints: bans, slowness,
+    bugs, a price rise, features taken away). The text is built as the Reddit source builds it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            posts = {p["id"]: p for p in json.load(fh)}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"{path}: not the Reddit posts export ({exc})") from None
+    labels = Path(__file__).resolve().parent / "data" / "reddit_notion_complaints.tsv"
+    with open(labels, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    missing = [r["id"] for r in rows if r["id"] not in posts]
+    if missing:
+        raise SystemExit(f"{path}: {len(missing)} labelled posts missing (first: {missing[0]})")
+    out = []
+    for r in rows:
+        title, body = posts[r["id"]].get("title") or "", posts[r["id"]].get("selftext") or ""
+        out.append((f"{title}\n\n{body}" if body else title, r["complaint"] == "1"))
+    return out
+
+
 def report_swedish_langid(path: str) -> None:
     """Share of the forum sentences identified as Swedish, by length in words (all 4,667, not only the labelled)."""
     opener = bz2.open if path.endswith(".bz2") else open
@@ -211,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english (generic tweets for training)")
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
     ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction dev.json (hand-labelled tweets)")
+    ap.add_argument("--reddit", help="reddit_notion_posts_2025.json (hand-labelled r/Notion posts)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
@@ -232,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
             report_signs(f"{name}, XED subtitle lines", lang, xed(args.xed, lang), "one in five, never trained on")
     if args.absabank:
         report_signs("Swedish, ABSAbank-Imm Flashback posts", "sv", absabank(args.absabank), "stance towards immigration")
+    if args.reddit:
+        pairs = reddit_posts(args.reddit)
+        texts, gold = [t for t, _ in pairs], [g for _, g in pairs]
+        report_complaints("Reddit r/Notion posts, 2025 (no Reddit in training)", texts, gold, None)
     if args.airline:
         with open(args.airline, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))

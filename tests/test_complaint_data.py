@@ -86,3 +86,20 @@ def test_ibm_labels_file() -> None:
     assert len({r["tweet_id"] for r in rows}) == len(rows)
     assert {r["complaint"] for r in rows} == {"0", "1"}
     assert {r["industry"] for r in rows} <= {"finance", "food", "games", "retail", "software", "telecom", "transport", "hospitality"}
+
+
+def test_reddit_posts_join_their_labels_and_read_as_the_source_writes_them(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    import eval_scoring
+
+    rows = list(csv.DictReader(open(REPO / "bench" / "data" / "reddit_notion_complaints.tsv", encoding="utf-8"), delimiter="\t"))
+    assert len(rows) == 120 and len({r["id"] for r in rows}) == 120
+    posts = [{"id": r["id"], "title": f"title {i}", "selftext": "body" if i % 2 else ""} for i, r in enumerate(rows)]
+    path = tmp_path / "posts.json"
+    path.write_text(json.dumps(posts), "utf-8")
+    pairs = eval_scoring.reddit_posts(str(path))
+    assert pairs[0] == ("title 0", rows[0]["complaint"] == "1")
+    assert pairs[1][0] == "title 1\n\nbody"
+    path.write_text(json.dumps(posts[1:]), "utf-8")
+    with pytest.raises(SystemExit, match="1 labelled posts missing"):
+        eval_scoring.reddit_posts(str(path))
