@@ -118,8 +118,9 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
         amplifier += K.reach_step * cfg.weight_reach * sat(math.log10(max_followers) / 6.5)
         reasons.append((0.03, lambda: f"author with {max_followers:,} followers"))
 
-    # Mostly praise or questions is not a complaint storm, however many people join in.
-    share = state["complaints"] / mentions
+    # Mostly praise or questions is not a complaint storm, however many people join in; the crowd's
+    # anger at a complaint (echoes) is.
+    share = (state["complaints"] + state.get("echoes", 0)) / mentions
     gate = K.praise_floor
     if state["complaints"]:
         # The model's probability is how sure it is that a post is a complaint, not how bad the

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
 from monitor.config.durations import format_timestamp
-from monitor.incidents.coefficients import ARRIVAL_BUCKET, BURST_WINDOWS, Baseline
+from monitor.incidents.coefficients import ARRIVAL_BUCKET, BURST_WINDOWS, Baseline, K
 from monitor.textsig import normalise
 
 MAX_AUTHORS_KEPT = 300
@@ -73,6 +73,7 @@ class IncidentState(TypedDict):
     arrivals: NotRequired[list[list[float]]]  # [ten-minute bucket, people who joined in it]
     checkpoints: NotRequired[list[list[float]]]  # hourly [time, brand's running total, people]
     tied_sources: NotRequired[list[str]]  # platforms on which the story itself is told, sorted
+    echoes: NotRequired[int]  # posts leaning to complaint, not sure enough alone, in a story with a complaint
     author_words: NotRequired[dict[str, list[str]]]  # each complainant's topic words so far
     top_repeat: NotRequired[list[Any]]  # [episodes, person] of the most repeated complainant
     surge: NotRequired[bool]  # the brand's surge incident (monitor/incidents/grouping.py)
@@ -183,6 +184,10 @@ def add_mention(state: IncidentState, m: MentionFacts, repeat_gap: float = 6 * 3
                 last[m.author] = max(at, last.get(m.author, at))
         if st["first_complaint_at"] is None:
             st["first_complaint_at"] = at
+    elif st["first_complaint_at"] is not None and m.complaint >= K.complaint_from and m.sentiment <= K.positive:
+        # The crowd's anger at a complaint's story ("fire that manager", "watch this before you go
+        # there again") reads less like a complaint than the complaint itself, yet it is the storm.
+        st["echoes"] = st.get("echoes", 0) + 1
     for cue in m.cues:
         st["cues"][cue] = st["cues"].get(cue, 0) + 1
     st["max_followers"] = max(st["max_followers"], m.followers)
