@@ -2,7 +2,7 @@
 
 Complaints, cross-domain (the model retrained on each split's training part; see tools/train_complaint.py):
   python bench/eval_scoring.py --complaint-xdomain --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV \
-      --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --ibm IBM_DEV_JSON --xlmt XLMT_DIR
+      --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --ibm IBM_DIR --xlmt XLMT_DIR
 Complaints on Reddit posts about one product (no model is trained on Reddit; hand-labelled):
   python bench/eval_scoring.py --reddit reddit_notion_posts_2025.json
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spotify", help="inbound tweets to @SpotifyCares (weak complaints in training)")
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english (generic tweets for training)")
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
-    ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction dev.json (hand-labelled tweets)")
+    ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction checkout (dev.json, test.json; hand-labelled)")
     ap.add_argument("--reddit", help="reddit_notion_posts_2025.json (hand-labelled r/Notion posts)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")

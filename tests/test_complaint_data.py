@@ -39,6 +39,8 @@ def test_airline_leaves_out_negatives_whose_reason_nobody_could_tell(tmp_path: P
         ("@brand 3 hours late again", 1, "airline:United"),
         ("@brand what time does the gate open?", 0, "airline:Delta"),
     ]
+    # The language-independent model still learns from them (tools/train_complaint.py load_dense).
+    assert [r.label for r in complaint_data.airline(path, unclear=True)] == [1, 1, 0]
 
 
 def _conversation(tweet_id: str, company: str, message: str) -> dict[str, object]:
@@ -54,22 +56,31 @@ def test_ibm_tweets_join_their_labels_by_id(tmp_path: Path) -> None:
     dev.write_text(json.dumps([_conversation("11", "zoom_us", "@zoom_us my installer is stuck\nat 3%")]), "utf-8")
     labels = tmp_path / "labels.tsv"
     labels.write_text("tweet_id\tcompany\tindustry\tcomplaint\n11\tzoom_us\tsoftware\t1\n", "utf-8")
-    [row] = complaint_data.ibm(str(dev), labels=labels)
+    [row] = complaint_data.ibm([str(dev)], labels=labels)
     assert (row.text, row.label, row.group) == ("@zoom_us my installer is stuck at 3%", 1, "ibm:software")
+
+
+def test_ibm_folder_reads_its_dev_and_test_files(tmp_path: Path) -> None:
+    (tmp_path / "dev.json").write_text(json.dumps([_conversation("11", "zoom_us", "installer stuck")]), "utf-8")
+    (tmp_path / "test.json").write_text(json.dumps([_conversation("12", "zoom_us", "thanks, all good")]), "utf-8")
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("tweet_id\tcompany\tindustry\tcomplaint\n11\tzoom_us\tsoftware\t1\n12\tzoom_us\tsoftware\t0\n", "utf-8")
+    rows = complaint_data.ibm([str(tmp_path)], labels=labels)
+    assert [(r.text, r.label) for r in rows] == [("installer stuck", 1), ("thanks, all good", 0)]
 
 
 def test_ibm_file_that_is_not_the_data_set_is_named(tmp_path: Path) -> None:
     dev = tmp_path / "dev.json"
     dev.write_text('{"not": "a list of conversations"}', "utf-8")
-    with pytest.raises(SystemExit, match="dev.json: not the dev.json"):
-        complaint_data.ibm(str(dev))
+    with pytest.raises(SystemExit, match="dev.json: not a conversation file"):
+        complaint_data.ibm([str(dev)])
 
 
 def test_ibm_label_for_a_missing_tweet_is_named(tmp_path: Path) -> None:
     dev = tmp_path / "dev.json"
     dev.write_text(json.dumps([_conversation("11", "zoom_us", "hello")]), "utf-8")
     with pytest.raises(SystemExit, match="tweet 12"):
-        complaint_data.ibm(str(dev), labels=_labels(tmp_path, "12"))
+        complaint_data.ibm([str(dev)], labels=_labels(tmp_path, "12"))
 
 
 def _labels(tmp_path: Path, tweet_id: str) -> Path:
@@ -81,7 +92,7 @@ def _labels(tmp_path: Path, tweet_id: str) -> Path:
 def test_ibm_labels_file() -> None:
     with open(REPO / "bench" / "data" / "ibm_complaints.tsv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    assert len(rows) == 260
+    assert len(rows) == 759
     assert set(rows[0]) == {"tweet_id", "company", "industry", "complaint"}
     assert len({r["tweet_id"] for r in rows}) == len(rows)
     assert {r["complaint"] for r in rows} == {"0", "1"}

@@ -11,7 +11,9 @@ belongs to (an airline, an industry, a source) and a training weight. Where each
   brands in eight industries, were labelled by hand for this project: a complaint is a breach of
   expectation about the brand, polite support requests about a problem included; praise, jokes,
   plain questions, insults that name no breach ("@x is trash") and annoyance at anything else are not.
-  The labels, keyed by tweet id and without text, are ``bench/data/twcs_complaints.tsv``.
+  The labels, keyed by tweet id and without text, are ``bench/data/twcs_complaints.tsv``. The 1,087
+  customer replies to a brand in the same rows (``twcs_replies``) were labelled the same way, each read
+  on its own (``bench/data/twcs_replies.tsv``).
 - ``spotify``: inbound customer tweets to @SpotifyCares from the same corpus (Customer Support on
   Twitter; ``twcs_spotify_support_requests.csv``), unlabelled: added as complaints at a weight of 0.03,
   since most requests to a support account report a problem (at 0.1, 15,000 of them taught that a
@@ -25,9 +27,10 @@ belongs to (an airline, an industry, a source) and a training weight. Where each
   ``xlmt_sentiment`` folder this project's sentiment evaluation uses), labelled by hand: one complains
   about a brand (``bench/data/xlmt_en_test_complaints.tsv``), the rest are annoyed at politics, people
   and life.
-- ``ibm``: 260 opening customer tweets of the development set of IBM's Twitter Conversations for
-  Conversational Document Prediction (IBM/twitter-customer-care-document-prediction, Apache-2.0;
-  ``dev.json``): tweets to 24 support accounts (games, software, streaming, finance, retail) in 2020,
+- ``ibm``: 759 opening customer tweets of the development (260 of its 525) and test (all 499) sets of
+  IBM's Twitter Conversations for Conversational Document Prediction
+  (IBM/twitter-customer-care-document-prediction, Apache-2.0; ``dev.json``, ``test.json``): tweets to 25
+  support accounts (games, software, streaming, finance, retail, telecom, travel) in 2020,
   labelled by hand with the TWCS definition (``bench/data/ibm_complaints.tsv``, ids, account, industry
   and label). Trained on like the TWCS tweets; held out with their industry, and as a domain of its own.
 """
@@ -37,12 +40,13 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 TWCS_LABELS = REPO / "bench" / "data" / "twcs_complaints.tsv"
+TWCS_REPLY_LABELS = REPO / "bench" / "data" / "twcs_replies.tsv"
 XLMT_TEST_LABELS = REPO / "bench" / "data" / "xlmt_en_test_complaints.tsv"
 IBM_LABELS = REPO / "bench" / "data" / "ibm_complaints.tsv"
 
@@ -70,21 +74,23 @@ def mask_brands(text: str) -> str:
     return BRANDS.sub("brand", text)
 
 
-def airline(path: str, weight: float = 0.5) -> list[Example]:
+def airline(path: str, weight: float = 0.5, unclear: bool = False) -> list[Example]:
     """Weighted down: 14,640 tweets of one industry, whose "negative" also covers insults that name no breach.
 
     The 1,190 negative tweets whose annotators could not tell what went wrong (``negativereason`` "Can't
-    Tell") are left out: most are anger with no broken expectation named ("@united you suck"), which by
-    this project's definition is not a complaint, yet labelled as one."""
+    Tell") are left out unless ``unclear``: most are anger with no broken expectation named ("@united you
+    suck"), which by this project's definition is not a complaint, yet labelled as one."""
     with open(path, newline="", encoding="utf-8") as fh:
         return [
             Example(mask_brands(r["text"]), int(r["airline_sentiment"] == "negative"), "airline:" + r["airline"], weight)
             for r in csv.DictReader(fh)
-            if r.get("negativereason") != "Can't Tell"
+            if unclear or r.get("negativereason") != "Can't Tell"
         ]
 
 
-def twcs(path: str, is_english: Callable[[str], bool], weight: float = 5.0, labels: Path = TWCS_LABELS) -> list[Example]:
+def twcs(
+    path: str, is_english: Callable[[str], bool], weight: float = 5.0, labels: Path = TWCS_LABELS, group: str = "twcs"
+) -> list[Example]:
     """The hand-labelled TWCS tweets in English (46 of the 1,153 are not); group is "twcs:<industry>".
 
     Weighted 10 to 1 against the airline tweets: they are few, and the only ones from many industries."""
@@ -97,8 +103,16 @@ def twcs(path: str, is_english: Callable[[str], bool], weight: float = 5.0, labe
                 raise SystemExit(f"{path}: tweet {r['tweet_id']} of {labels.name} is missing (not the TWCS head file?)")
             body = text[r["tweet_id"]]
             if is_english(body):
-                out.append(Example(mask_brands(body), int(r["complaint"]), "twcs:" + r["industry"], weight))
+                out.append(Example(mask_brands(body), int(r["complaint"]), f"{group}:{r['industry']}", weight))
     return out
+
+
+def twcs_replies(path: str, is_english: Callable[[str], bool], weight: float = 2.0) -> list[Example]:
+    """The customers' replies to a brand inside the same conversations, hand-labelled on their own
+    (``bench/data/twcs_replies.tsv``: "still not working" is a complaint, "DM sent" is not); group
+    "twcs-reply:<industry>". Training only, held out with their industry; weighted below the opening
+    tweets, since a reply read without its conversation is a noisier example."""
+    return twcs(path, is_english, weight, TWCS_REPLY_LABELS, "twcs-reply")
 
 
 def spotify(path: str, weight: float = 0.03) -> list[Example]:
@@ -139,19 +153,31 @@ def generic_test(xlmt_folder: str, labels: Path = XLMT_TEST_LABELS) -> list[Exam
     return [Example(mask_brands(texts[int(r["line"])]), int(r["complaint"]), "test:generic", 0.0) for r in rows]
 
 
-def ibm(dev_json: str, weight: float = 5.0, labels: Path = IBM_LABELS) -> list[Example]:
-    """The hand-labelled opening tweets of IBM's dev.json; group "ibm:<industry>" (industries as in TWCS)."""
-    try:
-        with open(dev_json, encoding="utf-8") as fh:
-            conversations = json.load(fh)
-        first = {c["dialogContent"][0]["tweet_ID"]: c["dialogContent"][0]["message"] for c in conversations}
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise SystemExit(f"{dev_json}: not the dev.json of IBM/twitter-customer-care-document-prediction ({exc})") from None
+def ibm(files: Sequence[str], weight: float = 5.0, labels: Path = IBM_LABELS) -> list[Example]:
+    """The hand-labelled opening tweets of IBM's dev.json and test.json (``files``: both, or a folder that
+    holds them); group "ibm:<industry>" (industries as in TWCS)."""
+    first: dict[str, str] = {}
+    for name in _ibm_files(files):
+        try:
+            with open(name, encoding="utf-8") as fh:
+                conversations = json.load(fh)
+            first.update({c["dialogContent"][0]["tweet_ID"]: c["dialogContent"][0]["message"] for c in conversations})
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+            raise SystemExit(
+                f"{name}: not a conversation file of IBM/twitter-customer-care-document-prediction ({exc})"
+            ) from None
     out = []
     with open(labels, newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             if r["tweet_id"] not in first:
-                raise SystemExit(f"{dev_json}: tweet {r['tweet_id']} of {labels.name} is missing")
+                raise SystemExit(f"{', '.join(map(str, files))}: tweet {r['tweet_id']} of {labels.name} is missing")
             text = " ".join(first[r["tweet_id"]].split())
             out.append(Example(mask_brands(text), int(r["complaint"]), "ibm:" + r["industry"], weight))
+    return out
+
+
+def _ibm_files(files: Sequence[str]) -> list[Path]:
+    out: list[Path] = []
+    for f in map(Path, files):
+        out += [f / "dev.json", f / "test.json"] if f.is_dir() else [f]
     return out

@@ -1,0 +1,63 @@
+"""The complaint model's training (tools/train_complaint.py): what it exports is what runs.
+
+The word features are scaled by their naive-Bayes ratio while training; the export folds that scale
+into the weights, so the run-time model (plain weights, monitor/scoring/complaint.py) must give the
+probabilities the trained one gave. The decision threshold is chosen on industries the model was not
+trained on, and never from the test part."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+import train_complaint as T  # noqa: E402
+
+from monitor.scoring.complaint import LinearModel  # noqa: E402
+
+COMPLAINTS = ["my order never arrived", "still waiting for my refund", "app crashed again", "charged twice for one order",
+              "internet down since this morning", "flight delayed and no answer"]
+OTHERS = ["thanks for the help", "love the new store", "what time do you open", "great crew today",
+          "ugh this referee is blind", "happy friday everyone"]
+
+
+def rows(texts: list[str]) -> list[dict[str, float]]:
+    out = []
+    for t in texts:
+        words = t.split()
+        row: dict[str, float] = {"w:" + w: 1.0 for w in words}
+        row.update({f"b:{a} {b}": 1.0 for a, b in zip(["<s>", *words], words, strict=False)})
+        row["d:question"] = 1.0 if "what" in words else 0.0
+        out.append(row)
+    return out
+
+
+def test_exported_weights_give_the_trained_probabilities() -> None:
+    texts = COMPLAINTS + OTHERS
+    y = np.array([1] * len(COMPLAINTS) + [0] * len(OTHERS))
+    model = T.fit(rows(texts), y, np.ones(len(texts)), 1.0)
+    runtime = LinearModel(T.export(model, 0.5))
+    for text, p, row in zip(texts, model.proba(rows(texts)), rows(texts), strict=True):
+        dense = {k: v for k, v in row.items() if k.startswith("d:")}
+        got = runtime.probability(dense, [k for k in row if k.startswith(("w:", "b:"))])
+        assert got == pytest.approx(p, abs=2e-3), text
+
+
+def test_threshold_is_chosen_without_the_test_part() -> None:
+    # Two industries of hand-labelled tweets and one held out: changing the held-out labels must not
+    # move the threshold.
+    texts = COMPLAINTS + OTHERS
+    full = rows(texts * 3)
+    groups = ["twcs:food"] * 12 + ["twcs:retail"] * 12 + ["twcs:telecom"] * 12
+    y = np.array(([1] * 6 + [0] * 6) * 3)
+    w = np.ones(len(full))
+    train = list(range(24))
+    before = T.choose_threshold(full, y, w, groups, train, 1.0)
+    y[24:] = 1 - y[24:]
+    assert T.choose_threshold(full, y, w, groups, train, 1.0) == before
+    assert before in T.THRESHOLDS
+    assert T.choose_threshold(full, y, w, groups, list(range(12)), 1.0) == 0.5  # one industry: nothing to choose on
