@@ -7,6 +7,7 @@ Complaints on Reddit posts about one product (no model is trained on Reddit; han
   python bench/eval_scoring.py --reddit reddit_notion_posts_2025.json
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
+  python bench/eval_scoring.py --signs pl:FILE.tsv [--signs sv:FILE.tsv ...]   (lines "text<TAB>neg|pos")
 Complaints (precision, recall, macro-F1 of the shipped is_complaint):
   python bench/eval_scoring.py --airline AIRLINE_CSV          (negative -> complaint)
   python bench/eval_scoring.py --csv FILE --text-col text --label-col label [--positive 1]
@@ -116,6 +117,19 @@ def report_signs(name: str, lang: str, pairs: list[tuple[str, int]], note: str) 
         f"  balanced accuracy of the sign: MentionScorer {balanced_sign_accuracy(gold, ours):.3f}"
         f"  lexicon alone {balanced_sign_accuracy(gold, lex):.3f}  VADER {balanced_sign_accuracy(gold, base):.3f}"
     )
+
+
+def labelled_signs(path: str) -> list[tuple[str, int]]:
+    """Lines "text<TAB>neg" or "text<TAB>pos" (others, a header among them, skipped) as (text, 0 or 2)."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            text, _, label = line.rstrip("\n").rpartition("\t")
+            if label in ("neg", "pos") and text:
+                out.append((text, 0 if label == "neg" else 2))
+    if not out:
+        raise SystemExit(f"{path}: no 'text<TAB>neg|pos' lines")
+    return out
 
 
 def _tools() -> None:
@@ -241,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
     ap.add_argument("--absabank", help="SuperLim 2 absabank-imm folder (Swedish stance, for reference)")
+    ap.add_argument("--signs", action="append", default=[], metavar="LANG:FILE",
+                    help="posts in a language, one 'text<TAB>neg|pos' per line (repeatable)")
     args = ap.parse_args(argv)
     if args.complaint_xdomain:
         if not (args.airline and args.twcs):
@@ -258,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
             report_signs(f"{name}, XED subtitle lines", lang, xed(args.xed, lang), "one in five, never trained on")
     if args.absabank:
         report_signs("Swedish, ABSAbank-Imm Flashback posts", "sv", absabank(args.absabank), "stance towards immigration")
+    for spec in args.signs:
+        lang, _, path = spec.partition(":")
+        report_signs(f"{path} ({lang})", lang, labelled_signs(path), "never trained on")
     if args.reddit:
         pairs = reddit_posts(args.reddit)
         texts, gold = [t for t, _ in pairs], [g for _, g in pairs]
