@@ -92,7 +92,7 @@ def _labels(tmp_path: Path, tweet_id: str) -> Path:
 def test_ibm_labels_file() -> None:
     with open(REPO / "bench" / "data" / "ibm_complaints.tsv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    assert len(rows) == 759
+    assert len(rows) == 1022
     assert set(rows[0]) == {"tweet_id", "company", "industry", "complaint"}
     assert len({r["tweet_id"] for r in rows}) == len(rows)
     assert {r["complaint"] for r in rows} == {"0", "1"}

@@ -27,7 +27,7 @@ belongs to (an airline, an industry, a source) and a training weight. Where each
   ``xlmt_sentiment`` folder this project's sentiment evaluation uses), labelled by hand: one complains
   about a brand (``bench/data/xlmt_en_test_complaints.tsv``), the rest are annoyed at politics, people
   and life.
-- ``ibm``: 759 opening customer tweets of the development (260 of its 525) and test (all 499) sets of
+- ``ibm``: 1,022 opening customer tweets, every one of the development (523) and test (499) sets of
   IBM's Twitter Conversations for Conversational Document Prediction
   (IBM/twitter-customer-care-document-prediction, Apache-2.0; ``dev.json``, ``test.json``): tweets to 25
   support accounts (games, software, streaming, finance, retail, telecom, travel) in 2020,

@@ -184,9 +184,11 @@ def add_mention(state: IncidentState, m: MentionFacts, repeat_gap: float = 6 * 3
                 last[m.author] = max(at, last.get(m.author, at))
         if st["first_complaint_at"] is None:
             st["first_complaint_at"] = at
-    elif st["first_complaint_at"] is not None and m.complaint >= K.complaint_from and m.sentiment <= K.positive:
+    elif st["first_complaint_at"] is not None and m.sentiment <= K.positive and (linked or m.complaint >= K.complaint_from):
         # The crowd's anger at a complaint's story ("fire that manager", "watch this before you go
-        # there again") reads less like a complaint than the complaint itself, yet it is the storm.
+        # there again") reads less like a complaint than the complaint itself, yet it is the storm:
+        # a post that leans to complaint, or one that answers it or passes its link on, unless it
+        # reads clearly positive.
         st["echoes"] = st.get("echoes", 0) + 1
     for cue in m.cues:
         st["cues"][cue] = st["cues"].get(cue, 0) + 1
