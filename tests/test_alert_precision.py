@@ -10,6 +10,7 @@ import random
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from monitor.config.settings import parse_config
 from monitor.incidents.drivers import poisson_surprise
 from monitor.incidents.pulse import Pulse
-from monitor.models import Author, Metrics, Observation, Tier
+from monitor.models import AlertEvent, Author, Metrics, Observation, Tier
 from monitor.replay.run import replay
 
 T0 = datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc)
@@ -83,21 +84,27 @@ def test_a_storm_in_polish_in_many_words_warns_within_three_hours(scorer) -> Non
     assert any("people complaining about the brand" in r or "people posting about it" in r for r in warned[0].reasons)
 
 
-def test_a_storm_opens_its_own_incident_and_its_alert_shows_the_storms_posts(scorer) -> None:
-    """A Swedish power cut in a generated month (bench/scenarios.py, seed 1): the storm repeats the
-    words of an everyday topic ("kundtjänst svarar inte"). Its warning must be about the storm,
-    started by it and showing its posts, not last week's topic grown by it."""
+def first_warning_of_story(scorer, *, seed: int, name: str) -> tuple[Any, AlertEvent]:
+    """A story of a generated month (bench/scenarios.py) replayed with its brand's week before it:
+    the story and its first warning-or-above within its deadline (asserted to exist)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.scenarios import generate
 
-    sc = generate(1)
-    story = next(s for s in sc.stories if s.name == "storm_sv")
+    sc = generate(seed)
+    story = next(s for s in sc.stories if s.name == name)
     week = [o for o in sc.observations
             if o.brand == story.brand and story.start - timedelta(days=7) <= o.created_at <= story.deadline]
     result = replay(week, sc.config, scorer)
     warned = [a for a in result.alerts if a.tier >= Tier.warning and story.start <= a.at <= story.deadline]
     assert warned, [(a.at, a.tier, a.reasons) for a in result.alerts if a.at >= story.start]
-    alert = warned[0]
+    return story, warned[0]
+
+
+def test_a_storm_opens_its_own_incident_and_its_alert_shows_the_storms_posts(scorer) -> None:
+    """A Swedish power cut in a generated month (bench/scenarios.py, seed 1): the storm repeats the
+    words of an everyday topic ("kundtjänst svarar inte"). Its warning must be about the storm,
+    started by it and showing its posts, not last week's topic grown by it."""
+    story, alert = first_warning_of_story(scorer, seed=1, name="storm_sv")
     assert alert.first_seen >= story.start, (alert.first_seen, alert.reasons)
     shown = [p.get("id") in story.post_ids for p in alert.top_posts]
     assert sum(shown) > len(shown) / 2, [p.get("text") for p in alert.top_posts]
@@ -110,17 +117,8 @@ def test_a_filmed_incident_is_warned_within_its_hour_though_its_crowd_reads_less
     complaint model is less sure of than of the complaint. The crowd's anger counts with the
     complaint (the incident's echoes): without it the second-round model missed this story in five
     seeds of six."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.scenarios import generate
-
-    sc = generate(seed)
-    story = next(s for s in sc.stories if s.name == "filmed")
-    week = [o for o in sc.observations
-            if o.brand == story.brand and story.start - timedelta(days=7) <= o.created_at <= story.deadline]
-    result = replay(week, sc.config, scorer)
-    warned = [a for a in result.alerts if a.tier >= Tier.warning and story.start <= a.at <= story.deadline]
-    assert warned, [(a.at, a.tier, a.reasons) for a in result.alerts if a.at >= story.start]
-    assert any(p.get("id") in story.post_ids for p in warned[0].top_posts)
+    story, alert = first_warning_of_story(scorer, seed=seed, name="filmed")
+    assert any(p.get("id") in story.post_ids for p in alert.top_posts)
 
 
 def test_a_wave_of_praise_stays_at_watch_or_below(scorer) -> None:

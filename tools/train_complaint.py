@@ -152,33 +152,29 @@ def choose_threshold(full: Sequence[dict[str, float]], y: np.ndarray, w: np.ndar
         gold += [int(y[i]) for i in scored]
         weights += [1.0] * len(test) + [share] * (len(scored) - len(test))
     p = np.array(probs)
-    return max(THRESHOLDS, key=lambda t: (weighted_macro_f1(gold, list(p >= t), weights), -abs(t - 0.5)))
+    return max(THRESHOLDS, key=lambda t: (scores(gold, list(p >= t), weights)[2], -abs(t - 0.5)))
 
 
-def weighted_macro_f1(gold: Sequence[int], pred: Sequence[bool], weights: Sequence[float]) -> float:
-    f = []
-    for pos in (True, False):
-        tp = sum(wt for g, p, wt in zip(gold, pred, weights, strict=True) if bool(g) == pos and p == pos)
-        fp = sum(wt for g, p, wt in zip(gold, pred, weights, strict=True) if bool(g) != pos and p == pos)
-        fn = sum(wt for g, p, wt in zip(gold, pred, weights, strict=True) if bool(g) == pos and p != pos)
-        f.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(f) / 2
+def scores(gold: Sequence[int], pred: Sequence[bool], weights: Sequence[float] | None = None) -> tuple[float, float, float]:
+    """(precision of the complaint class, its recall, macro-F1 over both classes), each example counted
+    with its weight (1 when none are given)."""
+    counted = weights if weights is not None else [1.0] * len(gold)
 
+    def count(pos: bool) -> tuple[float, float, float]:
+        tp = fp = fn = 0.0
+        for g, p, wt in zip(gold, pred, counted, strict=True):
+            if p == pos:
+                tp, fp = (tp + wt, fp) if bool(g) == pos else (tp, fp + wt)
+            elif bool(g) == pos:
+                fn += wt
+        return tp, fp, fn
 
-def scores(gold: Sequence[int], pred: Sequence[bool]) -> tuple[float, float, float]:
-    """(precision of the complaint class, its recall, macro-F1 over both classes)."""
+    def f1(tp: float, fp: float, fn: float) -> float:
+        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
-    def f1(pos: bool) -> tuple[float, float, float]:
-        tp = sum(1 for g, p in zip(gold, pred, strict=True) if bool(g) == pos and p == pos)
-        fp = sum(1 for g, p in zip(gold, pred, strict=True) if bool(g) != pos and p == pos)
-        fn = sum(1 for g, p in zip(gold, pred, strict=True) if bool(g) == pos and p != pos)
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-
-    p1, r1, f_pos = f1(True)
-    f_neg = f1(False)[2]
-    return p1, r1, (f_pos + f_neg) / 2
+    tp, fp, fn = count(True)
+    negatives = count(False)
+    return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0), (f1(tp, fp, fn) + f1(*negatives)) / 2
 
 
 def _industry(group: str) -> str:
