@@ -29,7 +29,7 @@ from datetime import datetime
 
 from monitor.config.settings import ScoringConfig
 from monitor.incidents.coefficients import CUE_SEVERITY, CUE_WORDS, DANGEROUS_CUES, Assessment, Baseline, K
-from monitor.incidents.drivers import burst, fastest_post, sat, surge_burst
+from monitor.incidents.drivers import backlash_strength, burst, fastest_post, sat, storm_burst
 from monitor.incidents.state import IncidentState
 from monitor.models import Tier
 
@@ -56,13 +56,20 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
     n_authors = state["n_authors"]
 
     # People joining in a burst, against the story's own earlier rate and the brand's traffic.
+    backlash = False
     if state.get("surge") and base.pulse is not None:
-        # The brand's surge: the people it gathered (complaints no story claims) against all the
-        # complaints this time of day usually brings. A surge that a story explains gathers few.
-        b_value, b_people, b_expected = surge_burst(state, base.pulse, t_now)
-        driver(K.burst_weight * cfg.weight_mentions, b_value,
-               lambda: f"{b_people} people complaining about the brand in the last hours, many in their own words "
-                       f"(usually about {b_expected:,.0f} at this time)")
+        # The brand's storm: a surge of complaints (the people it gathered, complaints no story claims,
+        # against all the complaints this time of day usually brings) or a backlash (people against
+        # the brand, complaining or not, against a busy ordinary hour of its week). A storm that a story
+        # explains gathers few.
+        b_value, b_people, b_expected, kind = storm_burst(state, base.pulse, t_now)
+        backlash = kind == "backlash"
+        if backlash:
+            driver(K.burst_weight * cfg.weight_mentions, b_value, lambda: _backlash_words(state, base, t_now))
+        else:
+            driver(K.burst_weight * cfg.weight_mentions, b_value,
+                   lambda: f"{b_people} people complaining about the brand in the last hours, many in their own words "
+                           f"(usually about {b_expected:,.0f} at this time)")
     else:
         b_value, b_people, b_expected = burst(state, t_now, base, cfg)
         driver(K.burst_weight * cfg.weight_mentions, b_value,
@@ -124,9 +131,17 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
     gate = K.praise_floor
     if state["complaints"]:
         # The model's probability is how sure it is that a post is a complaint, not how bad the
-        # complaint is: a calibrated model says 0.7 of many plain complaints. Sure enough counts fully.
-        sure = sat((state["max_complaint"] - K.complaint_from) / (K.complaint_sure - K.complaint_from))
+        # complaint is: a calibrated model says 0.7 of many plain complaints. Sure enough counts fully,
+        # and so do many complaints none of which is that sure (a crowd's replies to a post we never
+        # saw: the story is not in doubt when dozens of them are complaints).
+        sure = max(sat((state["max_complaint"] - K.complaint_from) / (K.complaint_sure - K.complaint_from)),
+                   sat(state["complaints"] / K.complaints_sure))
         gate += (1 - K.praise_floor) * sure * sat(share / K.complaint_share_full)
+    if backlash:
+        # A backlash is worded as mockery, outrage and boycott calls more than as complaints: the
+        # complaint model still says what a complaint is, the tone of the storm's posts says this.
+        tone = K.praise_floor + (1 - K.praise_floor) * sat(state.get("against", 0) / mentions / K.complaint_share_full)
+        gate = max(gate, tone)
     score = round(sat((1.0 - raw) * amplifier) * gate, 4)
 
     tied = state.get("tied_sources") or ()  # platforms on which the story itself is told (thread, link, number)
@@ -173,6 +188,21 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
         return Assessment(score, tier, (), evidence)
     words = sorted(((p, text()) for p, text in reasons), key=lambda x: (-x[0], x[1]))
     return Assessment(score, tier, tuple(r for _, r in words), evidence)
+
+
+def _backlash_words(state: IncidentState, base: Baseline, t_now: float) -> str:
+    """"a backlash: 234 people against the brand in the last hour, 9× a busy hour of its ordinary week;
+    38% of what is said about it against it; boycott calls in 12 of its posts"."""
+    assert base.pulse is not None
+    _, k, usual, window, share = backlash_strength(base.pulse, t_now)
+    hours = window / 3600.0
+    span = "hour" if hours <= 1 else f"{hours:.0f} hours"
+    words = (f"a backlash: {k:,} people against the brand in the last {span}, {k / max(usual, 1.0):,.0f}× a busy "
+             f"hour of its ordinary week; {share:.0%} of what is said about it against it")
+    boycott = state["cues"].get("boycott", 0)
+    if boycott:
+        words += f"; boycott calls in {boycott:,} of its posts"
+    return words
 
 
 def _tier_with_hysteresis(current: int, score: float, cfg: ScoringConfig) -> Tier:

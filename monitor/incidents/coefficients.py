@@ -13,12 +13,12 @@ from monitor.models import Tier
 # How much each cue family says about an incident about to blow up (safety is the worst case).
 CUE_SEVERITY = {
     "safety": 1.0, "media": 0.85, "legal": 0.75, "regulator": 0.7, "executive": 0.6,
-    "unreachable_support": 0.45, "repeat_contact": 0.45, "churn": 0.3,
+    "unreachable_support": 0.45, "repeat_contact": 0.45, "churn": 0.3, "boycott": 0.45,
 }
 CUE_WORDS = {
     "safety": "safety", "media": "media", "legal": "legal action", "regulator": "regulator",
     "executive": "written to executives", "unreachable_support": "support unreachable",
-    "repeat_contact": "repeated contact", "churn": "threatens to leave",
+    "repeat_contact": "repeated contact", "churn": "threatens to leave", "boycott": "boycott calls",
 }
 # What turns one customer's complaint into a story a human must see (the seed stories' escalations).
 DANGEROUS_CUES = frozenset({"media", "legal", "regulator", "executive"})
@@ -55,6 +55,7 @@ class Coefficients:
     complaint_share_full: float = 0.5  # complaints among its posts for a story to pass the gate fully
     complaint_from: float = 0.3  # complaint probability of the story's strongest complaint where the gate opens ...
     complaint_sure: float = 0.7  # ... and where it is fully open
+    complaints_sure: int = 20  # complaints in a story that open its gate fully, however unsure each one
     viral: float = 0.5  # velocity value at which one post is itself spreading
     massive_people: int = 100  # a burst this large (and ten times the expected) is critical on one platform
     massive_ratio: float = 10.0
@@ -66,6 +67,11 @@ class Coefficients:
     surge_slack: float = 1.2  # a weekday against the week's average, for the hour-of-day profile
     surge_ratio: float = 4.0  # at least this many times the usual complaints
     surge_own_share: float = 0.5  # of the complaints above the usual, the surge incident must hold this share
+    backlash_min_people: int = 20  # people against the brand within a window, at least, for a backlash
+    backlash_ratio: float = 5.0  # at least this many times a busy ordinary hour of its week
+    backlash_share: float = 0.25  # of its mentions in the window, or its usual share if less (praise has a few sour ones)
+    backlash_history: int = 12  # ordinary hours with traffic in the week before its normal is trusted
+    negative: float = -0.05  # sentiment at or below which a post is against the brand
     one_customer_share: float = 0.5  # complaints a story's main complainant wrote, for it to be theirs
     positive: float = 0.5  # sentiment above which a post is not counted as a complaint, whatever the model says
 

@@ -155,6 +155,62 @@ def surging(pulse: Pulse, t_now: float) -> bool:
     return surge_strength(pulse, t_now)[0] >= K.surge_surprise
 
 
+def backlash_strength(pulse: Pulse, t_now: float) -> tuple[float, int, float, float, float]:
+    """How far the people against the brand right now are above its normal: (surprise as -log10 of
+    the chance, people against it in the window, the same window at a busy ordinary hour, the
+    window, their share of its mentions there), for the most surprising window.
+
+    Normal is a busy hour of the brand's last week (``Pulse.normal``), not counting its stormy
+    hours: volume and tone at once (a brand whose busy hours bring forty angry people is not in a
+    backlash at fifty). A backlash is several times that, counts enough people, and is as sour as
+    the brand's usual talk or a quarter sour, whichever is less (a wave of praise brings a few sour
+    posts along, a smaller share than usual)."""
+    best = (0.0, 0, 0.0, 0.0, 0.0)
+    if pulse.recent_against < K.backlash_min_people:
+        return best
+    counts = window_counts(pulse.against, t_now - BUCKET_REACH)
+    if counts[-1] < K.backlash_min_people:
+        return best
+    said = window_counts(pulse.mentions, t_now - BUCKET_REACH)
+    for window, k, n in zip(BURST_WINDOWS, counts, said, strict=True):
+        if k < K.backlash_min_people:
+            continue
+        normal = pulse.normal(t_now - window, K.backlash_history)
+        if normal is None:
+            continue
+        busy, share = normal
+        if k < min(K.backlash_share, share) * n:
+            continue  # its tone is lighter than the brand's usual: a wave of praise, a launch
+        usual = max(1.0, busy) * window / 3600.0
+        if k < K.backlash_ratio * usual:
+            continue
+        surprise = poisson_surprise(k, usual)
+        if surprise > best[0]:
+            best = (surprise, k, usual, window, k / max(1, n))
+    return best
+
+
+def backlashing(pulse: Pulse, t_now: float) -> bool:
+    """Whether many more people than in a busy ordinary hour of the brand are against it right now."""
+    return backlash_strength(pulse, t_now)[0] >= K.surge_surprise
+
+
+def storm_burst(state: IncidentState, pulse: Pulse, t_now: float) -> tuple[float, int, float, str]:
+    """(value in [0, 1], people, usual, kind) for a storm's incident (``state["surge"]``): the stronger of
+    the brand's surge of complaints and its backlash, as far as this incident holds it. Posts a story
+    claims (its thread, link or number) go to that story, so a storm a story explains leaves its storm
+    incident with few people, and quiet."""
+    value, k, usual = surge_burst(state, pulse, t_now)
+    surprise, b_k, b_usual, window, _ = backlash_strength(pulse, t_now)
+    if window:
+        own = arrivals_since(state, t_now - window)
+        if own >= max(K.burst_min_people, K.surge_own_share * (b_k - b_usual)):
+            b_value = sat((surprise - K.burst_surprise_from) / K.surge_surprise_span)
+            if (b_value, b_k) > (value, k):
+                return b_value, b_k, b_usual, "backlash"
+    return value, k, usual, "surge"
+
+
 def fastest_post(state: IncidentState, t_now: float, matters: float) -> tuple[float, float, float]:
     """(engagement gained per hour in the last hour, in the hour before, hours spanned) by the
     fastest-growing of the story's followed posts; the whole story's sum where posts are not followed

@@ -1,32 +1,41 @@
 """Grouping: which open incident a new post joins, or whether it opens one.
 
-A post finds its story through what ties it to one: the thread it answers (the strongest tie), the
-links, order numbers and author it shares with the story's earlier posts, its wording (near-duplicate
-signatures, ``monitor.textsig``), and, while its brand surges, the surge itself. Each such key is a
-row of ``incident_keys``, (brand, key) -> the incident and when the key was last seen: a batch reads
-the keys its posts carry ahead (``monitor/pipeline/prefetch.py``), holds them in a ``KeyTable`` and
-writes back the ones it changed.
+A post finds its story through what ties it to one: the thread it answers (the strongest tie, whether
+or not we ever stored the post the thread hangs from), the links, order numbers and author it shares
+with the story's earlier posts, its wording (near-duplicate signatures, ``monitor.textsig``), and,
+while its brand surges or is in a backlash, the storm itself. Each such key is a row of
+``incident_keys``, (brand, key) -> the incident and when the key was last seen: a batch reads the keys
+its posts carry ahead (``monitor/pipeline/prefetch.py``), holds them in a ``KeyTable`` and writes back
+the ones it changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.incidents.drivers import surging
+from monitor.incidents.drivers import backlashing, surging
 from monitor.incidents.pulse import Pulse
 from monitor.incidents.state import Incident, MentionFacts, incident_id, new_state
 from monitor.models import Observation
 from monitor.textsig import distinctive_numbers, urls
 
-SURGE_KEY = "surge"  # the incident key of a brand's current surge (see monitor/incidents/pulse.py)
-SURGE_HOLD = 3 * 3600.0  # a surge's incident stays open this long after its last complaint
-SURGE_STICKY = 3600.0  # complaints join the surge this long after the brand last looked surging
+SURGE_KEY = "surge"  # the incident key of a brand's current storm, surge or backlash (monitor/incidents/pulse.py)
+# A storm's incident stays open this long after its last post: a storm that flares up again the next
+# day (the evening news, another country waking up) is the same storm, told in the same thread.
+SURGE_HOLD = 24 * 3600.0
+SURGE_STICKY = 3600.0  # posts join the storm this long after the brand last looked stormy
 SURGE_WEIGHT = 3.5  # above look-alike wording, below a thread or a shared link
 PARENT_WEIGHT = 10  # a reply or quote of a post in the story: the strongest tie
+STORY_KEYS = ("thread:", "url:", "num:")  # what ties a post to a story itself, not to its author or wording
+MAX_KEY = 200  # longer keys are hashed (the column holds 300 characters)
+# A post's address on X, in any of its spellings: a quote or a link to a post is a tie to its thread.
+_STATUS = re.compile(r"^(?:mobile\.)?(?:twitter|x)\.com/(?:[a-z0-9_]+|i(?:/web)?)/status(?:es)?/(\d{1,25})")
 
 
 @dataclass(slots=True)
@@ -62,14 +71,34 @@ def candidate_keys(obs: Observation) -> dict[str, float]:
     for u in urls(obs.text):
         if obs.url is None or u not in obs.url.lower():
             keys[f"url:{u}"] = 4
+            status = _STATUS.match(u)
+            if status:  # a quote of a post on X, or a link to one: its thread, wherever it is
+                keys[thread_key("x", status.group(1))] = PARENT_WEIGHT
     for u in urls(obs.url or ""):  # the post's own address: what an article or a quote links to
         keys[f"url:{u}"] = 4
+    # Its thread: the posts it answers and its conversation, found through one another even when the
+    # post they hang from was never stored (a search returns the replies, not the post they answer),
+    # and its own id, through which that post, if it comes later, finds its replies' story.
+    for post in {obs.id, obs.in_reply_to, obs.conversation_id}:
+        if post:
+            keys[thread_key(obs.source, post)] = PARENT_WEIGHT
     for n in distinctive_numbers(obs.text):
         keys[f"num:{n}"] = 3
     author = obs.author.handle or obs.author.id
     if author:
-        keys[f"author:{obs.source}:{author.lower()}"] = 3
+        keys[_fit(f"author:{obs.source}:{author.lower()}")] = 3
     return keys
+
+
+def thread_key(source: str, post: str) -> str:
+    return _fit(f"thread:{source}:{post}")
+
+
+def _fit(key: str) -> str:
+    """A key as stored: identifiers may be long (a Mastodon account on a long domain), the column not."""
+    if len(key) <= MAX_KEY:
+        return key
+    return key[:40] + "#" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 class Grouping:
@@ -124,15 +153,25 @@ class Grouping:
             if hits >= need:
                 votes[inc_id] = votes.get(inc_id, 0) + 2 + hits / n_sig
                 worded.add(inc_id)
-        # Many people complaining at once in their own words (an outage): while the brand surges, a
-        # complaint that no thread, link or number ties to a story joins the surge's incident.
+        # Many people complaining at once in their own words (an outage), or against the brand at once
+        # (a backlash): while the brand surges, a complaint that no thread, link or number ties to a
+        # story joins the storm's incident; while it is in a backlash, any post against it does. A
+        # post in someone's thread does not: the thread is its story, even before the thread has one.
         surge_slot: KeySlot | None = None
-        in_surge = False  # (a complaint worded like a story still joins the surge: storms repeat words)
-        if facts.is_complaint and not parents_or_ids:
+        in_surge = False  # (a post worded like a story still joins the storm: storms repeat words)
+        if (facts.is_complaint or facts.against) and not facts.by_brand:
             at_ts = obs.created_at.timestamp()
-            if surging(pulse, at_ts):
+            if facts.is_complaint and surging(pulse, at_ts):
                 pulse.surge = max(pulse.surge, at_ts)
-            if pulse.surge >= at_ts - SURGE_STICKY:  # a surge ebbs out, it does not stop at once
+                pulse.mark_stormy(at_ts)
+            if backlashing(pulse, at_ts):
+                pulse.backlash = max(pulse.backlash, at_ts)
+                pulse.mark_stormy(at_ts)
+            own = thread_key(obs.source, obs.id)
+            in_thread = any(k.startswith("thread:") and k != own for k in item.keys)
+            # A storm ebbs out, it does not stop at once.
+            stormy = pulse.backlash >= at_ts - SURGE_STICKY or (facts.is_complaint and pulse.surge >= at_ts - SURGE_STICKY)
+            if stormy and not parents_or_ids and not in_thread:
                 in_surge = True
                 surge_slot = table.get((brand, SURGE_KEY))
                 if surge_slot is not None and surge_slot.last_seen >= obs.observed_at - timedelta(seconds=SURGE_HOLD):
@@ -147,24 +186,28 @@ class Grouping:
             best = max(votes, key=lambda i: (votes[i], i))
             inc = find(best)
         if inc is None:
-            if facts.by_brand or not (facts.is_complaint or facts.cues):
+            if facts.by_brand or not (facts.is_complaint or facts.cues or in_surge):
                 return None, False, False
             state = new_state(facts)
             state["brand_at_start"] = pulse.total - 1  # the brand's traffic before it
             inc = Incident(incident_id(brand, obs.source, obs.id), brand, obs.created_at, state, 0, new=True)
             opened = True
-        # Register this mention's keys so that the next post finds the incident (reply chains need
-        # no key: the mentions table answers them).
+        # Register this mention's keys so that the next post finds the incident. A storm's incident
+        # keeps only its posts' threads, links and numbers: their authors and wordings are the brand's
+        # everyday ones, and would make it the home of every later complaint worded alike.
         at = obs.observed_at
         inc_id = inc.id
+        storm = in_surge or bool(inc.state.get("surge"))
         for bk, slot in zip(named, slots, strict=True):
+            if storm and not bk[1].startswith(STORY_KEYS):
+                continue
             if slot is None:
                 table[bk] = KeySlot(inc_id, at, False)
             else:
                 slot.incident = inc_id
                 if at > slot.last_seen:
                     slot.last_seen = at
-        self.dirty.update(named)
+            self.dirty.add(bk)
         if in_surge and (surge_slot is None or surge_slot.incident == inc.id or opened):
             self._register((brand, SURGE_KEY), surge_slot, inc.id, at)
             inc.state["surge"] = True

@@ -7,7 +7,11 @@ people complaining, plus a running count of every mention. Two things read it:
   window (so the daily rhythm, a busy Monday or a quiet night, is in the expectation);
 - the brand's *surge*: many different people complaining in the last hours, in words too different
   for any one story to gather them (an outage, described by each customer in their own way). While a
-  surge lasts, complaints that find no better story join one surge incident.
+  surge lasts, complaints that find no better story join one surge incident;
+- the brand's *backlash*: many people against the brand at once (mocking, calling for a boycott,
+  angry at an advert), complaining or not, against a busy ordinary hour of the brand's last week.
+  While a backlash lasts, posts against the brand that find no better story join the same incident
+  as a surge's complaints: one storm, one incident.
 
 The pulse is stored per brand (``brand_pulse``) and changed only under the brand's lock, like its
 incidents, so every replica and every restart sees the same one.
@@ -15,6 +19,7 @@ incidents, so every replica and every restart sees the same one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +28,8 @@ HOUR = 3600.0
 HORIZON = 3 * 3600.0  # the longest window anything looks back
 MAX_PEOPLE = 5000  # complaining people remembered within the horizon (a bound, not a sample)
 MEMORY = 1 / 7  # weight of the newest day in the hour-of-day profile: about a week's memory
+WEEK_HOURS = 7 * 24  # the hours kept of the brand's traffic: its ordinary busy hour is read from them
+BUSY = 0.9  # a busy hour is busier than this share of the week's hours with traffic
 
 
 @dataclass
@@ -37,11 +44,22 @@ class Pulse:
     profile: list[list[float]] = field(default_factory=lambda: [[0.0, 0] for _ in range(24)])
     folded: float = 0.0  # start of the next hour to fold into the profile
     days: list[int] = field(default_factory=list)  # complaining people per day, the last one under way
+    # People against the brand (complaining, negative about it or threatening to leave), in ten-minute
+    # buckets over the horizon, and who they were: what a backlash is judged on.
+    against: list[list[float]] = field(default_factory=list)  # [bucket start, new people against the brand]
+    against_people: dict[str, float] = field(default_factory=dict)
+    backlash: float = 0.0  # epoch of the last moment the brand was in a backlash (0: never)
+    # The brand's hours over the last week: [hour start, mentions, people against it, 1 if stormy]. An
+    # hour in which the brand surged or was in a backlash is stormy: not part of its normal.
+    hours: list[list[float]] = field(default_factory=list)
     recent_complainers: int = field(default=0, compare=False)  # the sum of ``complainers``, kept as it changes
+    recent_against: int = field(default=0, compare=False)  # the sum of ``against``, kept as it changes
     _usual: dict[tuple[float, float, float], float | None] = field(default_factory=dict, compare=False, repr=False)
+    _normal: dict[tuple[float, int], tuple[float, float] | None] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.recent_complainers = int(sum(n for _, n in self.complainers))
+        self.recent_against = int(sum(n for _, n in self.against))
 
     @classmethod
     def from_json(cls, doc: dict[str, Any] | None) -> Pulse:
@@ -50,7 +68,9 @@ class Pulse:
         pulse = cls(int(doc.get("total", 0)), [list(b) for b in doc.get("mentions", ())],
                     [list(b) for b in doc.get("complainers", ())], dict(doc.get("people", {})),
                     float(doc.get("surge", 0.0)), folded=float(doc.get("folded", 0.0)),
-                    days=[int(d) for d in doc.get("days", ())])
+                    days=[int(d) for d in doc.get("days", ())],
+                    against=[list(b) for b in doc.get("against", ())], against_people=dict(doc.get("against_people", {})),
+                    backlash=float(doc.get("backlash", 0.0)), hours=[list(h) for h in doc.get("hours", ())])
         if len(doc.get("profile") or ()) == 24:
             pulse.profile = [list(p) for p in doc["profile"]]
         return pulse
@@ -58,7 +78,8 @@ class Pulse:
     def to_json(self) -> dict[str, Any]:
         return {"total": self.total, "mentions": self.mentions, "complainers": self.complainers,
                 "people": self.people, "surge": self.surge, "profile": self.profile, "folded": self.folded,
-                "days": self.days}
+                "days": self.days, "against": self.against, "against_people": self.against_people,
+                "backlash": self.backlash, "hours": self.hours}
 
     def knows_rhythm(self, min_daily: float = 10.0) -> bool:
         """Whether the last two complete days each brought ``min_daily`` complaining people."""
@@ -88,8 +109,9 @@ class Pulse:
         self._usual[key] = total
         return total
 
-    def add(self, at: float, author: str | None, complaint: bool) -> None:
-        """Count one mention (not the brand's own) created at epoch ``at``."""
+    def add(self, at: float, author: str | None, complaint: bool, against: bool = False) -> None:
+        """Count one mention (not the brand's own) created at epoch ``at``: a complaint, or against the
+        brand (a complaint always is)."""
         hour = at - at % HOUR
         if hour > self.folded:
             self._fold(hour)
@@ -102,8 +124,79 @@ class Pulse:
                 self.recent_complainers += 1
             if author:
                 self.people[author] = max(at, last or at)
+        new_against = 0
+        if against or complaint:
+            last = self.against_people.get(author) if author else None
+            if last is None or at - last > HORIZON:
+                fresh = _bump(self.against, at) or fresh
+                self.recent_against += 1
+                new_against = 1
+            if author:
+                self.against_people[author] = max(at, last or at)
+        self._count_hour(hour, new_against)
         if fresh:  # a new bucket: older ones may have left the horizon
             self._forget(at)
+
+    def _count_hour(self, hour: float, against: int) -> None:
+        hours = self.hours
+        for i in range(len(hours) - 1, -1, -1):  # posts arrive nearly in order: the hour is at or near the end
+            entry = hours[i]
+            if entry[0] == hour:
+                entry[1] += 1
+                entry[2] += against
+                if i < len(hours) - 1:
+                    self._normal.clear()  # a past hour changed
+                return
+            if entry[0] < hour:
+                hours.insert(i + 1, [hour, 1, against, 0])
+                break
+        else:
+            hours.insert(0, [hour, 1, against, 0])
+        self._normal.clear()
+        while hours and hours[0][0] < hours[-1][0] - WEEK_HOURS * HOUR:
+            del hours[0]
+
+    def mark_stormy(self, at: float) -> None:
+        """The brand surges or is in a backlash at ``at``: its hour is not part of its normal."""
+        hour = at - at % HOUR
+        for entry in reversed(self.hours):
+            if entry[0] == hour:
+                if not entry[3]:
+                    entry[3] = 1
+                    self._normal.clear()
+                return
+            if entry[0] < hour:
+                return
+
+    def normal(self, before: float, min_hours: int) -> tuple[float, float] | None:
+        """The brand's normal in the week before epoch ``before``, its stormy hours left out: (people
+        against it in a busy hour, the share of its mentions against it). A busy hour is busier than
+        nine in ten of that week's hours with traffic, the brand at its daily peak (a tenth, not the
+        busiest, so that an hour of a story of its own does not become the normal). None until that
+        week holds ``min_hours`` ordinary hours with traffic (a brand just added, or whose collection
+        has only just begun, has no normal yet: a few stray posts before it do not make one)."""
+        last = before - before % HOUR - HOUR  # the last hour that ended by ``before``
+        key = (last, min_hours)
+        if key in self._normal:
+            return self._normal[key]
+        counts, said, against_all = [], 0.0, 0.0
+        for hour, mentions, against, stormy in reversed(self.hours):
+            if hour > last:
+                continue
+            if hour < last - WEEK_HOURS * HOUR:
+                break
+            if not stormy:
+                counts.append(against)
+                said += mentions
+                against_all += against
+        value: tuple[float, float] | None = None
+        if len(counts) >= min_hours:
+            counts.sort()
+            value = (float(counts[math.ceil(BUSY * len(counts)) - 1]), against_all / max(1.0, said))
+        if len(self._normal) > 64:
+            self._normal.clear()
+        self._normal[key] = value
+        return value
 
     def _fold(self, hour: float) -> None:
         """Fold every hour that ended before ``hour`` into the profile (hours without any mention: 0)."""
@@ -130,10 +223,22 @@ class Pulse:
         while self.complainers and self.complainers[0][0] < horizon:
             self.recent_complainers -= int(self.complainers[0][1])
             del self.complainers[0]
-        if len(self.people) > MAX_PEOPLE:
-            self.people = {a: t for a, t in self.people.items() if t >= horizon}
-            while len(self.people) > MAX_PEOPLE:  # still too many: the longest silent go
-                del self.people[min(self.people, key=lambda a: (self.people[a], a))]
+        while self.against and self.against[0][0] < horizon:
+            self.recent_against -= int(self.against[0][1])
+            del self.against[0]
+        self.people = _bounded(self.people, horizon)
+        self.against_people = _bounded(self.against_people, horizon)
+
+
+def _bounded(people: dict[str, float], horizon: float) -> dict[str, float]:
+    """At most MAX_PEOPLE people, those seen within the horizon first, then the most recently seen."""
+    if len(people) <= MAX_PEOPLE:
+        return people
+    people = {a: t for a, t in people.items() if t >= horizon}
+    if len(people) > MAX_PEOPLE:  # still too many: the longest silent go
+        keep = sorted(people, key=lambda a: (people[a], a))[len(people) - MAX_PEOPLE:]
+        people = {a: people[a] for a in keep}
+    return people
 
 
 def _bump(series: list[list[float]], at: float) -> bool:

@@ -79,6 +79,7 @@ class IncidentState(TypedDict):
     surge: NotRequired[bool]  # the brand's surge incident (monitor/incidents/grouping.py)
     brand_at_start: NotRequired[int]  # the brand's running total of mentions before the story
     post_gain: NotRequired[float]  # the most engagement any followed post gained
+    against: NotRequired[int]  # posts against the brand (complaints among them): a backlash's tone
 
 
 @dataclass(slots=True)
@@ -116,6 +117,7 @@ class MentionFacts:
     cues: tuple[str, ...]
     score: float
     by_brand: bool
+    against: bool = False  # against the brand: a complaint, negative about it, or threatening to leave
 
 
 def incident_id(brand: str, source: str, post_id: str) -> str:
@@ -161,6 +163,8 @@ def add_mention(state: IncidentState, m: MentionFacts, repeat_gap: float = 6 * 3
         st["sources"] = sorted([*st["sources"], m.source])
     if m.kind == "article" or m.source == "news":
         st["articles"] += 1
+    if m.against:
+        st["against"] = st.get("against", 0) + 1
     if m.is_complaint:
         st["complaints"] += 1
         if m.author:

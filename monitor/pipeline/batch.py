@@ -46,6 +46,14 @@ if TYPE_CHECKING:
 TOPIC_AUTHORS = 5  # up to this many people in a story, its complainants' topic words are kept
 
 
+def against_brand(complaint: bool, sc: MentionScore) -> bool:
+    """A post against the brand: a complaint, a negative post, or a threat to leave or boycott that
+    does not read positive ("never buying anything else again!" does)."""
+    if complaint or sc.sentiment <= K.negative:
+        return True
+    return sc.sentiment < K.positive and ("churn" in sc.cues or "boycott" in sc.cues)
+
+
 class Batch:
     """The work of one transaction."""
 
@@ -147,10 +155,10 @@ class Batch:
             source=obs.source, post_id=obs.id, kind=obs.kind, url=obs.url, text=obs.text, author=author,
             followers=obs.author.followers or 0, created_at=obs.created_at, engagement=engagement,
             is_complaint=complaint, complaint=sc.complaint, sentiment=sc.sentiment, cues=tuple(sc.cues),
-            score=sc.score, by_brand=by_brand)
+            score=sc.score, by_brand=by_brand, against=not by_brand and against_brand(complaint, sc))
         pulse = self.pulses[brand]
         if not by_brand:
-            pulse.add(obs.created_at.timestamp(), author, complaint)
+            pulse.add(obs.created_at.timestamp(), author, complaint, facts.against)
         inc, linked, opened = self.grouping.attach(item, facts, self.mentions, pulse, self._find)
         if opened:
             assert inc is not None

@@ -23,6 +23,7 @@ SEVERITY: dict[str, float] = {
     "churn": 0.3,
     "refund": 0.15,
     "billing": 0.2,
+    "boycott": 0.3,
 }
 
 FAMILIES: tuple[str, ...] = (
@@ -38,6 +39,21 @@ FAMILIES: tuple[str, ...] = (
     "billing",
 )
 PATTERN_FILE = "cues.tsv"
+# A call to drop the brand, the mark of a backlash: the word in six languages, and the hashtags that
+# say it (#DeleteUber, #BoycottNike, #JustBurnIt). Reported as the cue ``boycott``, beside the families
+# above (the complaint model is trained on those alone, so it is not one of its features).
+BOYCOTT = "boycott"
+_BOYCOTT = re.compile(r"\bbo(?:y?cott|jkott?|ykott|icot)|#(?:(?:delete|ditch|dump|uninstall|burnyour)\w|justburnit)",
+                      re.IGNORECASE)
+
+
+def calls_for_boycott(text: str) -> bool:
+    """Whether a post calls for a boycott of what it names (or carries a hashtag that does)."""
+    # Cheap look-ups first: most posts have none of these letters, and the search costs more.
+    if not ("#" in text or "ott" in text or "kot" in text or "cot" in text or "OTT" in text or "KOT" in text
+            or "COT" in text):
+        return False
+    return _BOYCOTT.search(text) is not None
 
 
 def load_patterns() -> tuple[dict[str, list[str]], list[str]]:

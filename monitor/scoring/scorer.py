@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from monitor.models import MentionScore
 from monitor.scoring.complaint import LinearModel, load_models
-from monitor.scoring.cues import DIGIT, SEVERITY, CueMatcher
+from monitor.scoring.cues import BOYCOTT, DIGIT, SEVERITY, CueMatcher, calls_for_boycott
 from monitor.scoring.features import as_dict, dense_values, lexical
 from monitor.scoring.lang import UNKNOWN, LanguageDetector, from_tag
 from monitor.scoring.langs import RULES, SUPPORTED, fold
@@ -188,6 +188,8 @@ class MentionScorer:
             p = self._dense_probability(as_dict(values, cues), cues)
             threshold = 0.5
         p = _clamp01(p)
+        if calls_for_boycott(text):
+            cues = (*cues, BOYCOTT)  # after the model: not one of its features
         sent = max(-1.0, min(1.0, sent))
         content = W_COMPLAINT * p + W_NEGATIVE * max(0.0, -sent) + W_CUE * cue_severity(cues)
         score = _clamp01(content * (0.55 + 0.45 * reach(followers, engagement)))
