@@ -9,7 +9,16 @@ each seed shape:
   CEO, and a local TV story follows; the warning must come at least three weeks before the TV story;
 - ``filmed``: a filmed incident whose video spreads within the hour; warning within an hour;
 - ``storm_pl`` / ``storm_sv``: a complaint storm in Polish and in Swedish; warning within three hours;
-- ``praise``: a burst of viral praise; must stay at watch or below.
+- ``praise``: a burst of viral praise; must stay at watch or below;
+
+and the shapes of real storms that are not one customer's complaint (warning within an hour):
+
+- ``thread``: hundreds of replies and quotes to a viral post criticising the brand, whose own post
+  the feed never holds (a search returns the replies, not the post they answer);
+- ``backlash``: an advert's backlash: mockery, outrage and boycott calls, few words of a customer
+  complaint, support mixed in, a second wave the next evening;
+- ``one_platform``: a storm on one platform only (a Reddit thread about a new fee and the posts around it);
+- ``hashtag``: a storm carried by a hashtag, many of its posts little more than the hashtag.
 
 Everything is drawn from ``random.Random(seed)``: wordings, volumes, brands, times and sizes vary with
 the seed. Nothing here is tuned to a seed: the evaluation reports the worst over several.
@@ -156,7 +165,7 @@ class _Writer:
 
     def post(self, brand: str, text: str, at: datetime, author: str, *, source: str = "x", kind: str = "post",
              followers: int = 200, engagement: int = 0, lang: str | None = None, reply_to: str | None = None,
-             url: str | None = None, growth_hours: float = 6.0) -> str:
+             url: str | None = None, growth_hours: float = 6.0, conversation: str | None = None) -> str:
         """A post, and re-observations of it while its engagement grows (as the daemon re-reads them)."""
         self.seq += 1
         ident = f"{source[0]}{self.seq}"
@@ -171,7 +180,7 @@ class _Writer:
                                                                   followers=followers),
                                metrics=Metrics(likes=likes, reposts=reposts,
                                                score=eng if source == "reddit" else None),
-                               in_reply_to=reply_to, brand=brand)
+                               in_reply_to=reply_to, conversation_id=conversation, brand=brand)
 
         first = engagement // 10 if engagement >= 20 else engagement
         self.out.append(obs(at, first))
@@ -365,6 +374,127 @@ def _praise_story(w: _Writer, brand: _Brand, rng: random.Random, days: int) -> S
     return story
 
 
+def _arrival(rng: random.Random, mean_minutes: float, tail_hours: float) -> timedelta:
+    """When a storm's post comes, after its start: most early, a tail over the next hours."""
+    if rng.random() < 0.8:
+        return timedelta(minutes=rng.expovariate(1 / mean_minutes))
+    return timedelta(hours=rng.uniform(0, tail_hours))
+
+
+def _thread_story(w: _Writer, brand: _Brand, rng: random.Random, days: int) -> Story:
+    """Replies and quotes to a viral post criticising the brand; the post itself never reaches us."""
+    day = rng.randint(7, days - 4)
+    start = START + timedelta(days=day, hours=rng.randint(8, 20), minutes=rng.randint(0, 59))
+    story = Story("thread", brand.name, start, start + timedelta(hours=1))
+    b = brand.name
+    author = rng.choice(["nora_writes", "the_real_dmac", "citizen_kay", "jpm_says"])
+    root = str(rng.randint(10**17, 10**18))  # never posted in the feed
+    link = f"https://x.com/{author}/status/{root}"
+    replies = [f"@{author} this is exactly why I left {b}", f"@{author} {b} should be ashamed",
+               f"@{author} wow. {b} needs to answer for this", f"@{author} same thing happened to my sister with {b}",
+               f"@{author} lol {b} never changes", f"@{author} how is this even legal {b}??",
+               f"@{author} sharing so {b} sees this", f"@{author} {b} please tell me this isn't real",
+               f"@{author} 😡 {b}", f"@{author} {b} has been like this for years",
+               f"@{author} I don't believe this, {b} has always been fine for me",
+               f"@{author} thank you for posting this. {b} needs to hear it"]
+    quotes = [f"{b} did WHAT {link}", f"read this thread about {b} {link}", f"{b} explain yourselves {link}",
+              f"this is wild, {b} {link}"]
+    ids: list[str] = []
+    for _ in range(max(200, int(brand.daily * rng.uniform(0.5, 1.5)))):  # in its first hour, several busiest hours
+        at = start + _arrival(rng, 70, 10)
+        who = f"r{rng.randint(1, 10**7)}"
+        followers = int(rng.paretovariate(1.1) * 100)
+        if rng.random() < 0.15:
+            ident = w.post(b, rng.choice(quotes), at, who, followers=followers, engagement=rng.randint(0, 300),
+                           lang="en", growth_hours=2.0)
+        else:
+            parent = rng.choice(ids) if ids and rng.random() < 0.2 else root
+            ident = w.post(b, rng.choice(replies), at, who, followers=followers, engagement=rng.randint(0, 120),
+                           lang="en", reply_to=parent, conversation=root, growth_hours=2.0)
+        ids.append(ident)
+        story.post_ids.add(ident)
+    return story
+
+
+_BACKLASH = ["the new {b} ad is so tone deaf", "who approved this {b} ad 🤡", "{b} really thought this was a good idea lmao",
+             "boycott {b}", "never buying {b} again after that ad", "{b} just lost a customer", "{b} what were you thinking",
+             "{b}'s marketing team needs to go", "cutting up my {b} card tonight", "that {b} commercial is embarrassing",
+             "disgusting ad from {b}", "imagine paying people to make that {b} ad", "{b} is cancelled in this house",
+             "my whole family is done with {b}", "😂😂 {b} ad is a disaster"]
+_DEFENCE = ["honestly the {b} ad is fine, people need to relax", "love the new {b} ad", "standing with {b} on this one",
+            "the {b} ad is great, ignore the noise"]
+
+
+def _backlash_story(w: _Writer, brand: _Brand, rng: random.Random, days: int) -> Story:
+    """An advert's backlash: mockery, outrage and boycott calls, not customer complaints; a second
+    wave the next evening."""
+    day = rng.randint(9, days - 5)
+    start = START + timedelta(days=day, hours=rng.randint(10, 19), minutes=rng.randint(0, 59))
+    story = Story("backlash", brand.name, start, start + timedelta(hours=1))
+    b = brand.name
+    # A storm is what a human would call one: in its first hour five to fifteen times the brand's
+    # busiest ordinary hour, a day's traffic in its first hours.
+    waves = [(start, max(300, int(brand.daily * rng.uniform(1.0, 3.0))), 90.0),
+             (start + timedelta(hours=rng.randint(22, 28)), max(150, int(brand.daily * rng.uniform(0.3, 1.0))), 120.0)]
+    for wave_start, n, mean in waves:
+        for _ in range(n):
+            at = wave_start + _arrival(rng, mean, 12)
+            text = _fill(rng.choice(_DEFENCE if rng.random() < 0.25 else _BACKLASH), b, rng)
+            story.post_ids.add(w.post(b, rng.choice(_OPENERS[:4]) + text, at, f"b{rng.randint(1, 10**7)}",
+                                      source="x" if rng.random() < 0.85 else "reddit",
+                                      followers=int(rng.paretovariate(1.1) * 100), engagement=rng.randint(0, 200),
+                                      lang="en", growth_hours=2.0))
+    return story
+
+
+def _one_platform_story(w: _Writer, brand: _Brand, rng: random.Random, days: int) -> Story:
+    """A storm on Reddit only: a post about a new fee, its comments, and posts around it."""
+    day = rng.randint(8, days - 4)
+    start = START + timedelta(days=day, hours=rng.randint(13, 21), minutes=rng.randint(0, 59))
+    story = Story("one_platform", brand.name, start, start + timedelta(hours=1))
+    b = brand.name
+    fee = f"${rng.randint(3, 15)}.{rng.randint(10, 99)}"
+    root = w.post(b, f"PSA: {b} quietly added a {fee} 'network access fee' to every bill this month. Check yours.",
+                  start, "throwaway_fee", source="reddit", followers=0, engagement=rng.randint(2000, 9000),
+                  lang="en", growth_hours=3.0)
+    story.post_ids.add(root)
+    comments = ["this is theft", f"just checked, {fee} on mine too", f"{b} is a joke", "cancelling today",
+                f"called {b}, they say the fee is mandatory", "how is this allowed", "filing a complaint with the FCC",
+                f"{b} does this every year", "wow. just wow", "screenshotting my bill for the news station"]
+    posts = [f"Anyone else get hit with the new {b} {fee} fee?", f"{b} {fee} fee megathread?",
+             f"Switching from {b} after this fee nonsense", f"{b} support won't remove the {fee} fee"]
+    ids = [root]
+    for _ in range(max(150, int(brand.daily * rng.uniform(0.15, 0.4)))):
+        at = start + _arrival(rng, 60, 6)
+        who = f"redditor{rng.randint(1, 10**7)}"
+        if rng.random() < 0.2:
+            ident = w.post(b, rng.choice(posts), at, who, source="reddit", engagement=rng.randint(0, 200), lang="en")
+        else:
+            ident = w.post(b, rng.choice(comments), at, who, source="reddit", kind="comment",
+                           engagement=rng.randint(0, 150), lang="en", reply_to=rng.choice(ids[-30:]), conversation=root)
+        ids.append(ident)
+        story.post_ids.add(ident)
+    return story
+
+
+def _hashtag_story(w: _Writer, brand: _Brand, rng: random.Random, days: int) -> Story:
+    """A storm carried by a hashtag after a chief executive's remark; many posts are little more than it."""
+    day = rng.randint(8, days - 4)
+    start = START + timedelta(days=day, hours=rng.randint(9, 20), minutes=rng.randint(0, 59))
+    story = Story("hashtag", brand.name, start, start + timedelta(hours=1))
+    b = brand.name
+    tag = "#Delete" + b.replace(" ", "")
+    texts = ["{t}", "{t} 👋", "done. {t}", "deleted the app {t}", "{t} trending and honestly deserved",
+             "everyone {t}", "{b} CEO's comments are gross {t}", "not giving {b} another cent {t}", "{t} {t} {t}",
+             "signed up to {t} today", "so {b}'s boss said that out loud? {t}"]
+    for _ in range(max(250, int(brand.daily * rng.uniform(0.8, 2.5)))):
+        at = start + _arrival(rng, 80, 8)
+        text = rng.choice(texts).replace("{t}", tag).replace("{b}", b)
+        story.post_ids.add(w.post(b, text, at, f"h{rng.randint(1, 10**7)}", followers=int(rng.paretovariate(1.1) * 100),
+                                  engagement=rng.randint(0, 100), lang="en"))
+    return story
+
+
 def generate(seed: int, days: int = 42) -> Scenario:
     rng = random.Random(seed)
     brands = _brands(rng)
@@ -378,6 +508,13 @@ def generate(seed: int, days: int = 42) -> Scenario:
         _storm_story(w, bank, rng, days, "pl"),
         _storm_story(w, energy, rng, days, "sv"),
         _praise_story(w, rng.choice(brands), rng, days),
+    ]
+    # The real storms' shapes, drawn after the first stories so that those stay as they were per seed.
+    stories += [
+        _thread_story(w, rng.choice([telecom, burgers]), rng, days),
+        _backlash_story(w, rng.choice([telecom, burgers]), rng, days),
+        _one_platform_story(w, telecom, rng, days),
+        _hashtag_story(w, burgers, rng, days),
     ]
     config = parse_config('[alerts]\nmin_tier = "watch"\n', env={}).config.model_copy(update={"brands": [
         BrandConfig(name=b.name, keywords=[b.name.lower()], handles={"x": b.handle, "reddit": b.handle})
