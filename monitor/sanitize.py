@@ -11,6 +11,7 @@ year 1 or 9999 overflows date arithmetic: such values are refused where they are
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import re
 from datetime import UTC, datetime
@@ -67,7 +68,7 @@ def _opt(value: str | None) -> str | None:
     return None if value is None else clean_text(value, MAX_FIELD)
 
 
-def _storable(value: str | None, limit: int) -> bool:
+def _storable(value: str | None, limit: int = MAX_FIELD) -> bool:
     if value is None:
         return True
     if len(value) > limit or "\x00" in value:
@@ -81,19 +82,55 @@ def _storable(value: str | None, limit: int) -> bool:
     return True
 
 
+# The columns identifiers are stored in (monitor/storage/schema.py). A valid identifier can be longer:
+# a Mastodon account on a 190-character domain, a Bluesky did:web on such a host, a Hacker News id of
+# any length. Such a value is stored fitted (``fit``): the same value always fits the same way, so a
+# reply still finds the post it answers; the original is kept in the observation's ``original``.
+ID_LIMIT = 128  # post ids, the posts a post answers, author ids
+HANDLE_LIMIT = 200  # author handles, brand names
+SOURCE_LIMIT = 32
+LANG_LIMIT = 16
+
+
+def fit(value: str, limit: int) -> str:
+    """``value`` if it fits ``limit`` characters, else its start and a hash of the whole (``limit`` long)."""
+    if len(value) <= limit:
+        return value
+    digest = hashlib.blake2b(value.encode("utf-8", "replace"), digest_size=16).hexdigest()
+    return value[: limit - len(digest) - 1] + "#" + digest
+
+
 def clean_observation(obs: Observation) -> Observation:
-    """The same observation with every string made storable; returned as is when already clean."""
+    """The same observation with every string made storable and every identifier fitted to its
+    column; returned as is when already clean (the usual case, checked without building a copy)."""
     a = obs.author
-    if _storable(obs.text, MAX_TEXT):
-        for f in (obs.id, obs.url, obs.lang, obs.brand, obs.in_reply_to, obs.conversation_id, a.id, a.handle):
-            if f is not None and not _storable(f, MAX_FIELD):
+    if (_storable(obs.text, MAX_TEXT) and _storable(obs.url, MAX_FIELD) and _storable(obs.source, SOURCE_LIMIT)
+            and _storable(obs.lang, LANG_LIMIT) and _storable(obs.brand, HANDLE_LIMIT)
+            and _storable(a.handle, HANDLE_LIMIT)):
+        for f in (obs.id, obs.in_reply_to, obs.conversation_id, a.id):
+            if f is not None and not _storable(f, ID_LIMIT):
                 break
         else:
-            return obs  # the usual case, checked without building a copy
+            return obs
+    ids = {"id": obs.id, "in_reply_to": obs.in_reply_to, "conversation_id": obs.conversation_id,
+           "author_id": a.id, "author_handle": a.handle}
+    fitted = {k: _fitted(v, HANDLE_LIMIT if k == "author_handle" else ID_LIMIT) for k, v in ids.items()}
+    original = {k: clean_text(v, MAX_FIELD) for k, v in ids.items() if v is not None and fitted[k] != v}
+    extra = {**obs.extra, "original": original} if original else obs.extra
+    lang = _opt(obs.lang)
     return dataclasses.replace(
-        obs, text=clean_text(obs.text), id=clean_text(obs.id, MAX_FIELD), url=_opt(obs.url), lang=_opt(obs.lang),
-        brand=_opt(obs.brand), in_reply_to=_opt(obs.in_reply_to), conversation_id=_opt(obs.conversation_id),
-        author=Author(id=_opt(a.id), handle=_opt(a.handle), followers=a.followers, verified=a.verified))
+        obs, text=clean_text(obs.text), id=fitted["id"] or "", url=_opt(obs.url),
+        source=fit(clean_text(obs.source, len(obs.source)), SOURCE_LIMIT),
+        lang=fit(lang, LANG_LIMIT) if lang is not None else None,
+        brand=_fitted(obs.brand, HANDLE_LIMIT), in_reply_to=fitted["in_reply_to"],
+        conversation_id=fitted["conversation_id"], extra=extra,
+        author=Author(id=fitted["author_id"], handle=fitted["author_handle"], followers=a.followers,
+                      verified=a.verified))
+
+
+def _fitted(value: str | None, limit: int) -> str | None:
+    # Made storable whole, then fitted: two long ids that share their first characters stay apart.
+    return None if value is None else fit(clean_text(value, len(value)), limit)
 
 
 # Terminal escape sequences (CSI: colours, cursor moves, clear screen; OSC: titles, hyperlinks) taken out

@@ -97,6 +97,11 @@ class Monitor:
         scores = ScoreLog()
         pipeline = build_pipeline(store, config, scorer or build_scorer(), clock, channels=tuple(chans),
                                   observer=scores.observe)
+        # A batch stored in parts (a post the database refused set aside): each part's points as it commits.
+        def flush_scores() -> None:
+            scores.flush(store)
+
+        pipeline.committed, pipeline.rolled_back = flush_scores, scores.discard
         metrics = Metrics()
         metrics.known_sources(list(sources))
         metrics.watch_database(store, clock, config.scoring.window)
@@ -222,6 +227,8 @@ class Monitor:
             self.scores.discard()
             raise
         self.scores.flush(self.store)
+        for source, _, _ in stats.set_aside:
+            self.metrics.dropped.labels(source=source, what="set_aside").inc()
         return stats
 
     def deliver(self) -> None:

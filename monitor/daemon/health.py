@@ -3,7 +3,8 @@
 - ``/healthz``: the process is alive and serving (200).
 - ``/readyz``: the database answers ``SELECT 1``, the scheduler is running and no source is stuck (a
   poll running past its deadline): 200, else 503; the JSON body says which check failed (and which
-  sources are stuck).
+  sources are stuck), and how many posts of each source the database refused and the monitor set
+  aside while storing the rest (``set_aside``).
 - ``/metrics``: Prometheus text format (monitor/daemon/metrics.py).
 - ``/incidents``, ``/incidents/ID``: the read-only incident pages (monitor/web/pages.py), when ``[web]`` enables them.
 
@@ -59,6 +60,20 @@ def listen(cfg: DaemonConfig, make: Callable[[], HealthServer]) -> HealthServer 
     return server.start()
 
 
+def set_aside_counts(store: Store) -> dict[str, int]:
+    """Posts set aside (refused by the database while their batch was stored), per source."""
+    from sqlalchemy import func, select
+
+    from monitor.storage import schema as s
+
+    try:
+        with store.begin() as conn:
+            rows = conn.execute(select(s.set_aside.c.source, func.count()).group_by(s.set_aside.c.source)).all()
+    except Exception:  # noqa: BLE001 - a count the page can do without
+        return {}
+    return {str(source): int(n) for source, n in rows}
+
+
 class HealthServer:
     """Serves /healthz, /readyz and /metrics until ``close()``."""
 
@@ -107,6 +122,10 @@ class HealthServer:
                                 "checks": {k: "ok" if v else "failing" for k, v in checks.items()}}
         if stuck:
             body["stuck"] = stuck  # source names only
+        if checks["database"]:
+            aside = set_aside_counts(self.store)
+            if aside:
+                body["set_aside"] = aside  # posts the database refused, per source: the source goes on
         return (200 if ready else 503), body
 
 

@@ -43,7 +43,8 @@ class Metrics:
                                        "Delay before the next re-read of engagement from a failing source (0 when healthy).",
                                        ["source"], registry=r)
         self.dropped = Counter("monitor_source_dropped", "What a source's answers held that could not be used: posts "
-                               "left out (what=post) and numbers made unknown (what=number).", ["source", "what"], registry=r)
+                               "left out (what=post), numbers made unknown (what=number), posts the database "
+                               "refused, set aside while the rest was stored (what=set_aside).", ["source", "what"], registry=r)
         self.stuck = Gauge("monitor_source_stuck", "1 while a poll or re-read of the source runs past its deadline.",
                            ["source"], registry=r)
         self.observations = Counter("monitor_observations", "Observations (post snapshots) received from a source.",

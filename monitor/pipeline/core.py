@@ -12,20 +12,29 @@ observations a second on SQLite.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import insert
+from sqlalchemy.exc import DataError, IntegrityError
+
 from monitor.config.settings import Config
 from monitor.interfaces import Clock
+from monitor.jsonl import observation_to_dict
 from monitor.models import AlertEvent, MentionScore, Observation, Tier
 from monitor.pipeline.batch import Batch
 from monitor.pipeline.brands import BrandMatcher
 from monitor.pipeline.cache import Cache, Held
 from monitor.pipeline.writeback import write_incidents, write_mentions
+from monitor.sanitize import clean_observation
+from monitor.storage import schema as s
 from monitor.storage.store import Store
 from monitor.textsig import normalise, signature
+
+log = logging.getLogger("monitor.pipeline")
 
 Router = Callable[[AlertEvent], Sequence[str]]
 """Which channels an alert goes to (alerts/ decides: routes, silences, snoozes); default: all."""
@@ -47,6 +56,25 @@ class BatchStats:
     unchanged: int = 0
     new_incidents: int = 0
     alerts: list[AlertEvent] = field(default_factory=list)
+    set_aside: list[tuple[str, str, str]] = field(default_factory=list)  # (source, post id, reason) refused
+
+    def add(self, other: BatchStats) -> None:
+        for name in ("observations", "unmatched", "new_mentions", "snapshots", "unchanged", "new_incidents"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.alerts += other.alerts
+        self.set_aside += other.set_aside
+
+
+# What the database says of a value it cannot hold (too long for its column, out of range, a broken
+# constraint): a fault of one post, not of the database, which a batch is stored without.
+REFUSED = (DataError, IntegrityError)
+
+
+def refusal(exc: BaseException) -> str:
+    """The database's reason, in one line (its class and first line: the values are public posts)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"{type(orig).__name__}: {first}"[:300]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +126,10 @@ class Pipeline:
         self.min_tier = Tier.parse(config.alerts.min_tier)
         self.route = route
         self.observer = observer
+        # Told when a transaction the pipeline opened inside ``process`` committed, or rolled back: what
+        # the observer heard meanwhile is kept or forgotten (the daemon's score log).
+        self.committed: Callable[[], None] = _nothing
+        self.rolled_back: Callable[[], None] = _nothing
         self._brand_words: dict[str, frozenset[str]] = {}
 
     def brand_words(self, brand: str) -> frozenset[str]:
@@ -112,6 +144,25 @@ class Pipeline:
 
     def process(self, observations: Iterable[Observation], *, source: str | None = None,
                 cursor: dict[str, Any] | None = None) -> BatchStats:
+        """One transaction: the observations, what they changed, and the source's cursor.
+
+        When the database refuses a value in it (one odd post among good ones), the batch is stored
+        without that post: halves are tried until the posts it refuses are found, each is set aside
+        with its reason (``set_aside``, counted in ``BatchStats.set_aside``), and the rest is stored
+        with the cursor, so the source goes on. A single writer's cache may have taken the refused
+        batch's changes in memory, so there the error is raised, as any other error is."""
+        items = list(observations)
+        try:
+            return self._attempt(items, source, cursor)
+        except REFUSED:
+            if self.cache is not None:
+                raise
+            self.rolled_back()
+        stats = BatchStats()
+        self._isolate(items, source, cursor, stats)
+        return stats
+
+    def _attempt(self, observations: list[Observation], source: str | None, cursor: dict[str, Any] | None) -> BatchStats:
         stats = BatchStats()
         with self.store.begin() as conn:
             batch = Batch(self, conn, stats)
@@ -121,6 +172,45 @@ class Pipeline:
         if self.cache is not None:  # only once committed
             self._write_back(self.cache.keep(batch))
         return stats
+
+    def _isolate(self, part: list[Observation], source: str | None, cursor: dict[str, Any] | None,
+                 stats: BatchStats) -> None:
+        """Store ``part`` (refused as a whole) in halves, setting aside the posts refused alone; the
+        cursor goes with the last half."""
+        if len(part) == 1:
+            reason = self._set_aside(part[0], source, cursor)
+            stats.observations += 1
+            stats.set_aside.append((part[0].source, part[0].id, reason))
+            return
+        mid = len(part) // 2
+        for half, last in ((part[:mid], False), (part[mid:], True)):
+            try:
+                done = self._attempt(half, source if last else None, cursor if last else None)
+            except REFUSED:
+                self.rolled_back()
+                self._isolate(half, source if last else None, cursor if last else None, stats)
+                continue
+            self.committed()
+            stats.add(done)
+
+    def _set_aside(self, obs: Observation, source: str | None, cursor: dict[str, Any] | None) -> str:
+        """Keep a refused post with the database's reason (and the cursor, if it was the batch's last)."""
+        try:
+            self._attempt([obs], source, cursor)
+        except REFUSED as exc:
+            self.rolled_back()
+            reason = refusal(exc)
+        else:  # stored alone: what was refused was its company (a race with another writer, say)
+            self.committed()
+            return ""
+        payload = observation_to_dict(clean_observation(obs))
+        with self.store.begin() as conn:
+            conn.execute(insert(s.set_aside).values(source=payload["source"], post_id=payload["id"], at=self.clock(),
+                                                    reason=reason, payload=payload))
+            if source is not None and cursor is not None:
+                Store.set_cursor(conn, source, cursor, self.clock())
+        log.warning("post set aside", extra={"source": payload["source"], "post": payload["id"][:80], "reason": reason})
+        return reason
 
     def finish(self) -> None:
         """Write what a write-back cache still holds back."""
@@ -133,3 +223,7 @@ class Pipeline:
         with self.store.begin() as conn:
             write_mentions(conn, held.new_mentions, held.changed_mentions)
             write_incidents(conn, held.incidents, self.config.scoring)
+
+
+def _nothing() -> None:
+    pass

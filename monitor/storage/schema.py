@@ -91,6 +91,19 @@ mentions = Table(
     Index("ix_mentions_incident", "incident_id"),
 )
 
+# Posts the database refused (a value a column cannot hold, say), each set aside with its reason so
+# that its batch's other posts are stored and its source goes on: kept for an operator to look at.
+set_aside = Table(
+    "set_aside", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("post_id", String(128), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_set_aside_source", "source", "at"),
+)
+
 cursors = Table(
     "cursors", metadata,
     Column("source", String(32), primary_key=True),
