@@ -10,7 +10,9 @@ A root that was deleted is posted again.
 Delivery is at-least-once (see ``monitor.alerting.outbox``). When the process stopped in the middle of a send, the
 outbox marks the retry as *uncertain*; every message carries Slack message metadata naming its
 incident, tier and time, so the retry first looks for it (in the channel's history, or in the thread)
-and does not post it twice. Without the history scopes a crash in that instant can repeat one message.
+and does not post it twice. A check that fails for now (429, 5xx, a timeout) makes the delivery wait
+and retry, never post blind; without the history scopes the check is skipped (said once, at warning)
+and a crash in that instant can repeat one message.
 
 Retries are left to the outbox (one place, with the injected clock): the client's own retry handlers
 are switched off and every failure becomes a ``ChannelError`` that says whether to retry.
@@ -144,6 +146,7 @@ class SlackChannel:
         self.pages_url = pages_url  # [web] public_url: messages link to the incident's page
         self._token = token
         self._channel_id: str | None = channel if _CHANNEL_ID.match(channel) else None
+        self._check_unavailable: set[str] = set()  # permanent duplicate-check errors already reported
 
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         uncertain = bool(state.get(UNCERTAIN))
@@ -193,7 +196,16 @@ class SlackChannel:
                 data = self._call("conversations.history", self.client.conversations_history, channel=channel,
                                   oldest=oldest, include_all_metadata=True, limit=200)
         except ChannelError as exc:
-            log.info("slack duplicate check skipped", extra={"incident": event.incident, "error": str(exc)})
+            if not exc.permanent:
+                # Not knowing whether the first send arrived, posting again could show it twice: the
+                # delivery waits and retries (the outbox's back-off, or the 429's Retry-After).
+                raise ChannelError(f"slack duplicate check failed for now, delivery retried later: {exc}",
+                                   retry_after=exc.retry_after) from None
+            # It cannot work at all (a missing scope): say so once, with what it costs, and send.
+            if str(exc) not in self._check_unavailable:
+                self._check_unavailable.add(str(exc))
+                log.warning("slack duplicate check unavailable; a crash in the middle of a send may repeat one "
+                            "message", extra={"incident": event.incident, "error": str(exc)})
             return None, None
         want = _metadata(event, part)["event_payload"]
         for message in data.get("messages") or []:

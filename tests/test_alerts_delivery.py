@@ -227,3 +227,36 @@ def test_a_lower_tier_queued_after_a_higher_one_never_takes_the_message_back(fak
     rows = outbox_rows(store)
     assert rows[0].sent_at is not None
     assert rows[1].sent_at is None and "superseded" in rows[1].last_error
+
+
+@pytest.mark.parametrize("check", ["conversations.history", "conversations.replies"])
+def test_a_failed_duplicate_check_waits_and_retries_and_never_posts_twice(fake, db, fclock, check):
+    """Killed after Slack accepted the message; on restart the duplicate check answers 500, then 429:
+    the delivery waits and retries each time instead of posting blind, and in the end Slack holds one
+    top-level message and one thread post per tier (issue 27)."""
+    store = Store(db)
+    watch, warning, _ = climb()
+    queue(store, watch)
+    channel = SlackChannel(TOKEN, "C0CXESC01", api_base_url=fake.api_url, timeout=5)
+    if check == "conversations.replies":  # the root went out cleanly; the crash is on the escalation
+        assert Deliverer(store, {"slack": channel}, fclock).deliver() == (1, 0)
+        queue(store, warning)
+    with pytest.raises(KeyboardInterrupt):
+        Deliverer(store, {"slack": _DiesAfterSend(channel)}, fclock).deliver()
+    store.close()
+
+    store = Store(db)  # restart
+    deliverer = Deliverer(store, {"slack": SlackChannel(TOKEN, "C0CXESC01", api_base_url=fake.api_url, timeout=5)},
+                          fclock)
+    fake.fail_next(check, 500)
+    assert deliverer.deliver() == (0, 1)  # not known whether it arrived: wait, do not post
+    fclock.advance(minutes=5)
+    fake.fail_next(check, 429, headers={"Retry-After": "30"})
+    assert deliverer.deliver() == (0, 1)
+    [row] = [r for r in outbox_rows(store) if r.sent_at is None]
+    assert row.next_attempt_at == fclock.now + timedelta(seconds=30)  # the 429's own wait
+    fclock.advance(seconds=31)
+    assert deliverer.deliver() == (1, 0)
+    [root] = fake.roots()
+    assert len(fake.replies(root.ts)) == (1 if check == "conversations.replies" else 0)
+    assert len(fake.calls(check)) == 3

@@ -213,3 +213,30 @@ def test_the_default_database_of_a_first_run_is_private(tmp_path: Path) -> None:
     proc = monitor("export", "--since", "1d", "-o", "-", env={}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE((tmp_path / "monitor.db").stat().st_mode) == 0o600
+
+
+def test_a_start_warns_once_per_cause(caplog) -> None:
+    """Issue 27: every secret in plain text in one warning; a source the config switches off on purpose
+    is info, one left off for want of credentials a warning."""
+    from monitor.cli.common import log_warnings
+    from monitor.daemon.source_health import log_sources_off
+
+    loaded = parse_config("""
+[sources.reddit]
+client_id = "client-id-1"
+client_secret = "client-secret-1"
+[sources.x]
+bearer_token = "bearer-1"
+[sources.news]
+enabled = false
+""", env={})
+    caplog.set_level(logging.INFO, logger="monitor")
+    log_warnings(loaded.warnings)
+    log_sources_off(logging.getLogger("monitor"), {"news": "disabled in the config",
+                                                   "hackernews": "not enabled in the config (a [sources.hackernews] ...)",
+                                                   "bluesky": "no credentials: set BSKY_PASSWORD"})
+    plain = [r for r in caplog.records if "plain text" in r.getMessage()]
+    assert len(plain) == 1 and plain[0].levelno == logging.WARNING
+    assert {"sources.reddit.client_secret", "sources.x.bearer_token"} <= set(plain[0].keys)
+    off = {r.source: r.levelno for r in caplog.records if r.getMessage() == "source off"}
+    assert off == {"news": logging.INFO, "hackernews": logging.INFO, "bluesky": logging.WARNING}

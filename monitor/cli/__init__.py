@@ -16,6 +16,7 @@ from monitor import __version__
 from monitor.cli.common import CONFIG_HELP, NO_BRAND
 from monitor.cli.common import load as _load
 from monitor.config.settings import load_config
+from monitor.daemon.source_health import log_sources_off
 from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.files import check_output, open_input, write_error
 from monitor.logs import redact, register_secrets, setup_logging
@@ -120,8 +121,7 @@ def poll_once(config_path: str | None, brands: tuple[str, ...]) -> None:
 
     mon = Monitor.create(_load(config_path, brands, watch=True))
     try:
-        for name, why in sorted(mon.off.items()):
-            log.warning("source off", extra={"source": name, "reason": why})
+        log_sources_off(log, mon.off)
         total = 0
         for name in mon.sources:
             total += mon.poll_source(name)

@@ -32,9 +32,22 @@ def load(path: str | None, brands: tuple[str, ...] = (), *, watch: bool = False)
         loaded = LoadedConfig(config, loaded.origin, loaded.warnings, loaded.off)
     if watch and not loaded.config.brands:
         raise ConfigError(loaded.origin, [("brands", NO_BRAND)])
-    for w in loaded.warnings:
-        log.warning(w)
+    log_warnings(loaded.warnings)
     return loaded
+
+
+_IN_PLAIN_TEXT = ": secret written in plain text in the config"
+
+
+def log_warnings(warnings: list[str]) -> None:
+    """The config's warnings, one line per cause: every secret written in plain text in one line (a
+    daemon restarted in a loop should not bury a real warning under one line per secret per start)."""
+    plain = [w.split(_IN_PLAIN_TEXT, 1)[0] for w in warnings if _IN_PLAIN_TEXT in w]
+    if plain:
+        log.warning("secrets written in plain text in the config; use ${VAR} or a *_file key", extra={"keys": plain})
+    for w in warnings:
+        if _IN_PLAIN_TEXT not in w:
+            log.warning(w)
 
 
 def bounded_duration(duration: str, most: float, what: str) -> float:

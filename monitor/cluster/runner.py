@@ -22,6 +22,7 @@ from monitor.cluster.engine_schema import ensure_engine_schema
 from monitor.cluster.jobs import QUEUE, Replica, build_app, hand_over
 from monitor.cluster.observe import start_health
 from monitor.cluster.settings import is_postgresql
+from monitor.daemon.source_health import log_sources_off
 from monitor.errors import ConfigError, MonitorError
 
 if TYPE_CHECKING:
@@ -57,8 +58,7 @@ def run_replica(mon: Monitor) -> None:
     ensure_engine_schema(mon.store)
     app = build_app(mon, settings, replica, conninfo(mon.store.url))
     health = start_health(mon, replica)
-    for name, why in sorted(mon.off.items()):
-        log.warning("source off", extra={"source": name, "reason": why})
+    log_sources_off(log, mon.off)
     if not mon.config.brands:
         log.warning("no brands configured: nothing to watch (give --brand NAME or a config with [[brands]])")
     log.info("started", extra={"sources": sorted(mon.sources), "channels": sorted(mon.channels),

@@ -107,13 +107,21 @@ class SourcesConfig(Sections):
         return section
 
 
+OFF_ON_PURPOSE = ("not enabled in the config", "disabled in the config")
+
+
+def off_on_purpose(reason: str) -> bool:
+    """Whether a source is off because the config says so (not for want of credentials)."""
+    return reason.startswith(OFF_ON_PURPOSE)
+
+
 def why_off(name: str, section: SourceBase, off: Mapping[str, str]) -> str | None:
     """Why the daemon leaves source ``name`` off (``off``: sections whose secrets are unset), or None."""
     if not section.needs and not section.enabled:
         # Absent and ``enabled = false`` look alike here: say both, so neither reader is misled.
-        return f"not enabled in the config (a [sources.{name}] section turns it on, unless it says enabled = false)"
+        return f"{OFF_ON_PURPOSE[0]} (a [sources.{name}] section turns it on, unless it says enabled = false)"
     if not section.enabled:
-        return "disabled in the config"
+        return OFF_ON_PURPOSE[1]
     if f"sources.{name}" in off or section.missing():
         hint = f" ({section.needs_hint}; see README)" if section.needs_hint else ""
         return off.get(f"sources.{name}", "no credentials") + hint

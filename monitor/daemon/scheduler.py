@@ -25,6 +25,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from monitor.daemon.app import Monitor
 from monitor.daemon.signals import StopSignals
+from monitor.daemon.source_health import log_sources_off
 
 if TYPE_CHECKING:
     from monitor.daemon.health import HealthServer
@@ -92,8 +93,7 @@ def run_daemon(mon: Monitor, *, force_exit: Callable[[int], Any] = os._exit) -> 
         health = start_health(mon, sched)
         try:
             sched.start()
-            for name, why in sorted(mon.off.items()):
-                log.warning("source off", extra={"source": name, "reason": why})
+            log_sources_off(log, mon.off)
             if not mon.config.brands:
                 log.warning("no brands configured: nothing to watch (give --brand NAME or a config with [[brands]])")
             log.info("started", extra={"sources": sorted(mon.sources), "channels": sorted(mon.channels),

@@ -8,6 +8,8 @@ shared counter made the back-off double twice as fast.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,3 +102,13 @@ def describe(exc: BaseException) -> str:
         return f"{exc}: {describe(exc.__cause__)}"[:300]
     first = (str(exc).strip().splitlines() or [""])[0]
     return (f"{type(exc).__name__}: {first}" if first else type(exc).__name__)[:300]
+
+
+def log_sources_off(log: logging.Logger, off: Mapping[str, str]) -> None:
+    """Each source that is off and why: a warning when it lacks credentials (likely not meant), info
+    when the config switches it off on purpose."""
+    from monitor.config.sources import off_on_purpose
+
+    for name, why in sorted(off.items()):
+        level = logging.INFO if off_on_purpose(why) else logging.WARNING
+        log.log(level, "source off", extra={"source": name, "reason": why})
