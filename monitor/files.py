@@ -10,6 +10,7 @@ an error naming the path, not a traceback after a long replay.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from typing import IO
 from sqlalchemy.engine import make_url
 
 from monitor.errors import InputError
+
+log = logging.getLogger("monitor.files")
 
 
 @contextlib.contextmanager
@@ -35,7 +38,8 @@ def open_input(name: str) -> Iterator[IO[str]]:
 
 
 def private_sqlite_file(url: str) -> None:
-    """Create the SQLite file of ``url`` with mode 0600 if it does not exist yet; other URLs: nothing."""
+    """Create the SQLite file of ``url`` with mode 0600 if it does not exist yet; one that others can
+    read is tightened to 0600 when this user owns it (and warned about either way); other URLs: nothing."""
     try:
         parsed = make_url(url)
     except Exception:  # noqa: BLE001 - an unusable URL is reported where the engine is made
@@ -46,10 +50,47 @@ def private_sqlite_file(url: str) -> None:
     try:
         fd = os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
+        _tighten(database)
         return
     except OSError:  # a missing directory, say: SQLite's own error says so better
         return
     os.close(fd)
+
+
+def _tighten(database: str) -> None:
+    """An existing database readable by others (made by an older release, or copied): made 0600 where
+    we own it, since it holds authors' handles and who pressed which Slack button; warned about."""
+    try:
+        st = os.stat(database)
+    except OSError:
+        return
+    if not st.st_mode & 0o077:
+        return
+    if st.st_uid == os.getuid():
+        try:
+            os.chmod(database, 0o600)
+            for suffix in ("-wal", "-shm", "-journal"):
+                if os.path.exists(database + suffix):
+                    os.chmod(database + suffix, 0o600)
+        except OSError:
+            pass
+        else:
+            log.warning("database file was readable by other users; made private (0600)", extra={"path": database})
+            return
+    log.warning("database file is readable by other users; make it private: chmod 600", extra={"path": database})
+
+
+@contextlib.contextmanager
+def private_output(path: str) -> Iterator[IO[str]]:
+    """An output file (``export -o``, ``replay --report``) readable by its owner only: it holds the same
+    handles and texts as the database. An existing file is truncated and made 0600 too."""
+    fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        pass
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        yield f
 
 
 def check_output(path: str, option: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -141,7 +142,10 @@ class IncidentStatus:
 class Silence:
     """Mutes the alerts of incidents all its given matchers match, from ``starts`` to ``ends``
     (``[[alerts.silences]]`` or ``monitor silence``). An author or keyword matches when every key post
-    of the incident has it, so a silence never hides an incident that other people are driving."""
+    of the incident has it, so a silence never hides an incident that other people are driving; a
+    keyword is a whole word or phrase (of at least ``MIN_KEYWORD`` characters), so "a" matches no post
+    that merely contains the letter. A critical alert is muted only by a silence that says so
+    (``critical``): a story that turned critical while someone muted its small beginnings is shown."""
 
     brand: str | None = None
     author: str | None = None
@@ -149,11 +153,16 @@ class Silence:
     starts: datetime | None = None
     ends: datetime | None = None
     comment: str = ""
+    critical: bool = False  # mutes critical alerts too
+    ident: int | None = None  # a stored silence's id (``monitor unsilence``); None for the config's
+    created_by: str | None = None
 
     def active(self, at: datetime) -> bool:
         return (self.starts is None or self.starts <= at) and (self.ends is None or at < self.ends)
 
     def matches(self, event: AlertEvent) -> bool:
+        if event.tier >= Tier.critical and not self.critical:
+            return False
         posts = event.top_posts
         if self.brand and self.brand.casefold() != event.brand.casefold():
             return False
@@ -162,7 +171,15 @@ class Silence:
             if not posts or any(str(p.get("author") or "").lstrip("@").casefold() != who for p in posts):
                 return False
         if self.keyword:
-            word = self.keyword.casefold()
-            if not posts or any(word not in str(p.get("text") or "").casefold() for p in posts):
+            word = keyword_pattern(self.keyword)
+            if not posts or any(word.search(str(p.get("text") or "")) is None for p in posts):
                 return False
         return True
+
+
+MIN_KEYWORD = 3  # characters of a silence's keyword: shorter ones match everything
+
+
+def keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """A silence's keyword as a whole word or phrase, case-insensitive ("refund" is not in "refunded")."""
+    return re.compile(r"(?<!\w)" + re.escape(keyword.strip()) + r"(?!\w)", re.IGNORECASE)

@@ -81,8 +81,24 @@ def test_routes_only_name_channels_that_are_configured():
 def test_config_silence_by_author_only_when_every_key_post_is_theirs():
     router = Router(alerts_config(EXAMPLE), ALL)
     troll = [post(author="@Known_Troll"), post(id="2", author="known_troll")]
-    assert router(event(tier=Tier.critical, posts=troll)) == []
-    assert router(event(tier=Tier.critical, posts=[*troll, post(id="3", author="someone")])) != []
+    assert router(event(tier=Tier.warning, posts=troll)) == []
+    assert router(event(tier=Tier.warning, posts=[*troll, post(id="3", author="someone")])) != []
+    # A critical story is shown whatever the silence, unless it says it mutes criticals too.
+    assert router(event(tier=Tier.critical, posts=troll)) != []
+    loud = Router(alerts_config(EXAMPLE.replace('comment = "posts', 'critical = true\ncomment = "posts')), ALL)
+    assert loud(event(tier=Tier.critical, posts=troll)) == []
+
+
+def test_a_keyword_silence_matches_whole_words_of_at_least_three_letters(store):
+    router = Router(alerts_config(""), ALL, store)
+    add_silence(store, keyword="refund", starts=T0, ends=T0 + timedelta(days=1))
+    assert router(event(posts=[post("Still no REFUND from Acme Air!", id="1")])) == []
+    assert router(event(posts=[post("Acme Air refunded me, thanks", id="1")])) == list(ALL)  # not the word
+    with pytest.raises(ValueError, match="3 characters"):
+        add_silence(store, keyword="a", starts=T0, ends=T0 + timedelta(days=1))
+    with pytest.raises(ConfigError) as exc:
+        parse_config('[[alerts.silences]]\nkeyword = "a"\n', env={})
+    assert "alerts.silences[0].keyword" in str(exc.value)
 
 
 def test_stored_silences_by_brand_and_keyword_for_a_time(store):
@@ -189,7 +205,7 @@ def test_the_pipeline_asks_the_router(tmp_path, scorer, silenced):
 
     cfg = demo.config()
     if silenced:
-        cfg = cfg.model_copy(update={"alerts": alerts_config(f'[[alerts.silences]]\nbrand = "{demo.BRAND}"\n')})
+        cfg = cfg.model_copy(update={"alerts": alerts_config(f'[[alerts.silences]]\nbrand = "{demo.BRAND}"\ncritical = true\n')})
     store = Store("sqlite:///" + str(tmp_path / "m.db"))
     obs = _demo_burst()
     now = [obs[0].observed_at]

@@ -192,3 +192,37 @@ def test_console_channel_prints_no_escape_sequence_from_public_text() -> None:
     for control in ("\x1b", "\x07", "\x9b", "\r"):
         assert control not in printed, repr(control)
     assert not any(line.startswith("FAKE LINE") for line in printed.splitlines())
+
+
+# Durations a user types ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["incidents"], ["export", "-o", "out.jsonl"], ["replay"]])
+def test_a_look_back_of_ten_thousand_years_is_refused_not_a_crash(tmp_path: Path, command: list[str]) -> None:
+    """Issue 26: `--since 99999999999d` exited 1 with an OverflowError."""
+    config = tmp_path / "m.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n')
+    proc = monitor(*command, "--since", "99999999999d", "--config", str(config), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "too far back" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_outputs_are_private_and_a_shared_database_is_made_private(tmp_path: Path) -> None:
+    """Issue 26: `export -o` and `replay --report` wrote 0644 files of the handles the 0600 database
+    holds, and an existing 0644 database was left so without a word."""
+    import stat
+
+    db = tmp_path / "m.db"
+    config = tmp_path / "m.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{db}"\n')
+    assert monitor("incidents", "--config", str(config), cwd=tmp_path).returncode == 0
+    db.chmod(0o644)
+    (tmp_path / "old.jsonl").write_text("")
+    (tmp_path / "old.jsonl").chmod(0o644)
+    proc = monitor("--log-json", "export", "--since", "30d", "-o", "old.jsonl", "--config", str(config), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "made private (0600)" in proc.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "old.jsonl").stat().st_mode) == 0o600
+    proc = monitor("replay", "--demo", "--report", "r.html", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_IMODE((tmp_path / "r.html").stat().st_mode) == 0o600

@@ -57,7 +57,7 @@ def test_send_delivers_both_alerts_as_a_replay(tmp_path: Path, fake: FakeSlack) 
 
 
 def test_send_honours_a_silence(tmp_path: Path, fake: FakeSlack) -> None:
-    proc = replay_send(tmp_path, fake, '[[alerts.silences]]\nbrand = "Northwind Parcel"\ncomment = "known story"\n')
+    proc = replay_send(tmp_path, fake, '[[alerts.silences]]\nbrand = "Northwind Parcel"\ncritical = true\ncomment = "known story"\n')
     assert proc.returncode == 0, proc.stderr
     assert fake.calls("chat.postMessage") == [] and fake.calls("chat.update") == []
     # The decisions are still the replay's output: muting is about sending, not deciding.

@@ -3,7 +3,8 @@
 1. **inhibit / silence** (``Router.muted``): ``[[alerts.silences]]`` and the stored silences
    (``monitor silence``) mute an alert when all their given matchers (brand, author, keyword) match;
    an author or keyword matches when every key post of the incident has it, so a silence never hides
-   an incident that other people are driving. What people did inhibits too: a snoozed incident, or one
+   an incident that other people are driving, and a keyword matches whole words; a critical alert is
+   muted only by a silence that says so. What people did inhibits too: a snoozed incident, or one
    marked "not a complaint", stays quiet unless it turns critical; an acknowledged one gets no
    reminders, only escalations. (Before this stage the pipeline alerts an incident only when it
    climbs above the tier it last alerted; after it, a channel is never sent a lower tier than it was.)
@@ -36,7 +37,7 @@ from monitor.config.alerting import AlertsConfig, QuietHoursConfig
 from monitor.config.durations import format_timestamp
 from monitor.events import event_from_dict, event_to_dict
 from monitor.interfaces import Clock, Store
-from monitor.models import AlertEvent, Silence, Tier
+from monitor.models import MIN_KEYWORD, AlertEvent, Silence, Tier
 
 log = logging.getLogger("alerts.routing")
 
@@ -48,7 +49,7 @@ class Router:
 
     def __init__(self, config: AlertsConfig, channels: Sequence[str], store: Store | None = None):
         self.config, self.channels, self.store = config, tuple(channels), store
-        self.silences = [Silence(c.brand, c.author, c.keyword, c.starts, c.ends, c.comment) for c in config.silences]
+        self.silences = [c.as_silence() for c in config.silences]
 
     def __call__(self, event: AlertEvent) -> list[str]:
         return self.decide(event)
@@ -117,11 +118,15 @@ def in_quiet_hours(q: QuietHoursConfig, at: datetime) -> bool:
 
 def add_silence(store: Store, *, ends: datetime, starts: datetime, brand: str | None = None,
                 author: str | None = None, keyword: str | None = None, created_by: str | None = None,
-                comment: str = "") -> int:
+                comment: str = "", critical: bool = False) -> int:
     """Store a silence for stage 1 (``monitor silence``); returns its id."""
-    matcher = {k: v for k, v in (("brand", brand), ("author", author), ("keyword", keyword)) if v}
+    matcher: dict[str, Any] = {k: v for k, v in (("brand", brand), ("author", author), ("keyword", keyword)) if v}
     if not matcher:
         raise ValueError("a silence needs at least one of brand, author, keyword")
+    if keyword is not None and len(keyword.strip()) < MIN_KEYWORD:
+        raise ValueError(f"a keyword needs at least {MIN_KEYWORD} characters (it matches whole words)")
+    if critical:
+        matcher["critical"] = True
     return store.add_silence(matcher, starts=starts, ends=ends, created_by=created_by, comment=comment)
 
 

@@ -18,7 +18,7 @@ from monitor.cli.common import load as _load
 from monitor.config.settings import load_config
 from monitor.daemon.source_health import log_sources_off
 from monitor.errors import ConfigError, InputError, MonitorError
-from monitor.files import check_output, open_input, write_error
+from monitor.files import check_output, open_input, private_output, write_error
 from monitor.logs import redact, register_secrets, setup_logging
 from monitor.sanitize import printable
 
@@ -234,7 +234,7 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
     count = 0
     try:
         with contextlib.ExitStack() as stack:
-            f = sys.stdout if output == "-" else stack.enter_context(open(output, "w", encoding="utf-8"))
+            f = sys.stdout if output == "-" else stack.enter_context(private_output(output))
             for payload in store.observation_payloads(start, end, brand):
                 f.write(json.dumps(payload, ensure_ascii=False, separators=(", ", ": ")) + "\n")
                 count += 1
@@ -248,10 +248,10 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
 
 
 from monitor.cli import incidents as incident_cli  # noqa: E402 - the incident commands live in their own module
-from monitor.cli.alerting import requeue, silence  # noqa: E402 - so do silence and requeue
+from monitor.cli.alerting import requeue, silence, silences, unsilence  # noqa: E402 - so do silences and requeue
 from monitor.cli.replay_command import replay  # noqa: E402 - and replay
 
-for _command in (replay, silence, requeue):
+for _command in (replay, silence, silences, unsilence, requeue):
     main.add_command(_command)
 
 incident_cli.register(main, _load, CONFIG_HELP)

@@ -67,3 +67,13 @@ def login_name() -> str:
         return getpass.getuser()
     except (OSError, KeyError):
         return "someone"
+
+
+def shown_url(url: str) -> str:
+    """A storage URL as a message may show it: the password masked."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for display
+        return "the configured database"

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from monitor.config.durations import DAY, between, parse_duration
 from monitor.config.plugins import Sections
+from monitor.models import MIN_KEYWORD, Silence
 
 TierName = Literal["watch", "warning", "critical"]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -84,6 +85,17 @@ class SilenceConfig(_Strict):
     starts: datetime | None = None
     ends: datetime | None = None
     comment: str = ""
+    critical: bool = False  # mute critical alerts too (never, unless said here)
+
+    def as_silence(self) -> Silence:
+        return Silence(self.brand, self.author, self.keyword, self.starts, self.ends, self.comment, self.critical)
+
+    @field_validator("keyword")
+    @classmethod
+    def _a_real_word(cls, value: str | None) -> str | None:
+        if value is not None and len(value.strip()) < MIN_KEYWORD:
+            raise ValueError(f"a keyword needs at least {MIN_KEYWORD} characters (it matches whole words)")
+        return value
 
     @model_validator(mode="after")
     def _matches_something(self) -> SilenceConfig:

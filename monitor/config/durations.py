@@ -100,13 +100,19 @@ def format_timestamp(dt: datetime) -> str:
     return dt.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
+MAX_SINCE = 3650 * DAY  # the longest look back a user may type (``--since``, ``?since=``): the longest window
+
+
 def since_spec(value: str, now: datetime) -> datetime:
-    """``--since`` accepts a timestamp or a duration ago ("24h")."""
+    """``--since`` accepts a timestamp or a duration ago ("24h", at most ten years)."""
     try:
         return parse_timestamp(value)
     except ValueError:
         pass
     try:
-        return now - timedelta(seconds=parse_duration(value))
+        seconds = parse_duration(value)
     except ValueError:
         raise ValueError(f"{value!r} is neither an ISO 8601 timestamp nor a duration like '24h'") from None
+    if seconds > MAX_SINCE:
+        raise ValueError(f"{value!r} reaches too far back (at most {MAX_SINCE / DAY:.0f}d)")
+    return now - timedelta(seconds=seconds)

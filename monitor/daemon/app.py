@@ -104,7 +104,8 @@ class Monitor:
         pipeline.committed, pipeline.rolled_back = flush_scores, scores.discard
         metrics = Metrics()
         metrics.known_sources(list(sources))
-        metrics.watch_database(store, clock, config.scoring.window)
+        metrics.watch_database(store, clock, config.scoring.window,
+                               [c.as_silence() for c in config.alerts.silences])
         mon = cls(loaded, store, clock, sources, off, chans, pipeline,
                   Deliverer(store, metrics.instrument(chans), clock),
                   {name: SourceHealth() for name in sources}, metrics, scores=scores)

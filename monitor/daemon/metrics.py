@@ -10,7 +10,7 @@ only: never a URL, a token or a user's text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from monitor.interfaces import Channel, Clock
-from monitor.models import AlertEvent, Tier
+from monitor.models import AlertEvent, Silence, Tier
 from monitor.storage import schema as s
 from monitor.storage.store import Store
 
@@ -82,8 +82,9 @@ class Metrics:
             self.alerts_sent.labels(channel=name)
             self.alerts_failed.labels(channel=name)
 
-    def watch_database(self, store: Store, clock: Clock, incident_window: float) -> None:
-        self.registry.register(DatabaseCollector(store, clock, incident_window))
+    def watch_database(self, store: Store, clock: Clock, incident_window: float,
+                       config_silences: Sequence[Silence] = ()) -> None:
+        self.registry.register(DatabaseCollector(store, clock, incident_window, config_silences))
 
     def instrument(self, channels: dict[str, Channel]) -> dict[str, Channel]:
         """The same channels, counting each send's outcome."""
@@ -114,16 +115,18 @@ class CountingChannel:
 class DatabaseCollector(Collector):
     """Gauges read from the database at scrape time; a database that does not answer exports ``monitor_database_up 0``."""
 
-    def __init__(self, store: Store, clock: Clock, incident_window: float):
+    def __init__(self, store: Store, clock: Clock, incident_window: float, config_silences: Sequence[Silence] = ()):
         self.store, self.clock, self.window = store, clock, incident_window
+        self.config_silences = tuple(config_silences)
 
     def describe(self) -> list[Metric]:
         return []  # unchecked: collected only at scrape time, never at registration
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("monitor_database_up", "1 when the database answered the last scrape.")
+        now = self.clock()
         try:
-            depth, tiers = self._read(self.clock())
+            depth, tiers, muting = self._read(now)
         except Exception as exc:  # noqa: BLE001 - a scrape must not fail because the database does
             log.debug("metrics: database unavailable", extra={"error": type(exc).__name__})
             up.add_metric([], 0)
@@ -139,13 +142,20 @@ class DatabaseCollector(Collector):
         for tier in Tier:
             inc.add_metric([tier.name], tiers.get(int(tier), 0))
         yield inc
+        sil = GaugeMetricFamily("monitor_silences_active", "Silences muting alerts now (monitor silences lists them), "
+                                "by where they are kept.", labels=["kept"])
+        sil.add_metric(["database"], muting)
+        sil.add_metric(["config"], sum(x.active(now) for x in self.config_silences))
+        yield sil
 
-    def _read(self, now: datetime) -> tuple[int, dict[int, int]]:
-        o, i = s.outbox, s.incidents
+    def _read(self, now: datetime) -> tuple[int, dict[int, int], int]:
+        o, i, m = s.outbox, s.incidents, s.silences
         since = now - timedelta(seconds=self.window)
         with self.store.engine.connect() as conn:
             depth = conn.execute(select(func.count()).select_from(o)
                                  .where(o.c.sent_at.is_(None), o.c.failed_at.is_(None))).scalar_one()
             rows = conn.execute(select(i.c.tier, func.count()).where(i.c.last_seen >= since).group_by(i.c.tier)).all()
-        return int(depth), {int(t): int(n) for t, n in rows}
+            muting = conn.execute(select(func.count()).select_from(m)
+                                  .where(m.c.starts_at <= now, m.c.ends_at > now)).scalar_one()
+        return int(depth), {int(t): int(n) for t, n in rows}, int(muting)
 

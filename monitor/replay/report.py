@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from monitor.cli.replay import lead_times
 from monitor.config.settings import ScoringConfig
 from monitor.events import event_to_dict
+from monitor.files import private_output
 from monitor.models import Tier
 from monitor.replay.charts import slug, source_colors
 from monitor.replay.run import ReplayResult
@@ -91,4 +91,6 @@ def render_report(result: ReplayResult, markers: Sequence[tuple[str, datetime]],
 def write_report(result: ReplayResult, markers: list[tuple[str, datetime]], path: str, *,
                  scoring: ScoringConfig | None = None) -> None:
     """Write the report to ``path`` (UTF-8). ``scoring`` gives the tier thresholds drawn; the defaults otherwise."""
-    Path(path).write_text(render_report(result, markers, scoring=scoring), encoding="utf-8")
+    html = render_report(result, markers, scoring=scoring)
+    with private_output(str(path)) as f:  # it holds the posts' authors and texts: its owner's only
+        f.write(html)

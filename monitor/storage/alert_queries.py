@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from monitor.models import IncidentStatus, Silence
 from monitor.storage import actions
@@ -24,9 +24,27 @@ class AlertQueries:
         with self.begin() as conn:
             rows = conn.execute(select(t).where(t.c.starts_at <= at, t.c.ends_at > at)).all()
             status = actions.statuses_in(conn, [incident]).get(incident, IncidentStatus())
-        silences = [Silence(r.matcher.get("brand"), r.matcher.get("author"), r.matcher.get("keyword"), r.starts_at,
-                            r.ends_at, r.comment or "") for r in rows]
-        return silences, status
+        return [stored_silence(r) for r in rows], status
+
+    def silences(self, at: datetime, *, ended: bool = False) -> list[Silence]:
+        """The stored silences active at ``at`` or starting later, in order of their end (``ended``: all)."""
+        t = s.silences
+        q = select(t).order_by(t.c.ends_at, t.c.id)
+        if not ended:
+            q = q.where(t.c.ends_at > at)
+        with self.begin() as conn:
+            return [stored_silence(r) for r in conn.execute(q)]
+
+    def end_silence(self, ident: int, at: datetime) -> Silence | None:
+        """End a stored silence at ``at`` (kept, as history); None when there is no such silence."""
+        t = s.silences
+        with self.begin() as conn:
+            row = conn.execute(select(t).where(t.c.id == ident)).first()
+            if row is None:
+                return None
+            if row.ends_at > at:
+                conn.execute(update(t).where(t.c.id == ident).values(ends_at=max(at, row.starts_at)))
+        return stored_silence(row)
 
     def add_silence(self, matcher: dict[str, str], *, starts: datetime, ends: datetime,
                     created_by: str | None, comment: str) -> int:
@@ -78,3 +96,9 @@ class AlertQueries:
 
         with self.begin() as conn:
             return insert_ignoring_duplicates(conn, s.outbox, rows)
+
+
+def stored_silence(r: Any) -> Silence:
+    m = r.matcher or {}
+    return Silence(m.get("brand"), m.get("author"), m.get("keyword"), r.starts_at, r.ends_at, r.comment or "",
+                   bool(m.get("critical")), r.id, r.created_by)
