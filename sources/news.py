@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote_plus, urlsplit
 
 import feedparser  # type: ignore[import-untyped, unused-ignore]
@@ -88,6 +88,8 @@ def parse_entry(entry: Any, observed_at: datetime, feed_title: str | None = None
 class NewsConfig(SourceBase):
     """``[sources.news]``: a news-search feed per brand and the RSS/Atom feeds listed. No key."""
 
+    min_interval: ClassVar[float] = 900.0
+    min_reason: ClassVar[str] = "news-search feeds refresh every 15 minutes or so and block clients that ask more often"
     interval: Interval = 900.0
     search: bool = True  # one news-search feed per brand at api_base_url + search_path
     search_path: str = SEARCH_PATH

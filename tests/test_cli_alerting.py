@@ -108,3 +108,12 @@ def test_silences_are_listed_and_lifted_and_never_hide_a_critical_story_unless_t
     code, _, err = run("unsilence", "99", "--config", str(cfg))
     assert code == 2 and "no silence 99" in err and "monitor.db" in err
     store.close()
+
+
+def test_a_silence_for_a_brand_nobody_watches_warns(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    cfg.write_text(cfg.read_text() + '[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n')
+    code, _, err = run("silence", "--brand", "Acme Aor", "--for", "1h", "--config", str(cfg))
+    assert code == 0 and "no brand 'Acme Aor'" in err and "Acme Air" in err
+    code, _, err = run("silence", "--brand", "acme air", "--for", "1h", "--config", str(cfg))
+    assert code == 0 and "warning" not in err

@@ -226,3 +226,22 @@ def test_outputs_are_private_and_a_shared_database_is_made_private(tmp_path: Pat
     proc = monitor("replay", "--demo", "--report", "r.html", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE((tmp_path / "r.html").stat().st_mode) == 0o600
+
+
+def test_a_daemon_that_would_poll_nothing_refuses_to_start(tmp_path: Path) -> None:
+    """Issue 25: the shipped container config had every source off; check-config said OK and the daemon
+    ran forever watching nothing."""
+    config = tmp_path / "m.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n[[brands]]\nname = "Acme Air"\n'
+                      'keywords = ["acme air"]\n[sources.x]\nenabled = false\nbearer_token = "t"\n')
+    for args in (["check-config", str(config)], ["run", "--config", str(config)], ["poll-once", "--config", str(config)]):
+        proc = monitor(*args, cwd=tmp_path, timeout=60)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "sources: no source is on" in proc.stderr and "x off (enabled = false)" in proc.stderr
+        assert "news off (no [sources.news] section)" in proc.stderr
+
+
+def test_the_shipped_container_config_watches_the_keyless_sources(tmp_path: Path) -> None:
+    proc = monitor("check-config", str(ROOT / "deploy" / "monitor.toml"), cwd=tmp_path, env={"POSTGRES_PASSWORD": "p"})
+    assert proc.returncode == 0, proc.stderr
+    assert "sources.news: on" in proc.stdout and "sources.mastodon: on" in proc.stdout

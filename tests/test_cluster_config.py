@@ -71,7 +71,7 @@ def test_cluster_keys_are_checked_by_name() -> None:
 def test_the_job_engine_on_sqlite_is_a_config_error(tmp_path: Path) -> None:
     cfg = tmp_path / "m.toml"
     cfg.write_text(BRAND + f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n[cluster]\nengine = "procrastinate"\n'
-                   "[daemon]\nhealth_port = 0\n")
+                   "[daemon]\nhealth_port = 0\n[sources.hackernews]\n")
     done = subprocess.run([sys.executable, "-m", "monitor.cli", "run", "--config", str(cfg)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2

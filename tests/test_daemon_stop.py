@@ -75,7 +75,8 @@ def finish(proc: subprocess.Popen[str], lines: list[dict], timeout: float) -> tu
 def test_two_signals_in_quick_succession_stop_cleanly(tmp_path: Path, signum: int) -> None:
     config = tmp_path / "m.toml"
     config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n[daemon]\nhealth_port = 0\n'
-                      '[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n')
+                      '[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n'
+                      '[sources.hackernews]\napi_base_url = "http://127.0.0.1:9"\n')  # a daemon watches something
     for _ in range(2):
         proc, lines = start(config, tmp_path)
         proc.send_signal(signum)

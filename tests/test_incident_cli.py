@@ -19,7 +19,7 @@ from monitor.cli.incidents import inert
 from monitor.config.settings import load_config
 from monitor.events import event_from_dict
 from monitor.incidents.state import incident_id
-from monitor.models import Tier
+from monitor.models import IncidentStatus, Tier
 from monitor.replay import demo
 from monitor.storage import schema as s
 from monitor.storage.store import Store
@@ -183,7 +183,8 @@ def test_snooze_and_feedback_from_the_cli_are_stored_as_the_buttons_store_them(h
     loaded = load_config(config)
     store = Store(loaded.config.storage.url)
     try:
-        target = next(i for i in incidents(config, "--since", "60d", "--tier", "none") if i != STORY)
+        target = next(i for i in incidents(config, "--since", "60d", "--tier", "none")
+                      if i != STORY and incident_status(store, i) == IncidentStatus())  # nobody acted on it yet
         code, out, err = run("snooze", target, "--for", "90m", "--config", str(config), "--by", "carol")
         assert code == 0, err
         code, _, err = run("feedback", target, "not-a-complaint", "--config", str(config), "--by", "carol")

@@ -161,8 +161,10 @@ def test_config_refuses_pages_open_to_all_beyond_loopback() -> None:
     with pytest.raises(ConfigError) as err:
         parse_config('[web]\nenabled = true\n[daemon]\nhealth_host = "0.0.0.0"\n', env={})
     assert "web.enabled" in str(err.value) and "web.access_token" in str(err.value)
-    parse_config('[web]\nenabled = true\ntrust_proxy = true\n[daemon]\nhealth_host = "0.0.0.0"\n', env={})
-    parse_config('[web]\nenabled = true\naccess_token = "${T}"\n[daemon]\nhealth_host = "0.0.0.0"\n', env={"T": "x"})
+    # A trusted proxy needs its addresses there, and a token its length (tests/test_pages_hardening.py).
+    parse_config('[web]\nenabled = true\ntrust_proxy = true\nproxy_addresses = ["10.0.0.5"]\n'
+                 '[daemon]\nhealth_host = "0.0.0.0"\n', env={})
+    parse_config('[web]\nenabled = true\naccess_token = "${T}"\n[daemon]\nhealth_host = "0.0.0.0"\n', env={"T": "x" * 16})
     with pytest.raises(ConfigError) as err:
         parse_config('[web]\npublic_url = "javascript:alert(1)"\n', env={})
     assert "web.public_url" in str(err.value)

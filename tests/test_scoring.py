@@ -79,13 +79,32 @@ CUES: dict[str, list[tuple[str, str]]] = {
         ("de", "niemand antwortet, nicht erreichbar"),
         ("es", "nadie contesta el teléfono"),
         ("fr", "personne ne répond au téléphone"),
+        # Issue 25: the misses a new user met, and their kin.
+        ("en", "customer service keeps hanging up on me"),
+        ("es", "en atención al cliente me cuelgan siempre"),
+        ("fr", "le service client me raccroche au nez"),
+        ("pl", "na infolinii rozłączają mnie co chwilę"),
+    ],
+    "media_more": [
+        ("es", "lo voy a contar en la tele"),
+        ("fr", "je vais le raconter à la télé"),
+        ("sv", "jag går till pressen med det här"),
     ],
 }
 
 
 @pytest.mark.parametrize(("family", "lang", "text"), [(f, lang, t) for f, cases in CUES.items() for lang, t in cases])
 def test_cue_family_fires(scorer: MentionScorer, family: str, lang: str, text: str) -> None:
-    assert family in scorer.score(text, lang=lang).cues
+    assert family.removesuffix("_more") in scorer.score(text, lang=lang).cues
+
+
+def test_boycott_calls_are_a_cue_after_the_model(scorer: MentionScorer) -> None:
+    """A backlash's mark (issue 21): the word in several languages and the hashtags that say it; not a
+    feature of the complaint model, so its probability is the same with or without the cue."""
+    for text in ("Boycott Acme now", "#DeleteAcme", "#JustBurnIt", "bojkot Orlen", "bojkotta Ikea", "boicot a Zara"):
+        assert "boycott" in scorer.score(text).cues, text
+    for text in ("I bought a cot for the baby", "delete this app? no", "#acmeair lost my bag"):
+        assert "boycott" not in scorer.score(text).cues, text
 
 
 def test_cues_without_language_hint(scorer: MentionScorer) -> None:

@@ -232,8 +232,8 @@ enabled = false
 """, env={})
     caplog.set_level(logging.INFO, logger="monitor")
     log_warnings(loaded.warnings)
-    log_sources_off(logging.getLogger("monitor"), {"news": "disabled in the config",
-                                                   "hackernews": "not enabled in the config (a [sources.hackernews] ...)",
+    log_sources_off(logging.getLogger("monitor"), {"news": "enabled = false",
+                                                   "hackernews": "no [sources.hackernews] section",
                                                    "bluesky": "no credentials: set BSKY_PASSWORD"})
     plain = [r for r in caplog.records if "plain text" in r.getMessage()]
     assert len(plain) == 1 and plain[0].levelno == logging.WARNING

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from monitor import __version__
-from monitor.cli.common import CONFIG_HELP, NO_BRAND
+from monitor.cli.common import CONFIG_HELP, DATABASE_ONLY, NO_BRAND
 from monitor.cli.common import load as _load
 from monitor.config.settings import load_config
 from monitor.daemon.source_health import log_sources_off
@@ -49,7 +49,9 @@ class MonitorGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Exit codes: 0 success, 2 bad usage, config or input, 1 unexpected. The formats (observation "
+                    "JSONL, the JSON of score, replay, incidents and silences) are in docs/CONTRACT.md.")
 @click.version_option(__version__, prog_name="monitor")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None,
               help="Log level (default: from the config, else info).")
@@ -159,7 +161,7 @@ def test_alert(config_path: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def check_config(path: str) -> None:
     """Validate a config file: exit 0 with a summary, or exit 2 naming each bad key."""
-    from monitor.config.summary import summary
+    from monitor.config.summary import nothing_to_poll, summary
 
     if not Path(path).exists():
         raise ConfigError(path, [("", "no such file")])
@@ -167,6 +169,8 @@ def check_config(path: str) -> None:
     register_secrets(loaded.config.secrets())
     if not loaded.config.brands:
         raise ConfigError(path, [("brands", NO_BRAND)])
+    if (idle := nothing_to_poll(loaded.config, loaded.off)) is not None:
+        raise ConfigError(path, [("sources", idle)])
     for line in summary(loaded):
         click.echo(redact(line))
 
@@ -223,7 +227,7 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
 
     if output != "-":
         check_output(output, "-o")
-    loaded = _load(config_path)
+    loaded = _load(config_path, only=DATABASE_ONLY)
     now = utc_now()
     try:
         start = since_spec(since, now)

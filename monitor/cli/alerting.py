@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import CONFIG_HELP, bounded_duration, load, login_name, shown_url
+from monitor.cli.common import CONFIG_HELP, DATABASE_ONLY, bounded_duration, load, login_name, shown_url
 from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.errors import InputError
 from monitor.models import MIN_KEYWORD, Silence
@@ -52,7 +52,11 @@ def silence(brand: str | None, author: str | None, keyword: str | None, duration
     if keyword is not None and len(keyword) < MIN_KEYWORD:
         raise click.BadParameter(f"at least {MIN_KEYWORD} characters (a keyword matches whole words)",
                                  param_hint="'--keyword'")
-    loaded = load(config_path)
+    loaded = load(config_path, only=DATABASE_ONLY)
+    known = {b.name.casefold() for b in loaded.config.brands}
+    if brand and known and brand.casefold() not in known:  # a typo would silence nothing, silently
+        click.echo(printable(f"warning: no brand {brand!r} in {loaded.origin} (brands: "
+                             f"{', '.join(b.name for b in loaded.config.brands)}); the silence is kept anyway"), err=True)
     store = Store(loaded.config.storage.url)
     try:
         ends = starts + timedelta(seconds=seconds)
@@ -73,7 +77,7 @@ def silences(everything: bool, fmt: str | None, config_path: str | None) -> None
     """The silences: the stored ones (``monitor silence``) active or to come, and the config's."""
     from monitor.daemon.app import utc_now
 
-    loaded = load(config_path)
+    loaded = load(config_path, only=DATABASE_ONLY)
     store = Store(loaded.config.storage.url)
     now = utc_now()
     try:
@@ -111,7 +115,7 @@ def unsilence(ident: int, config_path: str | None) -> None:
     ends when it is taken out of the config."""
     from monitor.daemon.app import utc_now
 
-    loaded = load(config_path)
+    loaded = load(config_path, only=DATABASE_ONLY)
     store = Store(loaded.config.storage.url)
     try:
         ended = store.end_silence(ident, utc_now())
@@ -129,7 +133,7 @@ def requeue(channel: str | None, config_path: str | None) -> None:
     """Put the alerts a channel refused for good (a bad token, say) back in line, once the config is fixed."""
     from monitor.alerting.outbox import requeue_failed
 
-    loaded = load(config_path)
+    loaded = load(config_path, only=DATABASE_ONLY)
     store = Store(loaded.config.storage.url)
     try:
         n = requeue_failed(store, channel)

@@ -20,11 +20,16 @@ CONFIG_HELP = "TOML config file (default: embedded defaults: SQLite in the worki
 NO_BRAND = "no brand to watch: add a [[brands]] section (name and keywords) or give --brand NAME"
 
 
-def load(path: str | None, brands: tuple[str, ...] = (), *, watch: bool = False) -> LoadedConfig:
-    """The config, plus the ``--brand`` names; ``watch``: a command that watches needs a brand."""
+DATABASE_ONLY = frozenset({"storage"})  # the incident commands: the database is all they must reach
+
+
+def load(path: str | None, brands: tuple[str, ...] = (), *, watch: bool = False,
+         only: frozenset[str] | None = None) -> LoadedConfig:
+    """The config, plus the ``--brand`` names; ``watch``: a command that watches needs a brand;
+    ``only``: the sections whose unset secrets matter (others are left out; see ``parse_config``)."""
     if any(not b.strip() for b in brands):
         raise click.BadParameter("a brand name cannot be empty", param_hint="'--brand'")
-    loaded = load_config(path)
+    loaded = load_config(path, only=only)
     register_secrets(loaded.config.secrets())
     if brands:
         extra = [BrandConfig(name=b.strip(), keywords=[b.strip()]) for b in brands]
@@ -32,6 +37,11 @@ def load(path: str | None, brands: tuple[str, ...] = (), *, watch: bool = False)
         loaded = LoadedConfig(config, loaded.origin, loaded.warnings, loaded.off)
     if watch and not loaded.config.brands:
         raise ConfigError(loaded.origin, [("brands", NO_BRAND)])
+    if watch:  # a daemon that would poll nothing refuses to start rather than run forever doing it
+        from monitor.config.summary import nothing_to_poll
+
+        if (idle := nothing_to_poll(loaded.config, loaded.off)) is not None:
+            raise ConfigError(loaded.origin, [("sources", idle)])
     log_warnings(loaded.warnings)
     return loaded
 

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.cli.common import bounded_duration, login_name
+from monitor.cli.common import DATABASE_ONLY, bounded_duration, login_name, shown_url
 from monitor.config.durations import format_timestamp, since_spec
 from monitor.config.settings import LoadedConfig
 from monitor.errors import InputError
@@ -61,18 +61,18 @@ def _console() -> Console:
     return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=max(120, Console().width))
 
 
-def register(group: click.Group, load: Callable[[str | None], LoadedConfig], config_help: str) -> None:
+def register(group: click.Group, load: Callable[..., LoadedConfig], config_help: str) -> None:
     """Add the commands to the ``monitor`` group (``load`` reads the config as every command does)."""
 
     def opened(config_path: str | None) -> tuple[LoadedConfig, Store]:
-        loaded = load(config_path)
+        loaded = load(config_path, only=DATABASE_ONLY)  # the database is all these need
         return loaded, Store(loaded.config.storage.url)
 
     def find(store: Store, ident: str) -> str:
         try:
             return resolve(store, ident)
         except NoSuchIncident as exc:
-            raise InputError(f"incident: {exc}") from None
+            raise InputError(f"incident: {exc} ({shown_url(store.url)})") from None
 
     config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False), help=config_help)
     format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
@@ -148,10 +148,17 @@ def register(group: click.Group, load: Callable[[str | None], LoadedConfig], con
         who = (by or login_name()).strip()[:100] or "someone"
         try:
             incident = find(store, ident)
+            status = store.incident_status(incident)
+            if (action == "acknowledge" and status.acknowledged) or (action == "not_complaint" and status.not_complaint):
+                # Said once is enough: a second press neither records nor notes anything new.
+                click.echo(f"{incident}: already {'acknowledged' if action == 'acknowledge' else 'marked not a complaint'}")
+                return
             now = utc_now()
             end = now + until if until is not None else None
             record_action(store, incident, action, now, until=end, user=who, detail={"via": "cli", "user_name": who})
             note = NOTES[action](who, end)
+            if action != "acknowledge" and incident_tier(store, incident) >= Tier.critical:
+                note = CRITICAL_NOTES[action](who, end)  # its alerts do not stop: say so, not "unless critical"
             click.echo(f"{incident}: {note}")
             warning = note_in_slack(loaded, store, incident, note)
             if warning:
@@ -199,21 +206,40 @@ NOTES: dict[str, Callable[[str, datetime | None], str]] = {
 }
 
 
+CRITICAL_NOTES: dict[str, Callable[[str, datetime | None], str]] = {
+    "snooze": lambda who, until: f"{who} snoozed this incident until {format_timestamp(until) if until else '?'}; "
+                                 "it is critical, so its alerts still go out.",
+    "not_complaint": lambda who, _: f"{who} marked this as not a complaint: kept as feedback; it is critical, so "
+                                    "its alerts still go out.",
+}
+
+
+def incident_tier(store: Store, incident: str) -> Tier:
+    from sqlalchemy import select
+
+    from monitor.storage import schema as s
+
+    with store.begin() as conn:
+        tier = conn.execute(select(s.incidents.c.tier).where(s.incidents.c.id == incident)).scalar()
+    return Tier(int(tier or 0))
+
+
 def note_in_slack(loaded: LoadedConfig, store: Store, incident: str, note: str) -> str | None:
     """Post ``note`` in the incident's Slack thread, as a button press does; returns a warning if it could not."""
     from sqlalchemy import select
 
     from monitor.storage import schema as s
 
-    slack = loaded.config.alerts.slack
-    if slack is None or not slack.enabled or not slack.bot_token:
-        return None
     c = s.channel_state
     with store.begin() as conn:
         row = conn.execute(select(c.c.state).where(c.c.incident_id == incident, c.c.channel == "slack")).first()
     state = dict(row[0]) if row else {}
     if not (state.get("channel") and state.get("ts")):
         return None  # no Slack message for this incident: nothing to note it under
+    slack = loaded.config.alerts.slack
+    if slack is None or not slack.enabled or not slack.bot_token:
+        return ("recorded, but not noted in the incident's Slack thread: [alerts.slack] and its bot token are not "
+                "set here (the daemon's config and environment have them)")
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError, SlackClientError
 

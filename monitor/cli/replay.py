@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +21,6 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
@@ -28,8 +29,8 @@ from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.config.settings import Config
 from monitor.errors import InputError
 from monitor.interfaces import Clock
-from monitor.models import AlertEvent, Observation
-from monitor.replay.run import ReplayResult
+from monitor.models import Observation
+from monitor.replay.run import ReplayResult, lead_times
 from monitor.sanitize import printable
 from monitor.storage import schema as s
 from monitor.storage.store import Store
@@ -46,19 +47,6 @@ def parse_markers(values: Iterable[str]) -> list[tuple[str, datetime]]:
         except ValueError as exc:
             raise InputError(f"--marker {v!r}: {exc}") from None
     return markers
-
-
-def lead_times(alerts: list[AlertEvent], markers: list[tuple[str, datetime]]) -> list[dict[str, object]]:
-    """Per marker and incident: how long before the marker each tier was first reached."""
-    rows: list[dict[str, object]] = []
-    first: dict[tuple[str, str], datetime] = {}
-    for a in alerts:
-        first.setdefault((a.incident, a.tier.name), a.at)
-    for name, at in markers:
-        for (incident, tier), when in sorted(first.items(), key=lambda kv: (kv[1], kv[0])):
-            rows.append({"marker": name, "incident": incident, "tier": tier, "at": when,
-                         "lead_hours": round((at - when).total_seconds() / 3600.0, 1)})
-    return rows
 
 
 class _Rate(ProgressColumn):
@@ -87,24 +75,22 @@ def count_lines(path: str) -> int | None:
 
 
 def print_table(result: ReplayResult, markers: list[tuple[str, datetime]], out: IO[str]) -> None:
-    """The alert timeline; every cell is plain text (``Text``: no rich markup) made printable."""
-    console = Console(file=out, highlight=False, soft_wrap=False, width=max(120, Console(file=out).width))
-    table = Table(title="Alert timeline (replay)", show_lines=False)
-    for col in ("at", "tier", "brand", "incident", "score", "mentions", "authors", "sources", "reasons"):
-        table.add_column(col, overflow="fold")
+    """The alert timeline, one alert a paragraph: its time, tier, brand, incident and size on one line,
+    its reasons below, wrapped at the terminal's width. Every piece of text is made printable."""
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 160))
     for a in result.alerts:
-        table.add_row(*(Text(printable(cell)) for cell in (
-            format_timestamp(a.at), a.tier.name, a.brand, a.incident, f"{a.score:.2f}", str(a.mentions),
-            str(a.authors), ", ".join(a.sources), "; ".join(a.reasons))))
-    console.print(table)
+        head = f"{format_timestamp(a.at)}  {a.tier.name:<8}  {a.brand}  {a.incident}  score {a.score:.2f}"
+        out.write(textwrap.fill(printable(head), width=width, subsequent_indent="    ") + "\n")
+        body = printable(f"{a.mentions} posts by {a.authors} people on {', '.join(a.sources)}: " + "; ".join(a.reasons))
+        out.write(textwrap.fill(body, width=width, initial_indent="    ", subsequent_indent="    ") + "\n")
     for row in lead_times(result.alerts, markers):
         lead = float(row["lead_hours"])  # type: ignore[arg-type]
         when = "before" if lead >= 0 else "after"
-        console.print(Text(printable(f"{row['incident']}: {row['tier']} reached {abs(lead):.1f} h {when} marker "
-                                     f"'{row['marker']}'")))
-    console.print(f"{result.observations} observations, {result.mentions} mentions, {result.incidents} incidents, "
-                  f"{len(result.alerts)} alerts" + (f", {result.skipped_lines} malformed lines skipped"
-                                                    if result.skipped_lines else ""))
+        out.write(printable(f"{row['incident']}: {row['tier']} reached {abs(lead):.1f} h {when} marker "
+                            f"'{row['marker']}'") + "\n")
+    out.write(f"{result.observations} observations, {result.mentions} mentions, {result.incidents} incidents, "
+              f"{len(result.alerts)} alerts" + (f", {result.skipped_lines} malformed lines skipped"
+                                                if result.skipped_lines else "") + "\n")
 
 
 def stderr_console() -> Console:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import load
+from monitor.cli.common import DATABASE_ONLY, load
 from monitor.errors import InputError
 from monitor.files import check_output, open_input, write_error
 from monitor.logs import redact
@@ -25,7 +25,7 @@ from monitor.logs import redact
               help="Replay this brand only: its config entry, or the name as its keyword.")
 @click.option("--demo", is_flag=True, help="Replay the bundled demo scenario (a fictional brand's bad month).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
-              help="Output: table (default on a terminal) or json (CONTRACT.md).")
+              help="Output: table (default on a terminal) or json (docs/CONTRACT.md; with the lead times to the markers).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
 @click.option("--marker", "markers", multiple=True, metavar="NAME=TIMESTAMP",
               help="A moment to measure lead time against (e.g. tv=2024-05-02T18:00Z); repeatable.")
@@ -34,10 +34,12 @@ from monitor.logs import redact
 @click.option("--send-timeout", default="2m", show_default=True, metavar="DURATION",
               help="With --send: how long to keep retrying alerts a channel refused for now; what is still "
                    "unsent then is listed and the exit status is 1.")
+@click.option("--store", is_flag=True, help="Keep what the replay found in the configured database (its incidents, "
+              "posts and decisions, nothing sent), to try `monitor incidents`, `incident`, `ack` and the pages on it.")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed line (exit 2).")
 def replay(config_path: str | None, input_path: str | None, since: str | None, until: str | None,
            brand: str | None, demo: bool, fmt: str | None, report_path: str | None, markers: tuple[str, ...],
-           send: bool, send_timeout: str, strict: bool) -> None:
+           send: bool, send_timeout: str, store: bool, strict: bool) -> None:
     """Re-run scoring and alert decisions over recorded observations, in event-time order, on a simulated clock."""
     from monitor.cli.replay import (
         Sender,
@@ -58,6 +60,8 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
 
     if sum(x is not None and x is not False for x in (input_path, since, demo or None)) != 1:
         raise click.UsageError("give exactly one of --input FILE.jsonl, --since T or --demo")
+    if store and (since is not None or send):
+        raise click.UsageError("--store keeps a replay of --input or --demo; not with --since (already stored) or --send")
     if brand is not None and not brand.strip():
         raise click.BadParameter("a brand name cannot be empty", param_hint="'--brand'")
     try:
@@ -67,7 +71,8 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
     marks = parse_markers(markers)
     if report_path:
         check_output(report_path, "--report")  # before the work, not after it
-    loaded = load(config_path)
+    # Without --send nothing is sent: a channel or source whose secret is not in this shell is left out.
+    loaded = load(config_path, only=None if send else DATABASE_ONLY)
     config = loaded.config
     console = stderr_console()
     stats = ReadStats()
@@ -114,8 +119,9 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
 
                 replayed.update(alerted_posts(scratch))
 
-        result = run_replay(observations, config, MentionScorer(),
-                            channels=tuple(sender.channels) if sender else ("replay",),
+        stored = config.storage.url if store else None  # else a scratch database, gone when the replay ends
+        result = run_replay(observations, config, MentionScorer(), store_url=stored,
+                            channels=tuple(sender.channels) if sender else () if store else ("replay",),
                             after_batch=sender.after_batch if sender else None,
                             finished=finished, keep_series=report_path is not None, progress=progress,
                             score_ahead=MentionScorer if (os.cpu_count() or 1) > 1 else None)
@@ -132,6 +138,13 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
     note = why_nothing(result, config)
     if note:
         click.echo(note, err=True)
+    if store:
+        from monitor.cli.common import shown_url
+
+        since_day = min((a.first_seen for a in result.alerts), default=None)
+        listing = f"monitor incidents --since {since_day:%Y-%m-%d}" if since_day else "monitor incidents --since 30d"
+        click.echo(f"kept in {shown_url(config.storage.url)}: {result.incidents} incident(s); "
+                   f"`{listing}` lists them", err=True)
     if report_path:
         from monitor.replay.report import write_report
 
@@ -142,7 +155,7 @@ def replay(config_path: str | None, input_path: str | None, since: str | None, u
         click.echo(f"report written to {report_path}", err=True)
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     if fmt == "json":
-        sys.stdout.write(result.to_json())
+        sys.stdout.write(result.to_json(marks))
     else:
         print_table(result, marks, sys.stdout)
         for line in feedback_lines:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from monitor.config.durations import DAY, between, parse_duration
+from monitor.config.durations import DAY, between, written_duration
 from monitor.config.plugins import Sections
 from monitor.models import MIN_KEYWORD, Silence
 
@@ -139,7 +139,7 @@ class AlertsConfig(Sections):
 
     min_tier: TierName = "warning"
     # Remind about unacknowledged incidents this often; off when unset or 0. Under 10 minutes would flood.
-    repeat_interval: Annotated[float, BeforeValidator(parse_duration),
+    repeat_interval: Annotated[float, BeforeValidator(written_duration),
                                AfterValidator(between(600.0, 30 * DAY, zero_means_off=True))] | None = None
     default_channels: ChannelList | None = None  # where alerts no route matches go; default: every channel
     routes: list[RouteConfig] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -66,15 +66,31 @@ def between(low: float, high: float, *, zero_means_off: bool = False) -> Callabl
     return check
 
 
+WRITTEN = "written"  # validation context: the values come from a config file a person wrote
+
+
+def written_duration(value: object, info: ValidationInfo) -> float:
+    """A duration; in a config file (``info.context[WRITTEN]``) with its unit ("15m", "90s"): a bare
+    number is refused (``interval = 15`` meant minutes more often than seconds), except 0, which
+    switches a thing off. Code may give seconds as numbers."""
+    seconds = parse_duration(value)
+    bare = (isinstance(value, int | float) and not isinstance(value, bool)) or \
+        (isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value) is not None)
+    if bare and seconds != 0 and info.context and info.context.get(WRITTEN):
+        raise ValueError(f"{value!r} has no unit: write '{value}s' for seconds, '{value}m' for minutes "
+                         "(or h, d)")
+    return seconds
+
+
 DAY = 86400.0
-Interval = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(1.0, 7 * DAY))]
+Interval = Annotated[float, BeforeValidator(written_duration), AfterValidator(between(1.0, 7 * DAY))]
 """How often a job runs."""
-Timeout = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(0.1, 600.0))]
+Timeout = Annotated[float, BeforeValidator(written_duration), AfterValidator(between(0.1, 600.0))]
 """How long one request may take."""
-Window = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(1.0, 3650 * DAY))]
+Window = Annotated[float, BeforeValidator(written_duration), AfterValidator(between(1.0, 3650 * DAY))]
 """How far back or ahead something is looked at."""
-Jitter = Annotated[float, BeforeValidator(parse_duration), AfterValidator(between(0.0, 3600.0))]
-Keep = Annotated[float, BeforeValidator(parse_duration),
+Jitter = Annotated[float, BeforeValidator(written_duration), AfterValidator(between(0.0, 3600.0))]
+Keep = Annotated[float, BeforeValidator(written_duration),
                  AfterValidator(between(60.0, 36500 * DAY, zero_means_off=True))]
 """How long rows are kept (0: for ever)."""
 

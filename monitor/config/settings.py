@@ -8,6 +8,7 @@ plugin, whose keys its own module defines (monitor/config/plugins.py).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import stat
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from monitor.cluster.settings import ClusterConfig
 from monitor.config.alerting import AlertsConfig
-from monitor.config.durations import Interval, Jitter, Keep, Timeout, Window
+from monitor.config.durations import WRITTEN, Interval, Jitter, Keep, Timeout, Window
 from monitor.config.plugins import Sections
 from monitor.config.secrets import Secret, model_in, reveal, secret_keys, secret_values
 from monitor.config.sources import SourceBase, SourcesConfig, default_sections
@@ -109,13 +110,21 @@ class DaemonConfig(Strict):
 
 
 class WebConfig(Strict):
-    """The read-only incident pages, served beside /healthz on ``[daemon] health_port`` (monitor/web/pages.py)."""
+    """The read-only incident pages, served beside /healthz on ``[daemon] health_port`` (monitor/web/pages.py;
+    who may read them: monitor/web/access.py)."""
 
     enabled: bool = False
     access_token: Secret = None         # asked of every page request (HTTP Basic password, or Bearer)
     trust_proxy: bool = False           # a reverse proxy authenticates: requests must carry proxy_header
     proxy_header: str = "X-Forwarded-User"
+    # Where the proxy's header is believed from (addresses or networks; default: the loopback only),
+    # and/or a secret the proxy adds to every request, in proxy_secret_header.
+    proxy_addresses: list[str] = Field(default_factory=list, max_length=100)
+    proxy_secret: Secret = None
+    proxy_secret_header: str = "X-Proxy-Secret"  # noqa: S105 - a header name, not a secret
     public_url: str | None = None       # where people reach the pages; Slack alerts then link there
+    allowed_hosts: list[str] = Field(default_factory=list, max_length=100)  # more names the pages answer to
+    max_renders: int = Field(default=4, ge=1, le=64)  # pages rendered at once; more are answered 503 at once
 
     @field_validator("public_url")
     @classmethod
@@ -123,6 +132,68 @@ class WebConfig(Strict):
         if v and not re.match(r"^https?://[^\s]+$", v):
             raise ValueError("must be an http:// or https:// URL")
         return v or None
+
+    @field_validator("proxy_addresses")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for address in v:
+            try:
+                ipaddress.ip_network(address.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{address!r} is not an IP address or network (such as 10.0.0.5 or 10.0.0.0/24)") from None
+        return [a.strip() for a in v]
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        for host in v:
+            if not _HOST_NAME.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name (such as monitor.internal or 10.0.0.7; no port, no wildcard)")
+        return v
+
+    @field_validator("proxy_header", "proxy_secret_header")
+    @classmethod
+    def _header(cls, v: str) -> str:
+        if not _HEADER.fullmatch(v):
+            raise ValueError(f"{v!r} is not an HTTP header name")
+        return v
+
+    def problems(self, host: str) -> list[tuple[str, str]]:
+        """What the pages would expose when served on ``host`` (``daemon.health_host``), named by the key to
+        change: nothing on the loopback; beyond it, a way in that is not open to whoever reaches the port."""
+        if not self.enabled or _loopback(host):
+            return []
+        where = f"{host} (daemon.health_host)"
+        if not (self.access_token or self.trust_proxy):
+            return [("web.enabled", f"the incident pages would be open to anyone on {where}: set web.access_token, "
+                                    "or web.trust_proxy = true behind a reverse proxy that authenticates")]
+        found: list[tuple[str, str]] = []
+        for key, secret in (("access_token", self.access_token), ("proxy_secret", self.proxy_secret)):
+            value = reveal(secret) or ""
+            if value and len(value) < MIN_SECRET:
+                found.append((f"web.{key}", f"{len(value)} characters is too short to be exposed on {where}: use at "
+                                            f"least {MIN_SECRET} (say, `openssl rand -hex 16`)"))
+        if self.trust_proxy and not (self.proxy_addresses or self.proxy_secret):
+            found.append(("web.proxy_addresses", f"on {where} any client that reaches the port could send "
+                                                 f"{self.proxy_header} and read the pages: list the reverse proxy's "
+                                                 "addresses here, or set web.proxy_secret (sent by the proxy in "
+                                                 "web.proxy_secret_header)"))
+        return found
+
+
+MIN_SECRET = 16  # characters of a token or proxy secret exposed beyond the loopback
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?|\[?[0-9A-Fa-f:.]+\]?", re.ASCII)
+_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*", re.ASCII)
+
+
+def _loopback(host: str) -> bool:
+    """Is ``host`` (a bind address) reachable from this machine only?"""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class RetentionConfig(Strict):
@@ -151,15 +222,7 @@ class Config(Strict):
         """Validated by the model built from the registry now (a plugin may have been added since);
         its errors keep their place (``sources.x.intervall``)."""
         base: type[Sections] = SourcesConfig if info.field_name == "sources" else AlertsConfig
-        return base.built().model_validate(value) if isinstance(value, dict) else value
-
-    @model_validator(mode="after")
-    def _pages_not_open_to_all(self) -> Config:
-        w, host = self.web, self.daemon.health_host
-        if w.enabled and not (w.access_token or w.trust_proxy) and host not in ("127.0.0.1", "::1", "localhost"):
-            raise ValueError(f"web.enabled: the incident pages would be open to anyone on {host} (daemon.health_host): "
-                             "set web.access_token, or web.trust_proxy = true behind a reverse proxy that authenticates")
-        return self
+        return base.built().model_validate(value, context=info.context) if isinstance(value, dict) else value
 
     def brand_queries(self) -> list[BrandQuery]:
         return [b.query() for b in self.brands]
@@ -256,6 +319,16 @@ def _encoded_in_url(template: str, at: int) -> bool:
     return 0 <= query < at and template[at - 1] == "="
 
 
+def _leave_out(resolved: dict[str, Any], section: str) -> None:
+    """Take the section ``sources.x`` (dotted, without list indexes) out of the resolved config."""
+    parts = section.split(".")
+    node: Any = resolved
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(parts[-1], None)
+
+
 def _section_enabled(raw: dict[str, Any], dotted: str) -> bool:
     """Is the section holding ``dotted`` enabled? (An unset secret of a disabled section is fine.)"""
     node: Any = raw
@@ -280,7 +353,11 @@ class LoadedConfig:
 
 
 def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[str, str] | None = None,
-                 base: Path | None = None, strict_secrets: bool = True) -> LoadedConfig:
+                 base: Path | None = None, strict_secrets: bool = True,
+                 only: frozenset[str] | None = None) -> LoadedConfig:
+    """``only``: the top-level sections a command uses (``{"storage"}`` for the incident commands): a
+    section elsewhere whose ``${VAR}`` is unset is left out of the config instead of being an error, so
+    acknowledging an incident does not need the X bearer token."""
     env = dict(os.environ) if env is None else env
     try:
         raw = tomllib.loads(text)
@@ -296,6 +373,9 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
         section = dotted.rsplit(".", 1)[0]
         if not _section_enabled(raw, dotted):
             continue
+        if only is not None and re.split(r"[.\[]", dotted, maxsplit=1)[0] not in only:
+            _leave_out(resolved, section)
+            continue
         if strict_secrets or not secret:
             problems.append((dotted, f"environment variable {var} is not set"))
         else:
@@ -304,7 +384,7 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
     for dotted in _plain_secrets(raw):
         warnings.append(f"{dotted}: secret written in plain text in the config; use ${{VAR}} or {dotted.rsplit('.', 1)[-1]}_file")
     try:
-        config = Config.model_validate(resolved)
+        config = Config.model_validate(resolved, context={WRITTEN: True})
     except ValidationError as exc:
         for err in exc.errors():
             key = _dotted(err["loc"])
@@ -340,6 +420,7 @@ def _inconsistencies(config: Config) -> list[tuple[str, str]]:
         for name in sections.names():
             section = sections.section(name)
             found += [(f"{top}.{name}.{key}", msg) for key, msg in (section.problems() if section else [])]
+    found += config.web.problems(config.daemon.health_host)  # the pages' exposure, by the [web] key to change
     return found
 
 
@@ -355,10 +436,11 @@ def _plain_secrets(raw: dict[str, Any], path: tuple[str, ...] = ()) -> list[str]
 
 
 def load_config(path: str | Path | None, *, strict_secrets: bool = True,
-                env: dict[str, str] | None = None) -> LoadedConfig:
-    """Load ``path`` or, when None, the embedded defaults (whose unset secrets switch sources off)."""
+                env: dict[str, str] | None = None, only: frozenset[str] | None = None) -> LoadedConfig:
+    """Load ``path`` or, when None, the embedded defaults (whose unset secrets switch sources off);
+    ``only``: see ``parse_config``."""
     if path is None:
-        return parse_config(default_toml(), env=env, strict_secrets=False)
+        return parse_config(default_toml(), env=env, strict_secrets=False, only=only)
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -366,4 +448,4 @@ def load_config(path: str | Path | None, *, strict_secrets: bool = True,
         raise ConfigError(str(p), [("", f"cannot read config: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError:
         raise ConfigError(str(p), [("", "config is not UTF-8 text")]) from None
-    return parse_config(text, str(p), env=env, base=p.parent, strict_secrets=strict_secrets)
+    return parse_config(text, str(p), env=env, base=p.parent, strict_secrets=strict_secrets, only=only)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ByteSize, ConfigDict, Field, model_validator
 
-from monitor.config.durations import Interval, Timeout, Window, parse_duration
+from monitor.config.durations import Interval, Timeout, Window, format_duration, parse_duration
 from monitor.config.plugins import Sections
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -54,6 +54,8 @@ class SourceBase(_Strict):
     needs: ClassVar[tuple[str, ...]] = ()  # credentials (secret keys) without which the source stays off
     needs_hint: ClassVar[str] = ""  # what the API needs, in words, for the reason it is off
     from_env: ClassVar[Mapping[str, str]] = {}  # key -> environment variable, in the embedded defaults
+    min_interval: ClassVar[float] = 1.0  # the shortest poll interval its API's terms or caching allow
+    min_reason: ClassVar[str] = ""
 
     enabled: bool = True
     interval: Interval = 300.0
@@ -87,7 +89,10 @@ class SourceBase(_Strict):
                 "max_response_size": int(self.max_response_size), "request_deadline": self.request_deadline}
 
     def problems(self) -> list[tuple[str, str]]:
-        """Keys fine alone but not together, as (key, message); checked once the config is valid."""
+        """Keys fine alone but not together, as (key, message); checked once the config is valid. Here:
+        an interval below what the source's API asks of its users (``min_interval``)."""
+        if self.enabled and self.interval < self.min_interval:
+            return [("interval", f"at least {format_duration(self.min_interval)} for this source ({self.min_reason})")]
         return []
 
 
@@ -107,7 +112,7 @@ class SourcesConfig(Sections):
         return section
 
 
-OFF_ON_PURPOSE = ("not enabled in the config", "disabled in the config")
+OFF_ON_PURPOSE = ("no [sources.", "enabled = false")
 
 
 def off_on_purpose(reason: str) -> bool:
@@ -115,16 +120,20 @@ def off_on_purpose(reason: str) -> bool:
     return reason.startswith(OFF_ON_PURPOSE)
 
 
-def why_off(name: str, section: SourceBase, off: Mapping[str, str]) -> str | None:
-    """Why the daemon leaves source ``name`` off (``off``: sections whose secrets are unset), or None."""
-    if not section.needs and not section.enabled:
-        # Absent and ``enabled = false`` look alike here: say both, so neither reader is misled.
-        return f"{OFF_ON_PURPOSE[0]} (a [sources.{name}] section turns it on, unless it says enabled = false)"
+def why_off(name: str, section: SourceBase, off: Mapping[str, str], *, present: bool = True,
+            hint: bool = True) -> str | None:
+    """Why the daemon leaves source ``name`` off, or None (``off``: sections whose secrets are unset;
+    ``present``: whether the config has a ``[sources.NAME]`` section at all; ``hint``: with where the
+    credentials come from)."""
+    if not section.needs and not section.enabled and not present:  # keyless: on when its section is there
+        return f"no [sources.{name}] section"
     if not section.enabled:
-        return OFF_ON_PURPOSE[1]
+        return "enabled = false"
     if f"sources.{name}" in off or section.missing():
-        hint = f" ({section.needs_hint}; see README)" if section.needs_hint else ""
-        return off.get(f"sources.{name}", "no credentials") + hint
+        extra = f" ({section.needs_hint}; see README)" if section.needs_hint and hint else ""
+        missing = section.missing()
+        default = f"no credentials: set sources.{name}.{' and '.join(missing)}" if missing else "no credentials"
+        return off.get(f"sources.{name}", default) + extra
     return None
 
 

@@ -28,6 +28,7 @@ from monitor.pipeline.factory import build_pipeline
 from monitor.storage.scorelog import ScoreLog
 from monitor.storage.store import Store
 
+USAGE_LOG_EVERY = timedelta(hours=1)
 log = logging.getLogger("monitor")
 
 STUCK_GRACE = 60.0  # seconds past a poll's deadline before its source counts as stuck
@@ -47,7 +48,7 @@ def build_sources(config: Config, clock: Clock, off: dict[str, str]) -> tuple[di
     reasons: dict[str, str] = {}
     for name in config.sources.names():
         section = config.sources.section(name)
-        why = why_off(name, section, off)
+        why = why_off(name, section, off, present=name in config.sources.model_fields_set)
         if why is not None:
             reasons[name] = why
             continue
@@ -86,6 +87,7 @@ class Monitor:
     quota: QuotaBook | None = None
     running: dict[str, datetime] = field(default_factory=dict)  # "poll:x" -> when the running one started
     scores: ScoreLog = field(default_factory=ScoreLog)
+    usage_logged: dict[str, datetime] = field(default_factory=dict)  # when each source's usage was last logged at info
 
     @classmethod
     def create(cls, loaded: LoadedConfig, clock: Clock = utc_now, *, scorer: Scorer | None = None,
@@ -131,8 +133,14 @@ class Monitor:
         return wait <= 0
 
     def _charge(self, name: str, *, poll: bool) -> None:
-        used = self.quotas.record(name, self.sources[name], self.clock(), poll=poll)
-        log.info("usage", extra={"source": name, "used": used, "budget": self.quotas.summary(name, self.clock())})
+        now = self.clock()
+        used = self.quotas.record(name, self.sources[name], now, poll=poll)
+        # Every poll's usage at debug; at info once an hour per source (it was half of all log lines).
+        last = self.usage_logged.get(name)
+        level = logging.INFO if last is None or now - last >= USAGE_LOG_EVERY else logging.DEBUG
+        if level == logging.INFO:
+            self.usage_logged[name] = now
+        log.log(level, "usage", extra={"source": name, "used": used, "budget": self.quotas.summary(name, now)})
 
     def poll_source(self, name: str) -> int:
         """One poll of one source: fetch, then commit observations and cursor together.

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from monitor.cli.replay import lead_times
 from monitor.config.settings import ScoringConfig
 from monitor.events import event_to_dict
 from monitor.files import private_output
 from monitor.models import Tier
 from monitor.replay.charts import slug, source_colors
-from monitor.replay.run import ReplayResult
+from monitor.replay.run import ReplayResult, lead_times
 from monitor.web.history import alert_entry
 from monitor.web.render import incident_charts, render, safe_url, when
 

@@ -11,12 +11,13 @@ import gc
 import heapq
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.config.durations import format_timestamp
 from monitor.config.settings import Config
 from monitor.events import contract_alert
 from monitor.models import AlertEvent, Observation, Tier
@@ -66,14 +67,31 @@ class ReplayResult:
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the brand's own posts in an incident
 
-    def to_json(self) -> str:
-        """CONTRACT.md's replay JSON; the same input and config give byte-identical output."""
-        doc = {"alerts": [contract_alert(a) for a in self.alerts],
-               "stats": {"observations": self.observations, "mentions": self.mentions,
-                         "incidents": self.incidents, "skipped_lines": self.skipped_lines}}
+    def to_json(self, markers: Sequence[tuple[str, datetime]] = ()) -> str:
+        """CONTRACT.md's replay JSON, with the lead times to ``markers`` (a post-mortem's main answer);
+        the same input and config give byte-identical output."""
+        doc: dict[str, Any] = {"alerts": [contract_alert(a) for a in self.alerts],
+                               "stats": {"observations": self.observations, "mentions": self.mentions,
+                                         "incidents": self.incidents, "skipped_lines": self.skipped_lines}}
+        if markers:
+            doc["lead_times"] = [{**row, "at": format_timestamp(row["at"])}  # type: ignore[arg-type]
+                                 for row in lead_times(self.alerts, markers)]
         if self.feedback is not None:
             doc["feedback"] = self.feedback
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def lead_times(alerts: list[AlertEvent], markers: Sequence[tuple[str, datetime]]) -> list[dict[str, object]]:
+    """Per marker and incident: how long before the marker each tier was first reached."""
+    rows: list[dict[str, object]] = []
+    first: dict[tuple[str, str], datetime] = {}
+    for a in alerts:
+        first.setdefault((a.incident, a.tier.name), a.at)
+    for name, at in markers:
+        for (incident, tier), when in sorted(first.items(), key=lambda kv: (kv[1], kv[0])):
+            rows.append({"marker": name, "incident": incident, "tier": tier, "at": when,
+                         "lead_hours": round((at - when).total_seconds() / 3600.0, 1)})
+    return rows
 
 
 def in_event_order(observations: Iterable[Observation], window: int = REORDER_WINDOW,

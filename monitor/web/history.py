@@ -12,6 +12,10 @@ incidents through here, so each fact is worked out once:
 
 An incident is *open* while it has been seen within the scoring window (``[scoring] window``), as the
 ``monitor_incidents`` gauge counts them.
+
+What grows with an incident or with the database is read bounded, by the database
+(monitor/web/queries.py): the posts and answers shown, the repeat complainants shown, a page of
+incidents; the rest is counted, never loaded.
 """
 
 from __future__ import annotations
@@ -26,13 +30,15 @@ from sqlalchemy import Connection, select
 from monitor.config.durations import format_timestamp
 from monitor.models import METRIC_NAMES, Metrics, Tier
 from monitor.storage import schema as s
-from monitor.storage.actions import IncidentStatus, actions_of, statuses
+from monitor.storage.actions import IncidentStatus, actions_of, statuses_in
 from monitor.storage.store import Store
+from monitor.web import queries
 
 PAGES = "/incidents"  # where the daemon serves the incident pages (monitor/web/pages.py)
 MAX_POSTS = 200  # posts of one incident shown in full; the rest are counted
 MAX_EARLIER = 20  # earlier complaints shown per repeat complainant
 MAX_SNAPSHOTS = 12  # engagement points shown per post
+MAX_REPEATERS = 50  # repeat complainants shown (the most repeated); the rest are counted
 CHUNK = 500
 CONTRACT_KEYS = ("incident", "brand", "tier", "score", "mentions", "authors", "sources", "first_seen", "last_seen",
                  "acknowledged", "snoozed_until")
@@ -65,20 +71,25 @@ def contract_incident(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_incidents(store: Store, now: datetime, window: float, *, since: datetime | None = None,
-                   brand: str | None = None, min_tier: Tier = Tier.watch) -> list[dict[str, Any]]:
+                   brand: str | None = None, min_tier: Tier = Tier.watch, limit: int | None = None,
+                   offset: int = 0) -> list[dict[str, Any]]:
     """Incidents seen since ``since`` (default: the open ones) at ``min_tier`` or above: open first,
-    then by tier, score and last activity."""
-    i = s.incidents
-    since = since if since is not None else now - timedelta(seconds=window)
-    q = select(i).where(i.c.last_seen >= since, i.c.tier >= int(min_tier))
-    if brand is not None:
-        q = q.where(i.c.brand == brand)
+    then by tier, score and last activity; ``limit`` of them from ``offset`` (a page), or all. The
+    database sorts and cuts the page (monitor/web/queries.py): a page of 50 reads 50 rows."""
+    open_since = now - timedelta(seconds=window)
     with store.begin() as conn:
-        rows = conn.execute(q).all()
-    status = statuses(store, [r.id for r in rows])
-    out = [_summary(r, status.get(r.id, IncidentStatus()), now, window) for r in rows]
-    out.sort(key=lambda x: (not x["open"], -Tier[x["tier"]], -x["score"], -x["last_seen"].timestamp(), x["incident"]))
-    return out
+        rows = queries.incident_rows(conn, since=since if since is not None else open_since, open_since=open_since,
+                                     brand=brand, min_tier=min_tier, limit=limit, offset=offset)
+        status = statuses_in(conn, [r.id for r in rows])
+    return [_summary(r, status.get(r.id, IncidentStatus()), now, window) for r in rows]
+
+
+def count_incidents(store: Store, now: datetime, window: float, *, since: datetime | None = None,
+                    brand: str | None = None, min_tier: Tier = Tier.watch) -> int:
+    """How many incidents ``list_incidents`` would list without a limit (the pages' page count)."""
+    with store.begin() as conn:
+        return queries.incident_count(conn, since=since if since is not None else now - timedelta(seconds=window),
+                                      brand=brand, min_tier=min_tier)
 
 
 def resolve(store: Store, ident: str) -> str:
@@ -101,53 +112,52 @@ def resolve(store: Store, ident: str) -> str:
 
 
 def incident_history(store: Store, incident: str, now: datetime, window: float, *,
-                     max_posts: int = MAX_POSTS) -> dict[str, Any]:
-    """Everything stored about one incident (see the module's docstring); raises ``NoSuchIncident``."""
+                     max_posts: int = MAX_POSTS, max_repeaters: int = MAX_REPEATERS) -> dict[str, Any]:
+    """Everything stored about one incident (see the module's docstring); raises ``NoSuchIncident``.
+
+    What grows with the incident is read bounded, whatever its size: the ``max_posts`` posts that weigh
+    most (score, then engagement) and as many of the brand's answers, the others counted
+    (``more_posts``, ``more_answers``); the hourly chart as counts per hour; the ``max_repeaters``
+    most repeated complainants (``more_repeaters``)."""
     i = s.incidents
     with store.begin() as conn:
         r = conn.execute(select(i).where(i.c.id == incident)).first()
         if r is None:
             raise NoSuchIncident(f"no incident {incident!r} in the database (see `monitor incidents`)")
-        mentions = _mentions(conn, incident)
+        hourly, n_posts, n_answers = queries.hourly_and_counts(conn, incident)
+        shown = post_rows(queries.top_posts(conn, incident, max_posts))
+        answers = post_rows(queries.answers(conn, incident, max_posts))
         points = score_points(conn, incident)
         deliveries = _deliveries(conn, incident)
         where = _channel_states(conn, incident)
+        status = statuses_in(conn, [incident]).get(incident, IncidentStatus())
     actions = actions_of(store, incident)
     st = dict(r.state or {})
-    summary = _summary(r, statuses(store, [incident]).get(incident, IncidentStatus()), now, window)
+    summary = _summary(r, status, now, window)
     summary["brand_replied_at"] = r.brand_replied_at
-    posts = [m for m in mentions if not m["by_brand"]]
-    answers = [m for m in mentions if m["by_brand"]]
-    shown = _shown(posts, max_posts)
     if not points:  # recorded before scores were kept: its alerts and where it stands now
         alerted = {(d["created_at"], float(d["event"].get("score") or 0.0), int(Tier[d["event"]["tier"]]))
                    for d in deliveries if d["event"].get("tier") in Tier.__members__}
         points = sorted(alerted | {(r.last_seen, float(r.score), int(r.tier))})
     with store.begin() as conn:
         _engagement_over_time(conn, [*shown, *answers])
-        repeaters = _repeaters(conn, r.brand, incident, st)
+        repeaters, more_repeaters = _repeaters(conn, r.brand, incident, st, max_repeaters)
     return {
         "incident": summary,
         "reasons": list(st.get("reasons") or []),
         "cues": dict(st.get("cues") or {}),
-        "timeline": timeline(r, deliveries, actions, answers),
+        "timeline": timeline(r, deliveries, actions, answers, answer_count=n_answers),
         "points": points,
-        "hourly": hourly_counts(posts),
+        "hourly": hourly,
         "posts": shown,
-        "more_posts": len(posts) - len(shown),
+        "more_posts": n_posts - len(shown),
         "answers": answers,
+        "more_answers": n_answers - len(answers),
         "repeaters": repeaters,
+        "more_repeaters": more_repeaters,
         "deliveries": deliveries,
         "channels": where,
     }
-
-
-def _shown(posts: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """All posts, or the ``limit`` that weigh most (score, then engagement); in time order either way."""
-    if len(posts) <= limit:
-        return posts
-    keep = sorted(posts, key=lambda p: (-(p["score"] or 0.0), -p["engagement"], p["at"]))[:limit]
-    return sorted(keep, key=lambda p: (p["at"], p["id"]))
 
 
 def post_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
@@ -159,16 +169,7 @@ def post_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def _post_query() -> Any:
-    m = s.mentions
-    return select(m.c.source, m.c.post_id, m.c.created_at, m.c.text, m.c.url, m.c.author_handle, m.c.author_id,
-                  m.c.engagement, m.c.score, m.c.cues, m.c.kind, m.c.is_complaint, m.c.by_brand, m.c.lang,
-                  m.c.incident_id)
-
-
-def _mentions(conn: Connection, incident: str) -> list[dict[str, Any]]:
-    m = s.mentions
-    return post_rows(conn.execute(_post_query().where(m.c.incident_id == incident)
-                                  .order_by(m.c.created_at, m.c.source, m.c.post_id)))
+    return select(*queries.post_columns())
 
 
 def posts_of(conn: Connection, incidents: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -247,9 +248,10 @@ def _channel_states(conn: Connection, incident: str) -> dict[str, dict[str, Any]
 
 
 def timeline(r: Any, deliveries: list[dict[str, Any]], actions: list[dict[str, Any]],
-             answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+             answers: list[dict[str, Any]], *, answer_count: int | None = None) -> list[dict[str, Any]]:
     """Tier decisions with their reasons (one per alert, with every channel it went to), people's
-    actions and the brand's first answer, in time order."""
+    actions and the brand's first answer, in time order. ``answers`` in time order; ``answer_count``:
+    all of them when only the first few were read."""
     entries: list[dict[str, Any]] = [{"kind": "opened", "at": r.first_seen, "text": "first post"}]
     alerts: dict[tuple[Any, ...], dict[str, Any]] = {}
     for d in deliveries:
@@ -266,7 +268,8 @@ def timeline(r: Any, deliveries: list[dict[str, Any]], actions: list[dict[str, A
                         "by": detail.get("user_name") or a["user"] or "someone", "via": detail.get("via") or "slack"})
     if answers:
         first = answers[0]
-        entries.append({"kind": "answer", "at": first["at"], "text": f"the brand answered ({len(answers)} post(s))",
+        entries.append({"kind": "answer", "at": first["at"],
+                        "text": f"the brand answered ({answer_count or len(answers)} post(s))",
                         "author": first["author"], "source": first["source"]})
     order = {"opened": 0, "alert": 1, "reminder": 1, "answer": 2, "action": 3}
     entries.sort(key=lambda e: (e["at"], order[e["kind"]]))
@@ -283,28 +286,19 @@ def alert_entry(ev: dict[str, Any], at: datetime) -> dict[str, Any]:
             "sources": list(ev.get("sources") or []), "top_posts": list(ev.get("top_posts") or []), "sent": []}
 
 
-def _repeaters(conn: Connection, brand: str, incident: str, st: dict[str, Any]) -> list[dict[str, Any]]:
+def _repeaters(conn: Connection, brand: str, incident: str, st: dict[str, Any],
+               limit: int) -> tuple[list[dict[str, Any]], int]:
     """Authors who complained more than once: their episodes here (the incident's own count) and their
-    complaints about the brand outside this incident, with the incidents those belong to."""
+    complaints about the brand outside this incident, with the incidents those belong to; the ``limit``
+    most repeated, and how many more there are. Only the shown authors' latest complaints are read."""
     episodes: dict[str, int] = {a: int(n) for a, n in (st.get("author_complaints") or {}).items()}
     authors = sorted(episodes)
     if not authors:
-        return []
-    m = s.mentions
-    others: dict[str, list[dict[str, Any]]] = {}
-    for k in range(0, len(authors), CHUNK):
-        part = authors[k:k + CHUNK]
-        q = (_post_query().where(m.c.brand == brand, m.c.is_complaint.is_(True),
-                                 m.c.author_handle.in_(part) | m.c.author_id.in_(part))
-             .order_by(m.c.created_at, m.c.post_id))
-        for p in post_rows(conn.execute(q)):
-            if p["incident"] != incident and p["author"] in episodes:
-                others.setdefault(p["author"], []).append(p)
-    out: list[dict[str, Any]] = []
-    for author in authors:
-        earlier = others.get(author, [])
-        if episodes[author] >= 2 or earlier:
-            out.append({"author": author, "episodes": episodes[author], "elsewhere": len(earlier),
-                        "earlier": earlier[-MAX_EARLIER:]})
-    out.sort(key=lambda x: (-(x["episodes"] + x["elsewhere"]), x["author"]))
-    return out
+        return [], 0
+    elsewhere = queries.complaints_elsewhere(conn, brand, incident, authors)
+    ranked = sorted((a for a in authors if episodes[a] >= 2 or elsewhere.get(a)),
+                    key=lambda a: (-(episodes[a] + elsewhere.get(a, 0)), a))
+    shown = ranked[:limit]
+    earlier = queries.latest_complaints_elsewhere(conn, brand, incident, shown, MAX_EARLIER)
+    return [{"author": a, "episodes": episodes[a], "elsewhere": elsewhere.get(a, 0),
+             "earlier": post_rows(earlier.get(a, []))} for a in shown], len(ranked) - len(shown)
