@@ -66,6 +66,22 @@ def test_the_demo_kept_as_incidents_and_handled_with_no_secret_at_all(tmp_path: 
     history = json.loads(monitor("incident", short, "--config", str(config), "--format", "json", cwd=tmp_path).stdout)
     assert [e["action"] for e in history["timeline"] if e["kind"] == "action"] == ["acknowledge", "snooze"]
 
+    # ... and the incident page shows it, acknowledged (the pages as the daemon serves them).
+    import http.client
+    from datetime import UTC, datetime
+
+    from monitor.storage.store import Store
+    from monitor.web.pages import Pages
+
+    web = parse_config("[web]\nenabled = true\n", env={}).config
+    store = Store(f"sqlite:///{tmp_path / 'monitor.db'}")
+    request = http.client.HTTPMessage()
+    request["Host"] = "127.0.0.1:8080"
+    page = Pages(store, web.web, web.scoring, lambda: datetime.now(UTC)).handle(f"/incidents/{story['incident']}", "",
+                                                                                 request, client="127.0.0.1")
+    store.close()
+    assert page.status == 200 and b"acknowledged" in page.body and b"Northwind Parcel" in page.body
+
     missing = monitor("ack", "ffffff", "--config", str(config), cwd=tmp_path)
     assert missing.returncode == 2 and f"sqlite:///{tmp_path / 'monitor.db'}" in missing.stderr
     # The daemon itself still needs what it uses.

@@ -11,7 +11,7 @@ from operator import itemgetter
 
 from monitor.config.settings import ScoringConfig
 from monitor.incidents.coefficients import BUCKET_REACH, BURST_WINDOWS, Baseline, K
-from monitor.incidents.pulse import Pulse
+from monitor.incidents.pulse import BUCKET, Pulse
 from monitor.incidents.state import IncidentState
 
 _ZEROS = (0, 0)
@@ -203,8 +203,13 @@ def storm_burst(state: IncidentState, pulse: Pulse, t_now: float) -> tuple[float
     value, k, usual = surge_burst(state, pulse, t_now)
     surprise, b_k, b_usual, window, _ = backlash_strength(pulse, t_now)
     if window:
-        own = arrivals_since(state, t_now - window)
-        if own >= max(K.burst_min_people, K.surge_own_share * (b_k - b_usual)):
+        # As far as it holds the people against the brand since it could: an incident opened when
+        # the backlash was recognised cannot hold the posts that came before.
+        since = max(t_now - window, float(state["start"]) - float(state["start"]) % BUCKET)
+        own = arrivals_since(state, since)
+        k_since = sum(n for t, n in pulse.against if t >= since)
+        usual_since = b_usual * (t_now - since) / window
+        if own >= max(K.burst_min_people, K.surge_own_share * (k_since - usual_since)):
             b_value = sat((surprise - K.burst_surprise_from) / K.surge_surprise_span)
             if (b_value, b_k) > (value, k):
                 return b_value, b_k, b_usual, "backlash"
