@@ -105,20 +105,44 @@ def test_any_valid_identifier_fits_and_a_reply_still_finds_its_post(post: str, a
 
 
 def test_identifiers_of_every_length_are_stored_on_both_databases(db_url: str, scorer) -> None:
-    """Long identifiers through the pipeline into a real database (PostgreSQL enforces the lengths)."""
+    """Arbitrary valid-per-protocol identifiers through the pipeline into a real database (PostgreSQL
+    enforces the column lengths): every post stored, none set aside, a reply tied to its post."""
     config = parse_config('[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n', env={}).config
     store = Store(db_url)
     pipeline = build_pipeline(store, config, scorer, lambda: T, channels=())
-    ids = ["1", "7" * 129, "x@" + LONG_HOST, f"did:web:{LONG_HOST}", "é" * 300, "9" * 100_000]
-    batch = [Observation(source="mastodon", id=i, text=f"Acme Air lost my bag {n}", created_at=T + timedelta(minutes=n),
-                         observed_at=T + timedelta(minutes=n), in_reply_to=ids[0] if n else None,
-                         author=Author(id=i, handle=i)) for n, i in enumerate(ids)]
-    stats = pipeline.process(batch, source="mastodon", cursor={"since": "x"})
-    with store.begin() as conn:
-        stored = set(conn.execute(select(s.mentions.c.post_id)).scalars())
-    store.close()
-    assert stats.set_aside == [] and len(stored) == len(ids)
-    assert stored == {fit(i, ID_LIMIT) for i in ids}
+    seen: set[str] = set()
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(post=identifiers, author=identifiers, parent=identifiers)
+    def one(post: str, author: str, parent: str) -> None:
+        if post in seen or parent in seen or post == parent:
+            return
+        seen.update((post, parent))
+        root = Observation(source="mastodon", id=parent, text="Acme Air lost my bag", created_at=T, observed_at=T,
+                           author=Author(id=author, handle=author))
+        reply = Observation(source="mastodon", id=post, text="Acme Air, same here", created_at=T + timedelta(minutes=1),
+                            observed_at=T + timedelta(minutes=1), in_reply_to=parent, conversation_id=parent,
+                            author=Author(id=author, handle=author))
+        stats = pipeline.process([root, reply], source="mastodon", cursor={"since": post[:20]})
+        assert stats.set_aside == []
+        fitted = clean_observation(reply)
+        with store.begin() as conn:
+            row = conn.execute(select(s.mentions.c.post_id, s.mentions.c.in_reply_to)
+                               .where(s.mentions.c.source == "mastodon", s.mentions.c.post_id == fitted.id)).one()
+        assert row.in_reply_to == clean_observation(root).id
+
+    try:
+        one()
+        # And the extremes, every time.
+        extremes = ["7" * 129, "x@" + LONG_HOST, f"did:web:{LONG_HOST}", "é" * 300, "9" * 100_000]
+        batch = [Observation(source="hackernews", id=i, text=f"Acme Air lost my bag {n}", created_at=T, observed_at=T,
+                             author=Author(id=i, handle=i)) for n, i in enumerate(extremes)]
+        assert pipeline.process(batch).set_aside == []
+        with store.begin() as conn:
+            stored = set(conn.execute(select(s.mentions.c.post_id).where(s.mentions.c.source == "hackernews")).scalars())
+        assert stored == {fit(i, ID_LIMIT) for i in extremes}
+    finally:
+        store.close()
 
 
 def test_a_post_the_database_refuses_is_set_aside_and_the_rest_stored(db_url: str, scorer) -> None:
