@@ -79,8 +79,11 @@ def test_the_demo_kept_as_incidents_and_handled_with_no_secret_at_all(tmp_path: 
     request["Host"] = "127.0.0.1:8080"
     page = Pages(store, web.web, web.scoring, lambda: datetime.now(UTC)).handle(f"/incidents/{story['incident']}", "",
                                                                                  request, client="127.0.0.1")
+    pages = Pages(store, web.web, web.scoring, lambda: datetime.now(UTC))
+    short = pages.handle(f"/incidents/{story['incident'][4:10]}", "", request, client="127.0.0.1")  # as the CLI takes it
     store.close()
     assert page.status == 200 and b"acknowledged" in page.body and b"Northwind Parcel" in page.body
+    assert short.status == 302 and short.headers["Location"] == story["incident"]
 
     missing = monitor("ack", "ffffff", "--config", str(config), cwd=tmp_path)
     assert missing.returncode == 2 and f"sqlite:///{tmp_path / 'monitor.db'}" in missing.stderr

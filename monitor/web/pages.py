@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode
+from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from monitor.config.durations import DAY, MAX_SINCE, since_spec
 from monitor.config.secrets import reveal
@@ -41,7 +41,7 @@ from monitor.models import Tier
 from monitor.replay.charts import slug, source_colors
 from monitor.storage.store import Store
 from monitor.web.access import LoginThrottle, ProxyCheck, allowed_hosts, host_name
-from monitor.web.history import PAGES, NoSuchIncident, count_incidents, incident_history, list_incidents
+from monitor.web.history import PAGES, NoSuchIncident, count_incidents, incident_history, list_incidents, resolve
 from monitor.web.render import CSP, incident_charts, render, tier_number, when
 
 log = logging.getLogger("monitor.pages")
@@ -153,7 +153,13 @@ class Pages:
             ident = unquote(rest[1:])
             if "/" in ident or not ident or len(ident) > MAX_VALUE:
                 return self._error(404, "Not found", "There is no such page.", "../incidents")
-            return self._incident(ident)
+            try:
+                return self._incident(ident)
+            except NoSuchIncident:
+                # The short ids the commands take (``3b3e``, ``inc-3b3e``): to the incident's own address.
+                full = resolve(self.store, ident)
+                return Response(302, b"", headers={"Location": quote(full, safe="")},
+                                content_type="text/plain; charset=utf-8")
         except NoSuchIncident:
             return self._error(404, "No such incident", "The database holds no incident by that id.", "../incidents")
         except BadQuery as exc:
