@@ -57,8 +57,18 @@ def test_the_demo_kept_as_incidents_and_handled_with_no_secret_at_all(tmp_path: 
     shown = monitor("incident", short, "--config", str(config), "--format", "json", cwd=tmp_path)
     assert shown.returncode == 0 and json.loads(shown.stdout)["incident"]["incident"] == story["incident"]
 
+    from sqlalchemy import create_engine, insert
+
+    from monitor.storage import schema as s
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
+    with engine.begin() as conn:  # the daemon posted this story to Slack
+        conn.execute(insert(s.channel_state).values(incident_id=story["incident"], channel="slack",
+                                                    state={"channel": "C0CX", "ts": "1712345678.000100"}))
+    engine.dispose()
     ack = monitor("ack", short, "--by", "dana", "--config", str(config), cwd=tmp_path)
     assert ack.returncode == 0 and "dana acknowledged this incident" in ack.stdout, ack.stderr
+    assert "not noted in the incident's Slack thread" in ack.stderr  # no Slack token here: said, not failed
     again = monitor("ack", short, "--by", "dana", "--config", str(config), cwd=tmp_path)
     assert again.returncode == 0 and "already acknowledged" in again.stdout
     snooze = monitor("snooze", short, "--for", "4h", "--config", str(config), cwd=tmp_path)
