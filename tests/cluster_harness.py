@@ -1,8 +1,9 @@
 """Replicas as real ``monitor run`` processes on one PostgreSQL schema, against the local fakes.
 
-``Cluster`` writes one config per replica (its own health port and name), starts, kills and stops
-them, and reads the shared database; ``Story`` makes a complaint story unfold on the fake X and
-Reddit over a few seconds. Used by tests/test_replicas.py and bench/bench_replicas.py.
+``Cluster`` writes one config per replica (its own health port and name, and what a replica may have
+besides the others: a source, a brand), starts, kills and stops them, and reads the shared database;
+``Story`` makes a complaint story unfold on the fake X and Reddit over a few seconds. Used by
+tests/test_replicas.py, tests/test_replicas_differ.py and bench/bench_replicas.py.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Cluster:
         self.extra, self.grace = extra, grace
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.ports: dict[str, int] = {}
+        self.extras: dict[str, str] = {}  # config sections one replica has besides the others'
         self.engine = create_engine(url)
 
     def config(self, name: str) -> Path:
@@ -101,10 +103,14 @@ heartbeat = "1s"
 stalled_after = "3s"
 shutdown_grace = "{self.grace}s"
 {self.extra}
+{self.extras.get(name, "")}
 """)
         return path
 
-    def start(self, name: str) -> subprocess.Popen[bytes]:
+    def start(self, name: str, extra: str | None = None) -> subprocess.Popen[bytes]:
+        """Start replica ``name``; ``extra``: TOML tables for its config alone (kept for its restarts)."""
+        if extra is not None:
+            self.extras[name] = extra
         env = {**os.environ, **SECRETS, "PRAW_ALLOW_ENDPOINT_OVERRIDE": "1"}
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - the process keeps it
         proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "--log-json", "run", "--config",

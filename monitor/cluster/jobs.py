@@ -9,6 +9,12 @@ all replicas, each under a lock so that one runs at a time cluster-wide.
 | ``housekeeping`` | ``scheduler.housekeeping``, then old finished jobs | ``retention.interval`` | ``housekeeping`` |
 | ``retry-stalled`` | hands the jobs of a dead replica to the others | half of ``cluster.stalled_after`` | none |
 
+A source's jobs wait in that source's queue (``monitor:<source>``), the others in ``monitor``; a replica
+listens to ``monitor`` and to the queues of the sources it has. Replicas need not have the same sources
+(a rolling config change enables one on some replicas first): a replica never takes a job for a source
+it lacks, which would fail. Older replicas put every job in ``monitor``; one for a source this replica
+lacks is passed on (``pass_on``) to the replicas that have it, neither run nor failed.
+
 The lock (procrastinate's ``lock``: one ``doing`` job per lock) is APScheduler's ``max_instances=1``
 across replicas; the queueing lock (one ``todo`` job per lock) is its ``coalesce``: a job that runs
 late is not followed by a pile of catch-up runs. One brand's incidents still have one writer at a
@@ -17,14 +23,16 @@ time through the pipeline's own per-brand lock, whichever job and replica writes
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import procrastinate
+from asgiref.sync import async_to_sync
 from procrastinate import exceptions as pexc
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job, Status
@@ -38,8 +46,34 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("monitor.cluster")
 
-QUEUE = "monitor"
+QUEUE = "monitor"  # deliver, housekeeping, retry-stalled: jobs any replica can run
 DELIVER_INTERVAL = 30.0  # as monitor/daemon/scheduler.py: polls deliver right away; this pass retries
+# procrastinate notifies a queue's new jobs on the channel "procrastinate_queue_v1#<queue>", and
+# PostgreSQL refuses a channel name longer than 63 bytes.
+MAX_QUEUE = 63 - len("procrastinate_queue_v1#")
+# A job passed on this long after its tick is dropped: no replica that has its source took it (the source
+# is gone from every config), and a later tick does its work. procrastinate's periodic deferrer gives up
+# on a tick this late too.
+STALE_AFTER = 600.0
+
+
+def source_queue(source: str) -> str:
+    """The queue of a source's poll and re-observation jobs, the same on every replica."""
+    name = f"{QUEUE}:{source}"
+    if len(name.encode()) <= MAX_QUEUE:
+        return name
+    digest = hashlib.blake2b(source.encode(), digest_size=4).hexdigest()
+    return f"{name.encode()[:MAX_QUEUE - 9].decode(errors='ignore')}-{digest}"
+
+
+def queues_for(sources: Iterable[str]) -> list[str]:
+    """The queues a replica with these sources takes jobs from."""
+    return [QUEUE, *sorted(source_queue(name) for name in sources)]
+
+
+def is_ours(queue: str) -> bool:
+    """Whether a queue holds the monitor's jobs (``monitor`` or a source's)."""
+    return queue == QUEUE or queue.startswith(f"{QUEUE}:")
 
 
 class Replica:
@@ -51,7 +85,8 @@ class Replica:
         self.running: dict[int, tuple[str, Job, float]] = {}
         self.last: dict[str, dict[str, Any]] = {}
         self.worker_alive = False
-        self.jobs = Counter("monitor_jobs", "Jobs this replica ran, by job and outcome (ok, error, handed_back).",
+        self.jobs = Counter("monitor_jobs", "Jobs this replica ran, by job and outcome (ok, error, handed_back, "
+                            "passed_on: its source is not this replica's).",
                             ["replica", "job", "outcome"], registry=registry)
         info = Gauge("monitor_replica_info", "This process's replica name and job engine.", ["replica", "engine"],
                      registry=registry)
@@ -94,6 +129,9 @@ class Replica:
     def handed_back(self, label: str) -> None:
         self.jobs.labels(replica=self.name, job=label, outcome="handed_back").inc()
 
+    def passed_on(self, label: str) -> None:
+        self.jobs.labels(replica=self.name, job=label, outcome="passed_on").inc()
+
 
 def build_app(mon: Monitor, settings: ClusterConfig, replica: Replica, conninfo: str) -> procrastinate.App:
     """A procrastinate app whose tasks run ``mon``'s jobs, each registered as a periodic task."""
@@ -105,6 +143,10 @@ def build_app(mon: Monitor, settings: ClusterConfig, replica: Replica, conninfo:
 
     def tracked(label: Callable[..., str], call: Callable[..., Any]) -> Callable[..., Any]:
         def run(context: JobContext, timestamp: int, **kwargs: Any) -> Any:
+            source = kwargs.get("source")
+            if source is not None and source not in mon.sources:  # an older replica's job (queue "monitor")
+                replica.passed_on(label(**kwargs))
+                return async_to_sync(pass_on)(app, context.job, delay=settings.fetch_every)
             with replica.job(label(**kwargs), context.job):
                 return call(**kwargs)
         return run
@@ -125,19 +167,22 @@ def build_app(mon: Monitor, settings: ClusterConfig, replica: Replica, conninfo:
 
     @app.task(name="monitor.retry_stalled", queue=QUEUE)
     async def retry_stalled(timestamp: int) -> int:
-        stalled = await app.job_manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=settings.stalled_after)
+        # Every source's queue, not only this replica's: a dead replica may have run any source's job.
+        stalled = [job for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=settings.stalled_after)
+                   if is_ours(job.queue)]
         for job in stalled:
             await hand_over(app, job, reason="its replica stopped answering")
-        return len(list(stalled))
+        return len(stalled)
 
-    def every(task: Any, label: str, interval: float, *, exclusive: bool = True, **kwargs: Any) -> None:
+    def every(task: Any, label: str, interval: float, *, exclusive: bool = True, queue: str = QUEUE,
+              **kwargs: Any) -> None:
         app.periodic(cron=cron_for(interval, label), periodic_id=label, lock=label if exclusive else None,
-                     queueing_lock=label, task_kwargs=kwargs)(task)
+                     queueing_lock=label, queue=queue, task_kwargs=kwargs)(task)
 
     cfg = mon.config
     for name in mon.sources:
-        every(poll, f"poll:{name}", getattr(cfg.sources, name).interval, source=name)
-        every(reobserve, f"reobserve:{name}", cfg.daemon.reobserve_interval, source=name)
+        every(poll, f"poll:{name}", getattr(cfg.sources, name).interval, queue=source_queue(name), source=name)
+        every(reobserve, f"reobserve:{name}", cfg.daemon.reobserve_interval, queue=source_queue(name), source=name)
     every(deliver, "deliver", DELIVER_INTERVAL)
     every(keep, "housekeeping", cfg.retention.interval)
     # No lock: a replica dying while it runs this would hold the lock, and the job that frees a dead
@@ -168,6 +213,36 @@ async def hand_over(app: procrastinate.App, job: Job, *, reason: str) -> str:
     return outcome
 
 
+async def pass_on(app: procrastinate.App, job: Job, *, delay: float) -> str:
+    """Defer a copy of a running job this replica cannot run (its source is not in this replica's
+    config), for a replica that can; the job itself then ends as done. Returns what became of it.
+
+    ``passed_on``: the copy waits in the job's queue, ``delay`` seconds out so that this replica does not
+    take it straight back; any replica listening there may take it then, an older one too. ``superseded``:
+    a later run of the same job already waits (queueing lock) and does the work. ``dropped``: its tick is
+    ``STALE_AFTER`` old, no replica that has its source took it.
+
+    A copy rather than procrastinate's retry (a retry strategy): a retry that meets the later run
+    already waiting fails inside the worker and leaves the job ``doing``, its lock held for good.
+    """
+    label = _label(job)
+    tick = job.task_kwargs.get("timestamp")
+    if isinstance(tick, int | float) and time.time() - tick > STALE_AFTER:
+        outcome = "dropped"
+    else:
+        try:
+            await app.configure_task(job.task_name, queue=job.queue, lock=job.lock, queueing_lock=job.queueing_lock,
+                                     priority=job.priority, task_kwargs=dict(job.task_kwargs),
+                                     schedule_in={"seconds": delay}).defer_async()
+            outcome = "passed_on"
+        except pexc.AlreadyEnqueued:
+            outcome = "superseded"
+    level = logging.WARNING if outcome == "dropped" else logging.INFO
+    log.log(level, "job passed on", extra={"job": label, "job_id": job.id, "queue": job.queue, "outcome": outcome,
+                                           "reason": "its source is not in this replica's config"})
+    return outcome
+
+
 def _label(job: Job) -> str:
     kind = job.task_name.removeprefix("monitor.").replace("_", "-")
     source = job.task_kwargs.get("source")
@@ -178,7 +253,12 @@ def _delete_finished_jobs(app: procrastinate.App, older_than: float) -> None:
     """Failed and aborted jobs are kept for inspection as long as observations are (successful ones
     are deleted as they end)."""
     hours = max(1, int(older_than // 3600)) if older_than > 0 else 24 * 30
-    from asgiref.sync import async_to_sync
 
-    async_to_sync(app.job_manager.delete_old_jobs)(nb_hours=hours, queue=QUEUE, include_failed=True,
-                                                   include_cancelled=True, include_aborted=True)
+    async def delete() -> None:
+        # Every source's queue, also of sources this replica lacks (or no replica has any more).
+        for queue in await app.job_manager.list_queues_async():
+            if is_ours(queue["name"]):
+                await app.job_manager.delete_old_jobs(nb_hours=hours, queue=queue["name"], include_failed=True,
+                                                      include_cancelled=True, include_aborted=True)
+
+    async_to_sync(delete)()

@@ -32,12 +32,13 @@ STATUSES = ("todo", "doing", "failed", "aborted")
 
 
 def cluster_view(store: Store, stalled_after: float) -> dict[str, Any]:
-    """Replicas alive (heartbeat within ``stalled_after``) and this queue's jobs by status."""
+    """Replicas alive (heartbeat within ``stalled_after``) and the monitor's jobs by status."""
     with store.engine.connect() as conn:
         alive = conn.execute(text("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > "
                                   "now() - make_interval(secs => :s)"), {"s": stalled_after}).scalar_one()
+        # The monitor's queues: its own and one per source (monitor/cluster/jobs.py source_queue).
         rows = conn.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs WHERE queue_name = :q "
-                                 "GROUP BY status"), {"q": QUEUE}).all()
+                                 "OR queue_name LIKE :sources GROUP BY status"), {"q": QUEUE, "sources": f"{QUEUE}:%"}).all()
     jobs = {status: 0 for status in STATUSES} | {str(status): int(n) for status, n in rows}
     return {"replicas": int(alive), "jobs": jobs}
 

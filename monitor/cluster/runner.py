@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from monitor.cluster.engine_schema import ensure_engine_schema
-from monitor.cluster.jobs import QUEUE, Replica, build_app, hand_over
+from monitor.cluster.jobs import Replica, build_app, hand_over, queues_for
 from monitor.cluster.observe import start_health
 from monitor.cluster.settings import is_postgresql
 from monitor.daemon.source_health import log_sources_off
@@ -63,7 +63,7 @@ def run_replica(mon: Monitor) -> None:
         log.warning("no brands configured: nothing to watch (give --brand NAME or a config with [[brands]])")
     log.info("started", extra={"sources": sorted(mon.sources), "channels": sorted(mon.channels),
                                "brands": [b.name for b in mon.config.brands], "engine": "procrastinate",
-                               "replica": replica.name})
+                               "replica": replica.name, "queues": queues_for(mon.sources)})
 
     def leave(handed_back: list[str]) -> None:
         # The handed-back jobs' threads still run and would hold the interpreter open (and asyncio.run
@@ -100,11 +100,12 @@ async def _serve(app: procrastinate.App, mon: Monitor, replica: Replica, leave: 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
     async with app.open_async():
+        # Only the queues of the sources this replica has: another's job would fail here (KeyError).
         worker = asyncio.create_task(app.run_worker_async(
-            queues=[QUEUE], name=replica.name, concurrency=settings.concurrency, delete_jobs="successful",
-            install_signal_handlers=False, update_heartbeat_interval=settings.heartbeat,
+            queues=queues_for(mon.sources), name=replica.name, concurrency=settings.concurrency,
+            delete_jobs="successful", install_signal_handlers=False, update_heartbeat_interval=settings.heartbeat,
             stalled_worker_timeout=settings.stalled_after, listen_notify=True,
-            fetch_job_polling_interval=min(5.0, settings.heartbeat)))
+            fetch_job_polling_interval=settings.fetch_every))
         replica.worker_alive = True
         try:
             await _first(worker, stop.wait())

@@ -41,6 +41,12 @@ class ClusterConfig(BaseModel):
                              "(one late heartbeat must not pass for a dead replica)")
         return self
 
+    @property
+    def fetch_every(self) -> float:
+        """How often a replica looks for due jobs on its own. New jobs are announced (LISTEN/NOTIFY), but
+        not a job whose time comes later (one passed on or retried), nor one missed while reconnecting."""
+        return min(5.0, self.heartbeat)
+
     def replica_name(self) -> str:
         """The configured name, else host and process id (unique across hosts and restarts)."""
         return self.replica or f"{socket.gethostname()}-{os.getpid()}"
