@@ -4,7 +4,8 @@
 Slack sends it: it records the action in ``incident_actions``. The router reads it back
 (``incident_status``): an acknowledged incident alerts again only when it climbs a tier (no reminders),
 a snoozed one stays quiet until it wakes or turns critical, one marked "not a complaint" stays quiet
-unless it turns critical, and the label is kept as feedback for replay and evaluation (``feedback_for``).
+unless it turns critical, and the label is kept as feedback for replay and evaluation
+(``monitor.replay.feedback.feedback_for``).
 
 A press counts only when it comes from our app (the app token's ID) in our workspace (``auth.test``),
 on the very message the monitor posted for that incident and keeps (``channel_state``): a press
@@ -33,7 +34,7 @@ from monitor.interfaces import Clock, Store
 from monitor.models import IncidentStatus
 
 log = logging.getLogger("alerts.buttons")
-__all__ = ["IncidentStatus", "handle_action", "incident_status", "feedback_for", "build_app", "ButtonListener"]
+__all__ = ["IncidentStatus", "handle_action", "incident_status", "build_app", "ButtonListener"]
 ACTIONS = {ACK: "acknowledge", SNOOZE: "snooze", NOT_COMPLAINT: "not_complaint"}
 _SNOOZES = {seconds for _, seconds in SNOOZE_CHOICES}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -48,15 +49,6 @@ class ActionResult:
     note: str
     channel: str = ""  # where the pressed message is: the note goes in its thread
     message_ts: str = ""
-
-
-@dataclass(frozen=True)
-class Feedback:
-    incident: str
-    brand: str | None
-    label: str  # "not_complaint" or "acknowledged" (a human looked and took it as a real complaint)
-    at: datetime
-    user: str | None
 
 
 @dataclass(frozen=True)
@@ -163,7 +155,7 @@ def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> l
             log.warning("button on a message not posted for this incident ignored",
                         extra={"incident": incident, "action": kind})
             continue
-        detail = {"channel": p.container.channel_id, "message_ts": p.container.message_ts,
+        detail = {"via": "slack", "channel": p.container.channel_id, "message_ts": p.container.message_ts,
                   "user_name": p.user.username or p.user.name, "action_ts": action.action_ts}
         store.record_action(incident, kind, now, until=until, user=uid or None, detail=detail)
         note = {"acknowledge": f"{who} acknowledged this incident: from now on only escalations are posted.",
@@ -182,17 +174,6 @@ def _our_message(store: Store, incident: str, container: _Container) -> bool:
     state = store.channel_state(incident, "slack")
     return bool(state.get("ts")) and state.get("ts") == container.message_ts \
         and state.get("channel") == container.channel_id
-
-
-def feedback_for(store: Store, since: datetime | None = None) -> list[Feedback]:
-    """The humans' labels of incidents, latest per incident, oldest first: for replay and evaluation."""
-    latest: dict[str, Feedback] = {}
-    for incident, action, at, user, brand in store.incident_labels(since):
-        label = "not_complaint" if action == "not_complaint" else "acknowledged"
-        if latest.get(incident, None) and latest[incident].label == "not_complaint":
-            continue  # "not a complaint" is the stronger statement; an ack afterwards does not undo it
-        latest[incident] = Feedback(incident, brand, label, at, user)
-    return sorted(latest.values(), key=lambda f: f.at)
 
 
 # The Slack wiring -------------------------------------------------------------------------------

@@ -35,6 +35,10 @@ class ConsoleChannel:
     def __init__(self, stream: IO[str] | None = None):
         self.console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
 
+    def with_stream(self, stream: IO[str]) -> ConsoleChannel:
+        """The same channel writing to ``stream`` (a capability: ``replay --send`` keeps stdout for its format)."""
+        return ConsoleChannel(stream)
+
     def send(self, event: AlertEvent, state: dict[str, Any]) -> dict[str, Any]:
         tier = event.tier.name
         mark = "[TEST] " if event.test else ("[REPLAY] " if event.replay else "")

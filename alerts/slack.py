@@ -36,16 +36,15 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
-from alerts.blocks import fallback_text, root_blocks, thread_blocks
+from alerts.blocks import escape, fallback_text, root_blocks, thread_blocks
 from monitor.config.alerting import ChannelSettings
 from monitor.config.durations import Timeout, format_timestamp
 from monitor.config.secrets import Secret, redact, reveal, url_secrets
 from monitor.errors import ChannelError
 from monitor.interfaces import UNCERTAIN
-from monitor.models import AlertEvent, Tier
+from monitor.models import AlertEvent, Tier, incident_url
 from monitor.retry import retry_after
 from monitor.sanitize import printable
-from monitor.web.history import incident_url
 
 log = logging.getLogger("alerts.slack")
 META_TYPE = "complaint_monitor_alert"
@@ -114,6 +113,13 @@ def api_error(what: str, status: int, error: str, headers: dict[str, Any],
     return ChannelError(msg, permanent=True)
 
 
+def _state(ts: str, channel: str | None, event: AlertEvent) -> dict[str, Any]:
+    """What the channel keeps of an incident's message: where it is, its tier, and its link (Slack
+    redirects an archives address to the workspace's message)."""
+    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel else None
+    return {"ts": ts, "channel": channel, "tier": event.tier.name, "link": link}
+
+
 def _metadata(event: AlertEvent, part: str) -> dict[str, Any]:
     return {"event_type": META_TYPE, "event_payload": {
         "incident": event.incident, "tier": event.tier.name, "part": part, "at": format_timestamp(event.at)}}
@@ -160,7 +166,7 @@ class SlackChannel:
             if not ts:
                 return self._post_root(event, common)
             self._call("chat.update", self.client.chat_update, channel=channel, ts=ts, **common)
-            return {"ts": ts, "channel": channel, "tier": event.tier.name}
+            return _state(ts, channel, event)
         try:
             self._call("chat.update", self.client.chat_update, channel=channel, ts=ts, **common)
         except ChannelError as exc:
@@ -174,12 +180,31 @@ class SlackChannel:
                        unfurl_links=False, unfurl_media=False,
                        # an update does not notify anyone: turning critical is also shown in the channel
                        reply_broadcast=event.tier is Tier.critical and event.tier > event.previous_tier)
-        return {"ts": ts, "channel": channel, "tier": event.tier.name}
+        return _state(ts, channel, event)
 
     def _post_root(self, event: AlertEvent, common: dict[str, Any]) -> dict[str, Any]:
         data = self._call("chat.postMessage", self.client.chat_postMessage, channel=self.channel,
                           unfurl_links=False, unfurl_media=False, **common)
-        return {"ts": data["ts"], "channel": data["channel"], "tier": event.tier.name}
+        return _state(data["ts"], data["channel"], event)
+
+    # Capabilities (monitor/alerting/capabilities.py) ----------------------------------------------
+
+    @classmethod
+    def listener(cls, config: SlackAlertConfig, *, store: Any, clock: Any) -> Any:
+        """The buttons over Socket Mode, when the section gives a bot and an app token."""
+        if not (config.buttons and config.bot_token and config.app_token):
+            return None
+        from alerts.buttons import ButtonListener
+
+        return ButtonListener(store, clock, reveal(config.bot_token) or "", reveal(config.app_token) or "",
+                              config.api_base_url)
+
+    def note(self, state: dict[str, Any], text: str) -> None:
+        """A reply in the incident's thread (``state``: its message), as a button press leaves one."""
+        if not (state.get("channel") and state.get("ts")):
+            return
+        self._call("chat.postMessage", self.client.chat_postMessage, channel=state["channel"], thread_ts=state["ts"],
+                   text=escape(text), unfurl_links=False, unfurl_media=False)
 
     def _find(self, event: AlertEvent, part: str, *, thread_ts: str | None = None,
               channel: str | None = None) -> tuple[str | None, str | None]:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 METRIC_NAMES = ("likes", "reposts", "replies", "quotes", "views", "score")
 KINDS = ("post", "comment", "article")
@@ -183,3 +184,13 @@ MIN_KEYWORD = 3  # characters of a silence's keyword: shorter ones match everyth
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
     """A silence's keyword as a whole word or phrase, case-insensitive ("refund" is not in "refunded")."""
     return re.compile(r"(?<!\w)" + re.escape(keyword.strip()) + r"(?!\w)", re.IGNORECASE)
+
+
+PAGES = "/incidents"  # where the daemon serves the incident pages (monitor/web/pages.py)
+
+
+def incident_url(public_url: str | None, incident: str) -> str | None:
+    """The address of an incident's page under ``[web] public_url`` (what a channel links to), if any."""
+    if not public_url:
+        return None
+    return f"{public_url.rstrip('/')}{PAGES}/{quote(incident, safe='')}"

@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import Field
 
+from monitor.brands import BrandMatcher
 from monitor.config.sources import SourceBase
 from monitor.errors import SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from monitor.pipeline.brands import BrandMatcher
 from sources._http import Drops, as_dict, count, epoch_to_utc
 from sources._http import text_or_none as _text
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE

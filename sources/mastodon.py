@@ -21,12 +21,12 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import Field, field_validator
 
+from monitor.brands import BrandMatcher
 from monitor.config.secrets import Secret, reveal
 from monitor.config.sources import SourceBase, http_urls
 from monitor.errors import SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from monitor.pipeline.brands import BrandMatcher
 from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text

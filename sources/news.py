@@ -22,12 +22,12 @@ from urllib.parse import quote_plus, urlsplit
 import feedparser  # type: ignore[import-untyped, unused-ignore]
 from pydantic import Field, field_validator
 
+from monitor.brands import BrandMatcher
 from monitor.config.durations import Interval, Window
 from monitor.config.sources import SourceBase, http_urls
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Observation, PollResult
-from monitor.pipeline.brands import BrandMatcher
 from monitor.sanitize import valid_time
 from sources._http import Drops, as_dict
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
@@ -110,6 +110,7 @@ class NewsConfig(SourceBase):
 
 
 class NewsSource:
+    color = "#7048e8"  # its line in the charts
     name = "news"
     config_model = NewsConfig
 

@@ -26,13 +26,13 @@ from prawcore.rate_limit import RateLimiter
 from prawcore.sessions import FiniteRetryStrategy
 from pydantic import Field
 
+from monitor.brands import BrandMatcher
 from monitor.config.durations import Interval
 from monitor.config.secrets import Secret, redact, reveal
 from monitor.config.sources import SourceBase
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from monitor.pipeline.brands import BrandMatcher
 from monitor.retry import retry_after
 from sources._http import Drops, epoch_to_utc, make_session, normalize_base_url, number
 from sources._http import as_dict as _dict
@@ -151,6 +151,7 @@ class RedditConfig(SourceBase):
 
 
 class RedditSource:
+    color = "#f76707"  # its line in the charts
     name = "reddit"
     config_model = RedditConfig
 

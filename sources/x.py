@@ -20,12 +20,12 @@ import requests
 import tweepy  # type: ignore[import-untyped, unused-ignore]
 from pydantic import Field
 
+from monitor.brands import BrandMatcher
 from monitor.config.secrets import Secret, redact, reveal
 from monitor.config.sources import SourceBase
 from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from monitor.pipeline.brands import BrandMatcher
 from monitor.retry import retry_after
 from monitor.sanitize import valid_time
 from sources._http import Drops, make_session, normalize_base_url
@@ -201,6 +201,9 @@ class XConfig(SourceBase):
 
 
 class XSource:
+    color = "#1c7ed6"  # its line in the charts
+    # A post's address in any of its spellings (a quote links to what it quotes): sources.post_link.
+    post_link = re.compile(r"^(?:mobile\.)?(?:twitter|x)\.com/(?:[a-z0-9_]+|i(?:/web)?)/status(?:es)?/(\d{1,25})")
     name = "x"
     config_model = XConfig
 

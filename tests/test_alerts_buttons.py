@@ -10,12 +10,13 @@ from slack_sdk import WebClient
 from sqlalchemy import insert, select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE, root_blocks
-from alerts.buttons import Origin, build_app, feedback_for, handle_action, incident_status
+from alerts.buttons import Origin, build_app, handle_action, incident_status
 from alerts.slack import SlackChannel
 from monitor.alerting.chain import Router
 from monitor.alerting.outbox import Deliverer
 from monitor.config.settings import parse_config
 from monitor.models import AlertEvent, Tier
+from monitor.replay.feedback import feedback_for
 from monitor.storage import schema as s
 from monitor.storage.store import Store
 from tests.conftest import FakeClock

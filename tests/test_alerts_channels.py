@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from alerts.email import EmailChannel
-from alerts.testing import send_test_alert
 from alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookChannel, sign, verify_signature
+from monitor.alerting.testing import send_test_alert
 from monitor.errors import ChannelError
 from monitor.models import Tier
 from tests.conftest import FakeClock

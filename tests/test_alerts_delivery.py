@@ -67,7 +67,8 @@ def test_climbing_incident_one_root_two_thread_replies_and_updates(fake, db, fcl
     assert root.edits == 2 and "CRITICAL" in root.text
     with store.begin() as conn:
         state = conn.execute(select(s.channel_state.c.state)).scalar_one()
-    assert state == {"ts": root.ts, "channel": "C0CXESC01", "tier": "critical", "_delivered_tier": "critical"}
+    assert state == {"ts": root.ts, "channel": "C0CXESC01", "tier": "critical", "_delivered_tier": "critical",
+                     "link": f"https://slack.com/archives/C0CXESC01/p{root.ts.replace('.', '')}"}
 
 
 def test_rate_limit_is_waited_out_on_the_injected_clock(fake, db, fclock):

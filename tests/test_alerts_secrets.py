@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from alerts import channels_from_config
 from alerts.buttons import ButtonListener
-from alerts.testing import send_test_alert
 from monitor.alerting.outbox import Deliverer
+from monitor.alerting.testing import send_test_alert
 from monitor.config.settings import parse_config
 from monitor.errors import ChannelError
 from monitor.logs import register_secrets, setup_logging

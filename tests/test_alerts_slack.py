@@ -40,7 +40,8 @@ def test_first_alert_posts_root_then_updates_and_threads(fake):
     ch = channel(fake)
     watch, warning, critical = climb()
     state = ch.send(watch, {})
-    assert set(state) == {"ts", "channel", "tier"} and state["channel"] == "C0CXESC01"
+    assert set(state) == {"ts", "channel", "tier", "link"} and state["channel"] == "C0CXESC01"
+    assert state["link"] == f"https://slack.com/archives/C0CXESC01/p{state['ts'].replace('.', '')}"
     state = ch.send(warning, state)
     state = ch.send(critical, state)
     roots = fake.roots()

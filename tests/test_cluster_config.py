@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.cluster.schedule import PERIODS, cron_for, period_for
-from monitor.cluster.settings import uses_job_engine
+from monitor.config.cluster import uses_job_engine
 from monitor.config.settings import parse_config
 from monitor.errors import ConfigError
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from monitor.cluster.jobs import MAX_QUEUE, QUEUE, STALE_AFTER, is_ours, pass_on, queues_for, source_queue
-from monitor.cluster.settings import ClusterConfig
+from monitor.config.cluster import ClusterConfig
 
 BRAND = '[[brands]]\nname = "Acme Air"\nkeywords = ["acme air"]\n'
 

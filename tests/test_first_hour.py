@@ -68,7 +68,7 @@ def test_the_demo_kept_as_incidents_and_handled_with_no_secret_at_all(tmp_path: 
     engine.dispose()
     ack = monitor("ack", short, "--by", "dana", "--config", str(config), cwd=tmp_path)
     assert ack.returncode == 0 and "dana acknowledged this incident" in ack.stdout, ack.stderr
-    assert "not noted in the incident's Slack thread" in ack.stderr  # no Slack token here: said, not failed
+    assert "not noted under the incident's slack message" in ack.stderr  # no Slack token here: said, not failed
     again = monitor("ack", short, "--by", "dana", "--config", str(config), cwd=tmp_path)
     assert again.returncode == 0 and "already acknowledged" in again.stdout
     snooze = monitor("snooze", short, "--for", "4h", "--config", str(config), cwd=tmp_path)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from alerts.blocks import ACK, NOT_COMPLAINT, SNOOZE
-from alerts.buttons import feedback_for, handle_action, incident_status
+from alerts.buttons import handle_action, incident_status
 from monitor.alerting.chain import Router
 from monitor.cli import main
 from monitor.cli.incidents import inert
@@ -21,6 +21,7 @@ from monitor.events import event_from_dict
 from monitor.incidents.state import incident_id
 from monitor.models import IncidentStatus, Tier
 from monitor.replay import demo
+from monitor.replay.feedback import feedback_for
 from monitor.storage import schema as s
 from monitor.storage.store import Store
 from tests.conftest import FakeClock

@@ -184,6 +184,53 @@ def test_the_daemon_polls_the_new_source_and_alerts_through_the_new_channel(regi
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in threads.requests)
 
 
+def test_a_channel_with_buttons_notes_and_links_needs_nothing_under_monitor(registered: None, tmp_path: Path) -> None:
+    """Issue 22: the core knows a channel's extras only through the registry: its listener is started
+    with the daemon, an action from the command line is noted under the incident's card, and the
+    incident's page links to the card."""
+    import http.client
+
+    from monitor.alerting.capabilities import start_listeners, stop_listeners
+    from monitor.storage.store import Store
+    from monitor.web.pages import Pages
+    from tests.plugins.teams import ButtonListener
+
+    clock = FakeClock()
+    with FakeThreads() as threads, FakeTeams() as teams:
+        threads.posts = [{"id": f"1790{i}", "text": text, "username": f"flyer{i}",
+                          "timestamp": (NOW - timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                          "permalink": f"https://www.threads.net/@flyer{i}/post/C{i}"}
+                         for i, text in enumerate(["Acme Air lost my bag and nobody answers. I contacted the news.",
+                                                   "Acme Air still has not refunded me, my lawyer is writing to the CEO"])]
+        path = toml(tmp_path, threads, teams, "[web]\nenabled = true\n")
+        path.write_text(path.read_text().replace("[alerts.teams]\n", "[alerts.teams]\nbuttons = true\n"))
+        loaded = load_config(path, env=ENV)
+        mon = Monitor.create(loaded, clock)
+        try:
+            listeners = start_listeners(loaded.config.alerts, mon.store, mon.clock)
+            assert [type(x) for x in listeners] == [ButtonListener] and listeners[0].running
+            mon.poll_source("threads")
+            stop_listeners(listeners)
+            assert not listeners[0].running
+            with mon.store.begin() as conn:
+                incident = conn.execute(__import__("sqlalchemy").text(
+                    "SELECT incident_id FROM channel_state WHERE channel = 'teams'")).scalar()
+        finally:
+            mon.close()
+        assert incident
+        result = CliRunner().invoke(main, ["ack", incident, "--by", "sam", "--config", str(path)], env=ENV)
+        assert result.exit_code == 0, result.output
+        notes = [c for c in teams.cards() if c["summary"] == "note"]
+        assert len(notes) == 1 and "sam acknowledged this incident" in notes[0]["text"]
+        store = Store(loaded.config.storage.url)
+        request = http.client.HTTPMessage()
+        request["Host"] = "127.0.0.1"
+        page = Pages(store, loaded.config.web, loaded.config.scoring, lambda: NOW).handle(
+            f"/incidents/{incident}", "", request, client="127.0.0.1")
+        store.close()
+    assert page.status == 200 and f'href="https://teams.example/cards/{incident}"'.encode() in page.body
+
+
 def test_test_alert_reaches_the_new_channel(registered: None, tmp_path: Path) -> None:
     with FakeThreads() as threads, FakeTeams() as teams:
         result = CliRunner().invoke(main, ["test-alert", "--config", str(toml(tmp_path, threads, teams))], env=ENV)

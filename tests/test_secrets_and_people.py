@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from alerts.email import EmailChannel
 from alerts.slack import SlackWebhookChannel
-from alerts.testing import send_test_alert
+from monitor.alerting.testing import send_test_alert
 from monitor.config.settings import parse_config
 from monitor.errors import ChannelError
 from monitor.logs import redact, register_secrets, setup_logging

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from monitor import __version__
+from monitor.alerting.capabilities import start_listeners, stop_listeners
 from monitor.cli.common import CONFIG_HELP, DATABASE_ONLY, NO_BRAND
 from monitor.cli.common import load as _load
 from monitor.config.settings import load_config
@@ -73,14 +74,14 @@ def _brand_option(f: Any) -> Any:
 @_brand_option
 def run(config_path: str | None, brands: tuple[str, ...]) -> None:
     """The daemon: scheduled polls, scoring and alerts until SIGTERM/SIGINT (graceful stop)."""
-    from monitor.cluster.settings import uses_job_engine
+    from monitor.config.cluster import uses_job_engine
     from monitor.daemon.app import Monitor
     from monitor.daemon.scheduler import run_daemon
 
     loaded = _load(config_path, brands, watch=True)
     logging.getLogger().setLevel(loaded.config.daemon.log_level.upper())
     mon = Monitor.create(loaded)
-    buttons = _button_listener(mon)
+    listeners = start_listeners(loaded.config.alerts, mon.store, mon.clock)  # Slack's buttons, say
     try:
         if uses_job_engine(loaded.config):  # PostgreSQL: one replica among any number (monitor/cluster/)
             try:
@@ -92,26 +93,8 @@ def run(config_path: str | None, brands: tuple[str, ...]) -> None:
         else:
             run_daemon(mon)
     finally:
-        if buttons is not None:
-            buttons.stop()
+        stop_listeners(listeners)
         mon.close()
-
-
-def _button_listener(mon: Any) -> Any:
-    """Slack buttons over Socket Mode, when the config gives both a bot and an app token."""
-    slack = mon.config.alerts.slack
-    if slack is None or not slack.enabled or not slack.bot_token or not getattr(slack, "app_token", None):
-        return None
-    from alerts.buttons import ButtonListener
-
-    try:
-        listener = ButtonListener(mon.store, mon.clock, slack.bot_token.get_secret_value(),
-                                  slack.app_token.get_secret_value(), slack.api_base_url)
-        listener.start()
-    except Exception as exc:  # noqa: BLE001 - buttons are a convenience; alerts go out without them
-        log.error("slack buttons unavailable", extra={"error": redact(str(exc))})
-        return None
-    return listener
 
 
 @main.command("poll-once")
@@ -143,7 +126,7 @@ def poll_once(config_path: str | None, brands: tuple[str, ...]) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def test_alert(config_path: str | None) -> None:
     """Send one clearly marked test alert through every configured channel."""
-    from alerts.testing import send_test_alert
+    from monitor.alerting.testing import send_test_alert
     from monitor.daemon.app import build_channels, utc_now
 
     loaded = _load(config_path)

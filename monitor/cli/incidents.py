@@ -160,8 +160,7 @@ def register(group: click.Group, load: Callable[..., LoadedConfig], config_help:
             if action != "acknowledge" and incident_tier(store, incident) >= Tier.critical:
                 note = CRITICAL_NOTES[action](who, end)  # its alerts do not stop: say so, not "unless critical"
             click.echo(f"{incident}: {note}")
-            warning = note_in_slack(loaded, store, incident, note)
-            if warning:
+            for warning in note_in_channels(loaded, store, incident, note):
                 click.echo(f"warning: {warning}", err=True)
         finally:
             store.close()
@@ -224,38 +223,24 @@ def incident_tier(store: Store, incident: str) -> Tier:
     return Tier(int(tier or 0))
 
 
-def note_in_slack(loaded: LoadedConfig, store: Store, incident: str, note: str) -> str | None:
-    """Post ``note`` in the incident's Slack thread, as a button press does; returns a warning if it could not."""
+def note_in_channels(loaded: LoadedConfig, store: Store, incident: str, note: str) -> list[str]:
+    """Note ``note`` under the incident's message in each channel that sent one, as a button press
+    does (monitor/alerting/capabilities.py); returns the warnings of those that could not."""
     from sqlalchemy import select
 
+    from monitor.alerting.capabilities import note_everywhere
+    from monitor.daemon.app import build_channels
     from monitor.storage import schema as s
 
     c = s.channel_state
     with store.begin() as conn:
-        row = conn.execute(select(c.c.state).where(c.c.incident_id == incident, c.c.channel == "slack")).first()
-    state = dict(row[0]) if row else {}
-    if not (state.get("channel") and state.get("ts")):
-        return None  # no Slack message for this incident: nothing to note it under
-    slack = loaded.config.alerts.slack
-    if slack is None or not slack.enabled or not slack.bot_token:
-        return ("recorded, but not noted in the incident's Slack thread: [alerts.slack] and its bot token are not "
-                "set here (the daemon's config and environment have them)")
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError, SlackClientError
-
-    from alerts.blocks import escape
-    from monitor.config.secrets import reveal
-
-    client = WebClient(token=reveal(slack.bot_token), base_url=(slack.api_base_url or "https://slack.com/api/").rstrip("/") + "/",
-                       timeout=max(1, round(slack.timeout)))
-    try:
-        client.chat_postMessage(channel=state["channel"], thread_ts=state["ts"], text=escape(f"(from the command line) {note}"),
-                                unfurl_links=False, unfurl_media=False)
-    except SlackApiError as exc:
-        return f"stored, but not noted in Slack: {exc.response.get('error', 'error')}"
-    except (SlackClientError, OSError) as exc:
-        return f"stored, but not noted in Slack: {type(exc).__name__}"
-    return None
+        states = {r.channel: dict(r.state or {}) for r in conn.execute(select(c.c.channel, c.c.state)
+                                                                       .where(c.c.incident_id == incident))}
+    # A message to note under: its link (a state stored before links were kept has its Slack ts).
+    states = {name: st for name, st in states.items() if st.get("link") or st.get("ts")}
+    if not states:
+        return []
+    return note_everywhere(build_channels(loaded.config), states, f"(from the command line) {note}")
 
 
 def print_history(h: dict[str, Any], console: Console) -> None:

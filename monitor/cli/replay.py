@@ -104,13 +104,12 @@ class Sender:
 
     def __init__(self, config: Config, *, timeout: float, clock: Clock | None = None,
                  sleep: Callable[[float], None] = time.sleep):
-        from alerts.console import ConsoleChannel
         from monitor.daemon.app import build_channels, utc_now
 
         self.config, self.timeout, self.clock, self.sleep = config, timeout, clock or utc_now, sleep
-        self.channels = build_channels(config)
-        if "console" in self.channels:
-            self.channels["console"] = ConsoleChannel(sys.stderr)
+        # A channel that writes to the terminal writes to stderr: stdout carries only the --format output.
+        self.channels = {name: ch.with_stream(sys.stderr) if hasattr(ch, "with_stream") else ch
+                         for name, ch in build_channels(config).items()}
         self.undelivered: list[str] = []
         self._deliverer: Deliverer | None = None
 

@@ -5,7 +5,7 @@ PostgreSQL storage URL each ``monitor run`` is a procrastinate worker instead, a
 same ones APScheduler runs (``Monitor.poll_source``, ``Monitor.reobserve``, ``Monitor.deliver``,
 ``monitor.daemon.scheduler.housekeeping``):
 
-- settings.py   the ``[cluster]`` config section, and which engine a config runs on
+(the ``[cluster]`` config section, and which engine a config runs on, are monitor/config/cluster.py)
 - schedule.py   job periods as cron expressions that every replica computes alike
 - engine_schema.py  procrastinate's tables, created or upgraded once when replicas start together
 - jobs.py       the tasks, their periodic schedule and locks, and what this replica ran; each source's

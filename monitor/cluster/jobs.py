@@ -39,7 +39,7 @@ from procrastinate.jobs import Job, Status
 from prometheus_client import Counter, Gauge
 
 from monitor.cluster.schedule import cron_for
-from monitor.cluster.settings import ClusterConfig
+from monitor.config.cluster import ClusterConfig
 
 if TYPE_CHECKING:
     from monitor.daemon.app import Monitor

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.cluster.engine_schema import ensure_engine_schema
 from monitor.cluster.jobs import Replica, build_app, hand_over, queues_for
 from monitor.cluster.observe import start_health
-from monitor.cluster.settings import is_postgresql
+from monitor.config.cluster import is_postgresql
 from monitor.daemon.source_health import log_sources_off
 from monitor.errors import ConfigError, MonitorError
 

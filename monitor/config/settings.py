@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from monitor.cluster.settings import ClusterConfig
 from monitor.config.alerting import AlertsConfig
+from monitor.config.cluster import ClusterConfig
 from monitor.config.durations import WRITTEN, Interval, Jitter, Keep, Timeout, Window
 from monitor.config.plugins import Sections
 from monitor.config.secrets import Secret, model_in, reveal, secret_keys, secret_values
@@ -240,7 +240,7 @@ def default_toml() -> str:
 
 
 def _secret_keys_at(path: tuple[Any, ...]) -> frozenset[str]:
-    """The keys typed as secrets in the section at ``path`` of the raw config (``("sources", "x")``)."""
+    """The keys typed as secrets in the section at ``path`` of the raw config (``("sources", NAME)``)."""
     model: Any = Config
     for part in path:
         if isinstance(part, int):  # an item of a list: the list's model is already chosen

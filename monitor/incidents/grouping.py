@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from monitor.incidents.pulse import Pulse
 from monitor.incidents.state import Incident, MentionFacts, incident_id, new_state
 from monitor.models import Observation
 from monitor.textsig import distinctive_numbers, urls
+from sources import post_link  # the registry: which links are a platform's posts
 
 SURGE_KEY = "surge"  # the incident key of a brand's current storm, surge or backlash (monitor/incidents/pulse.py)
 # A storm's incident stays open this long after its last post: a storm that flares up again the next
@@ -34,8 +34,6 @@ SURGE_WEIGHT = 3.5  # above look-alike wording, below a thread or a shared link
 PARENT_WEIGHT = 10  # a reply or quote of a post in the story: the strongest tie
 STORY_KEYS = ("thread:", "url:", "num:")  # what ties a post to a story itself, not to its author or wording
 MAX_KEY = 200  # longer keys are hashed (the column holds 300 characters)
-# A post's address on X, in any of its spellings: a quote or a link to a post is a tie to its thread.
-_STATUS = re.compile(r"^(?:mobile\.)?(?:twitter|x)\.com/(?:[a-z0-9_]+|i(?:/web)?)/status(?:es)?/(\d{1,25})")
 
 
 @dataclass(slots=True)
@@ -71,9 +69,9 @@ def candidate_keys(obs: Observation) -> dict[str, float]:
     for u in urls(obs.text):
         if obs.url is None or u not in obs.url.lower():
             keys[f"url:{u}"] = 4
-            status = _STATUS.match(u)
-            if status:  # a quote of a post on X, or a link to one: its thread, wherever it is
-                keys[thread_key("x", status.group(1))] = PARENT_WEIGHT
+            linked = post_link(u)
+            if linked:  # a quote of a post, or a link to one: its thread, wherever it is
+                keys[thread_key(*linked)] = PARENT_WEIGHT
     for u in urls(obs.url or ""):  # the post's own address: what an article or a quote links to
         keys[f"url:{u}"] = 4
     # Its thread: the posts it answers and its conversation, found through one another even when the

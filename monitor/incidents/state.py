@@ -161,7 +161,7 @@ def add_mention(state: IncidentState, m: MentionFacts, repeat_gap: float = 6 * 3
         _arrived(st, at)
     if m.source not in st["sources"]:
         st["sources"] = sorted([*st["sources"], m.source])
-    if m.kind == "article" or m.source == "news":
+    if m.kind == "article":  # a news article (the news source's posts are articles)
         st["articles"] += 1
     if m.against:
         st["against"] = st.get("against", 0) + 1

@@ -21,12 +21,12 @@ from typing import Any, Protocol
 from sqlalchemy import insert
 from sqlalchemy.exc import DataError, IntegrityError
 
+from monitor.brands import BrandMatcher
 from monitor.config.settings import Config
 from monitor.interfaces import Clock
 from monitor.jsonl import observation_to_dict
 from monitor.models import AlertEvent, MentionScore, Observation, Tier
 from monitor.pipeline.batch import Batch
-from monitor.pipeline.brands import BrandMatcher
 from monitor.pipeline.cache import Cache, Held
 from monitor.pipeline.writeback import write_incidents, write_mentions
 from monitor.sanitize import clean_observation

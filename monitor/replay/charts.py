@@ -17,7 +17,6 @@ ML, MR, MT, MB = 48, 104, 40, 30  # plot margins: left (y labels), right (band l
 TIER_NAMES = {0: "none", 1: "watch", 2: "warning", 3: "critical"}
 TIER_COLORS = {0: "#868e96", 1: "#d9a400", 2: "#e8590c", 3: "#e03131"}
 BAND_FILLS = {1: "#fff6cc", 2: "#ffe8d6", 3: "#ffe0e0"}
-SOURCE_COLORS = {"x": "#1c7ed6", "reddit": "#f76707", "news": "#7048e8"}
 SPARE_COLORS = ("#0ca678", "#d6336c", "#74b816", "#1098ad", "#f59f00", "#495057", "#ae3ec9", "#5c940d")
 _STEPS_H = (1, 2, 3, 6, 12, 24, 48, 96, 168, 336, 720, 1440, 2880, 8760)
 
@@ -34,9 +33,12 @@ def slug(value: str) -> str:
 
 
 def source_colors(sources: Sequence[str]) -> dict[str, str]:
-    """One stable colour per source: the known platforms keep theirs, the rest take spares in name order."""
+    """One stable colour per source: a platform with its own (its source class's ``color``) keeps it,
+    the rest take spares in name order."""
+    from sources import source_color  # the registry: the core knows a platform only through it
+
     spare = iter(SPARE_COLORS * (1 + len(sources) // len(SPARE_COLORS)))
-    return {s: SOURCE_COLORS.get(s) or next(spare) for s in sorted(set(sources))}
+    return {s: source_color(s) or next(spare) for s in sorted(set(sources))}
 
 
 class TimeAxis:

@@ -28,6 +28,26 @@ from monitor.storage.store import Store
 
 
 @dataclass(frozen=True)
+class Feedback:
+    incident: str
+    brand: str | None
+    label: str  # "not_complaint" or "acknowledged" (a human looked and took it as a real complaint)
+    at: datetime
+    user: str | None
+
+
+def feedback_for(store: Store, since: datetime | None = None) -> list[Feedback]:
+    """The humans' labels of incidents, latest per incident, oldest first: for replay and evaluation."""
+    latest: dict[str, Feedback] = {}
+    for incident, action, at, user, brand in store.incident_labels(since):
+        label = "not_complaint" if action == "not_complaint" else "acknowledged"
+        if latest.get(incident, None) and latest[incident].label == "not_complaint":
+            continue  # "not a complaint" is the stronger statement; an ack afterwards does not undo it
+        latest[incident] = Feedback(incident, brand, label, at, user)
+    return sorted(latest.values(), key=lambda f: f.at)
+
+
+@dataclass(frozen=True)
 class Judged:
     """One labelled incident: what the team said, what the live monitor sent, what the replay would."""
 
@@ -98,8 +118,6 @@ def compare(live: Store, since: datetime, alerts: list[AlertEvent],
     """Match the live store's labelled incidents (labelled since ``since``) with the replay's alerts.
 
     ``replayed_posts`` holds the posts of each incident the replay alerted on (from its scratch store)."""
-    from alerts.buttons import feedback_for
-
     labels = feedback_for(live, since)
     if not labels:
         return FeedbackReport()

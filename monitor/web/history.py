@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Connection, select
 
@@ -34,7 +33,6 @@ from monitor.storage.actions import IncidentStatus, actions_of, statuses_in
 from monitor.storage.store import Store
 from monitor.web import queries
 
-PAGES = "/incidents"  # where the daemon serves the incident pages (monitor/web/pages.py)
 MAX_POSTS = 200  # posts of one incident shown in full; the rest are counted
 MAX_EARLIER = 20  # earlier complaints shown per repeat complainant
 MAX_SNAPSHOTS = 12  # engagement points shown per post
@@ -46,13 +44,6 @@ CONTRACT_KEYS = ("incident", "brand", "tier", "score", "mentions", "authors", "s
 
 class NoSuchIncident(LookupError):
     pass
-
-
-def incident_url(public_url: str | None, incident: str) -> str | None:
-    """The address of an incident's page under ``[web] public_url`` (what Slack links to)."""
-    if not public_url:
-        return None
-    return f"{public_url.rstrip('/')}{PAGES}/{quote(incident, safe='')}"
 
 
 def _summary(r: Any, status: IncidentStatus, now: datetime, window: float) -> dict[str, Any]:
@@ -243,7 +234,7 @@ def _channel_states(conn: Connection, incident: str) -> dict[str, dict[str, Any]
     """Where each channel put the incident (Slack: the channel and the message's ts); nothing secret is kept there."""
     c = s.channel_state
     rows = conn.execute(select(c.c.channel, c.c.state).where(c.c.incident_id == incident).order_by(c.c.channel))
-    return {r.channel: {k: v for k, v in dict(r.state or {}).items() if k in ("channel", "ts", "tier", "posted")}
+    return {r.channel: {k: v for k, v in dict(r.state or {}).items() if k in ("channel", "ts", "tier", "posted", "link")}
             for r in rows}
 
 
@@ -265,7 +256,7 @@ def timeline(r: Any, deliveries: list[dict[str, Any]], actions: list[dict[str, A
     for a in actions:
         detail = a["detail"]
         entries.append({"kind": "action", "at": a["at"], "action": a["action"], "until": a["until"],
-                        "by": detail.get("user_name") or a["user"] or "someone", "via": detail.get("via") or "slack"})
+                        "by": detail.get("user_name") or a["user"] or "someone", "via": detail.get("via") or "a button"})
     if answers:
         first = answers[0]
         entries.append({"kind": "answer", "at": first["at"],

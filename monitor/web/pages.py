@@ -37,11 +37,11 @@ from monitor.config.durations import DAY, MAX_SINCE, since_spec
 from monitor.config.secrets import reveal
 from monitor.config.settings import ScoringConfig, WebConfig
 from monitor.interfaces import Clock
-from monitor.models import Tier
+from monitor.models import PAGES, Tier
 from monitor.replay.charts import slug, source_colors
 from monitor.storage.store import Store
 from monitor.web.access import LoginThrottle, ProxyCheck, allowed_hosts, host_name
-from monitor.web.history import PAGES, NoSuchIncident, count_incidents, incident_history, list_incidents, resolve
+from monitor.web.history import NoSuchIncident, count_incidents, incident_history, list_incidents, resolve
 from monitor.web.render import CSP, incident_charts, render, tier_number, when
 
 log = logging.getLogger("monitor.pages")

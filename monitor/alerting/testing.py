@@ -10,7 +10,7 @@ from monitor.errors import ChannelError
 from monitor.interfaces import Channel, Clock
 from monitor.models import AlertEvent, Tier
 
-log = logging.getLogger("alerts.testing")
+log = logging.getLogger("monitor.test_alert")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Which brand a post is about, and whether the brand itself wrote it."""
+"""Which brand a post is about, and whether the brand itself wrote it: shared vocabulary, used by the
+pipeline and by the sources (to tell which brand a search result belongs to)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The ``[cluster]`` config section: how a replica joins the others on one PostgreSQL.
-
-Kept apart from monitor/config/settings.py (which only embeds the model) so that the job engine's knobs sit
-next to the code that reads them.
-"""
+"""The ``[cluster]`` config section: how a replica joins the others on one PostgreSQL (monitor/cluster/
+reads it), and which engine a config runs on."""
 
 from __future__ import annotations
 
