@@ -13,11 +13,11 @@ import orjson
 
 from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.errors import InputError
-from monitor.models import KINDS, METRIC_NAMES, Author, Metrics, Observation
+from monitor.models import KINDS, METRIC_NAMES, RATING_RANGE, Author, Metrics, Observation
 from monitor.sanitize import MAX_COUNT, valid_count, valid_time
 
 _KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
-          "metrics", "in_reply_to", "conversation_id", "brand"}
+          "metrics", "in_reply_to", "conversation_id", "brand", "rating"}
 _METRIC_KEYS = frozenset(METRIC_NAMES)
 
 
@@ -83,9 +83,19 @@ def observation_from_dict(d: Any) -> Observation:
                       verified=bool(verified) if verified is not None else None),
         metrics=_metrics(m),
         in_reply_to=_opt_str(d, "in_reply_to"), conversation_id=_opt_str(d, "conversation_id"),
-        brand=_opt_str(d, "brand"),
+        brand=_opt_str(d, "brand"), rating=_rating(d),
         extra={k: v for k, v in d.items() if k not in _KNOWN},
     )
+
+
+def _rating(d: dict[str, Any]) -> int | None:
+    v = d.get("rating")
+    if v is None:
+        return None
+    lo, hi = RATING_RANGE
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or not lo <= v <= hi:
+        raise ValueError(f"'rating' must be a number of stars from {lo} to {hi}")
+    return round(v)
 
 
 def _metrics(m: dict[str, Any]) -> Metrics:
@@ -110,6 +120,8 @@ def observation_to_dict(o: Observation) -> dict[str, Any]:
         "metrics": {k: getattr(o.metrics, k) for k in METRIC_NAMES},
         "in_reply_to": o.in_reply_to, "conversation_id": o.conversation_id, "brand": o.brand,
     }
+    if o.rating is not None:  # only reviews carry it; other lines stay as they were
+        d["rating"] = o.rating
     for k, v in o.extra.items():
         d.setdefault(k, v)
     return d

@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 METRIC_NAMES = ("likes", "reposts", "replies", "quotes", "views", "score")
-KINDS = ("post", "comment", "article")
+KINDS = ("post", "comment", "article", "review")
+RATING_RANGE = (1, 5)  # a review's stars, as the app stores and review sites give them
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Observation:
     in_reply_to: str | None = None
     conversation_id: str | None = None
     brand: str | None = None
+    # A review's stars (1-5); None for everything that is not a review.
+    rating: int | None = None
     # Unknown JSONL fields, kept so that an export round-trips what it was given.
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -114,3 +114,18 @@ def test_bad_durations(bad: object) -> None:
 @given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)))
 def test_timestamps_round_trip(dt: datetime) -> None:
     assert parse_timestamp(format_timestamp(dt)) == dt
+
+
+def test_a_review_carries_its_stars_and_other_lines_stay_as_they_were() -> None:
+    from monitor.jsonl import dumps, observation_from_dict
+
+    base = {"source": "appstore", "id": "1", "text": "crashes on login", "created_at": "2026-01-01T00:00:00Z"}
+    review = observation_from_dict({**base, "kind": "review", "rating": 1})
+    assert (review.kind, review.rating) == ("review", 1)
+    assert '"rating": 1' in dumps(review)
+    assert observation_from_dict({**base, "rating": 4.6}).rating == 5
+    plain = observation_from_dict(base)
+    assert plain.rating is None and "rating" not in dumps(plain)
+    for bad in (0, 6, "5", True, float("nan")):
+        with pytest.raises(ValueError, match="'rating' must be a number of stars from 1 to 5"):
+            observation_from_dict({**base, "rating": bad})
