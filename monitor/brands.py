@@ -53,6 +53,8 @@ class BrandMatcher:
 
     def by_brand(self, obs: Observation, brand: str) -> bool:
         """Was this post written by one of the brand's own accounts?"""
+        if obs.by_brand:
+            return True
         b = self.brands.get(brand)
         if b is None or not obs.author.handle:
             return False

@@ -17,7 +17,7 @@ from monitor.models import KINDS, METRIC_NAMES, RATING_RANGE, Author, Metrics, O
 from monitor.sanitize import MAX_COUNT, valid_count, valid_time
 
 _KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
-          "metrics", "in_reply_to", "conversation_id", "brand", "rating"}
+          "metrics", "in_reply_to", "conversation_id", "brand", "rating", "by_brand"}
 _METRIC_KEYS = frozenset(METRIC_NAMES)
 
 
@@ -84,6 +84,7 @@ def observation_from_dict(d: Any) -> Observation:
         metrics=_metrics(m),
         in_reply_to=_opt_str(d, "in_reply_to"), conversation_id=_opt_str(d, "conversation_id"),
         brand=_opt_str(d, "brand"), rating=_rating(d),
+        by_brand=d.get("by_brand") is True,
         extra={k: v for k, v in d.items() if k not in _KNOWN},
     )
 
@@ -122,6 +123,8 @@ def observation_to_dict(o: Observation) -> dict[str, Any]:
     }
     if o.rating is not None:  # only reviews carry it; other lines stay as they were
         d["rating"] = o.rating
+    if o.by_brand:
+        d["by_brand"] = True
     for k, v in o.extra.items():
         d.setdefault(k, v)
     return d

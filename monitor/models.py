@@ -57,6 +57,9 @@ class Observation:
     brand: str | None = None
     # A review's stars (1-5); None for everything that is not a review.
     rating: int | None = None
+    # Set by a source that knows the brand wrote it (a developer's answer to a review, a post on the
+    # brand's own page by the page); otherwise the brand's configured handles decide.
+    by_brand: bool = False
     # Unknown JSONL fields, kept so that an export round-trips what it was given.
     extra: dict[str, Any] = field(default_factory=dict)
 

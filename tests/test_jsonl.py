@@ -129,3 +129,17 @@ def test_a_review_carries_its_stars_and_other_lines_stay_as_they_were() -> None:
     for bad in (0, 6, "5", True, float("nan")):
         with pytest.raises(ValueError, match="'rating' must be a number of stars from 1 to 5"):
             observation_from_dict({**base, "rating": bad})
+
+
+def test_a_post_the_source_knows_the_brand_wrote_is_the_brands_answer() -> None:
+    from monitor.brands import BrandMatcher
+    from monitor.jsonl import dumps, observation_from_dict
+    from monitor.models import BrandQuery
+
+    base = {"source": "appstore", "id": "r1", "text": "Thanks, fixed in 2.3", "created_at": "2026-01-01T00:00:00Z",
+            "kind": "comment", "brand": "Acme"}
+    matcher = BrandMatcher([BrandQuery("Acme", ("acme",))])
+    answer = observation_from_dict({**base, "by_brand": True})
+    assert matcher.by_brand(answer, "Acme") and '"by_brand": true' in dumps(answer)
+    plain = observation_from_dict(base)
+    assert not matcher.by_brand(plain, "Acme") and "by_brand" not in dumps(plain)
