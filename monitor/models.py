@@ -12,6 +12,7 @@ from urllib.parse import quote
 METRIC_NAMES = ("likes", "reposts", "replies", "quotes", "views", "score")
 KINDS = ("post", "comment", "article", "review")
 RATING_RANGE = (1, 5)  # a review's stars, as the app stores and review sites give them
+LOW_STARS = 2  # a review of this many stars or fewer is a low rating: a complaint, whatever its words
 
 
 @dataclass(frozen=True)

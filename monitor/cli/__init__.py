@@ -167,6 +167,7 @@ def score(config_path: str | None, input_path: str | None, strict: bool, text: s
     """Score observations (JSONL) or one TEXT: one JSON object per input on stdout."""
     from monitor.jsonl import ReadStats, read_observations
     from monitor.scoring import MentionScorer
+    from monitor.scoring.rating import rated
 
     if config_path:
         _load(config_path)
@@ -176,8 +177,9 @@ def score(config_path: str | None, input_path: str | None, strict: bool, text: s
     out = sys.stdout
 
     def emit(source: str | None, ident: str | None, t: str, lang: str | None, followers: int | None,
-             engagement: int) -> None:
-        r = scorer.score(t, lang=lang, followers=followers, engagement=engagement)
+             engagement: int, rating: int | None = None) -> None:
+        r = rated(scorer.score(t, lang=lang, followers=followers, engagement=engagement), rating,
+                  followers=followers, engagement=engagement)
         out.write(json.dumps({"source": source, "id": ident, "lang": r.lang, "sentiment": r.sentiment,
                               "complaint": r.complaint, "is_complaint": r.is_complaint, "cues": list(r.cues),
                               "score": r.score}, ensure_ascii=False) + "\n")
@@ -189,7 +191,7 @@ def score(config_path: str | None, input_path: str | None, strict: bool, text: s
     stats = ReadStats()
     with open_input(input_path) as stream:
         for obs in read_observations(stream, input_path, strict=strict, stats=stats):
-            emit(obs.source, obs.id, obs.text, obs.lang, obs.author.followers, obs.metrics.engagement())
+            emit(obs.source, obs.id, obs.text, obs.lang, obs.author.followers, obs.metrics.engagement(), obs.rating)
     if stats.skipped:
         click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
     if stats.lines and stats.skipped == stats.lines:

@@ -29,7 +29,7 @@ from datetime import datetime
 
 from monitor.config.settings import ScoringConfig
 from monitor.incidents.coefficients import CUE_SEVERITY, CUE_WORDS, DANGEROUS_CUES, Assessment, Baseline, K
-from monitor.incidents.drivers import backlash_strength, burst, fastest_post, sat, storm_burst
+from monitor.incidents.drivers import backlash_strength, burst, fastest_post, sat, storm_burst, wave_strength
 from monitor.incidents.state import IncidentState
 from monitor.models import Tier
 
@@ -66,6 +66,8 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
         backlash = kind == "backlash"
         if backlash:
             driver(K.burst_weight * cfg.weight_mentions, b_value, lambda: _backlash_words(state, base, t_now))
+        elif kind == "reviews":
+            driver(K.burst_weight * cfg.weight_mentions, b_value, lambda: _wave_words(state, base, t_now))
         else:
             driver(K.burst_weight * cfg.weight_mentions, b_value,
                    lambda: f"{b_people} people complaining about the brand in the last hours, many in their own words "
@@ -202,6 +204,25 @@ def _backlash_words(state: IncidentState, base: Baseline, t_now: float) -> str:
     boycott = state["cues"].get("boycott", 0)
     if boycott:
         words += f"; boycott calls in {boycott:,} of its posts"
+    return words
+
+
+def _wave_words(state: IncidentState, base: Baseline, t_now: float) -> str:
+    """"41 one- and two-star reviews in 3 hours, usually 0.4 a day (2.1 reviews a day in all); most
+    mention login"."""
+    assert base.pulse is not None
+    _, k, _, window, (low_daily, all_daily) = wave_strength(base.pulse, t_now)
+    hours = window / 3600.0
+    span = "the last hour" if hours <= 1 else f"{hours:.0f} hours"
+    words = (f"{k:,} one- and two-star reviews in {span}, usually {low_daily:,.1f} a day "
+             f"({all_daily:,.1f} reviews a day in all)")
+    counts, low = state.get("review_words") or {}, state.get("low_reviews", 0)
+    if counts and low >= 5:  # a word most of a handful share says little
+        word = min(counts, key=lambda w: (-counts[w], w))
+        if counts[word] >= 0.5 * low:
+            words += f"; most mention {word}"
+        elif counts[word] >= 0.25 * low:
+            words += f"; many mention {word}"
     return words
 
 

@@ -71,6 +71,11 @@ class Coefficients:
     backlash_ratio: float = 5.0  # at least this many times a busy ordinary hour of its week
     backlash_share: float = 0.25  # of its mentions in the window, or its usual share if less (praise has a few sour ones)
     backlash_history: int = 12  # ordinary hours with traffic in the week before its normal is trusted
+    wave_min_reviews: int = 8  # one- and two-star reviews within a window, at least, for a review wave
+    wave_ratio: float = 5.0  # at least this many times the low ratings the window usually brings
+    wave_slack: float = 2.0  # reviews come by day: a daytime window brings about twice a day's average
+    wave_floor: float = 1.0  # low ratings a day assumed at least (an app that almost never gets one)
+    wave_history: int = 3  # days of reviews before a usual rate is trusted
     negative: float = -0.05  # sentiment at or below which a post is against the brand
     one_customer_share: float = 0.5  # complaints a story's main complainant wrote, for it to be theirs
     positive: float = 0.5  # sentiment above which a post is not counted as a complaint, whatever the model says

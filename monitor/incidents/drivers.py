@@ -11,7 +11,7 @@ from operator import itemgetter
 
 from monitor.config.settings import ScoringConfig
 from monitor.incidents.coefficients import BUCKET_REACH, BURST_WINDOWS, Baseline, K
-from monitor.incidents.pulse import BUCKET, Pulse
+from monitor.incidents.pulse import BUCKET, DAY, Pulse
 from monitor.incidents.state import IncidentState
 
 _ZEROS = (0, 0)
@@ -195,25 +195,67 @@ def backlashing(pulse: Pulse, t_now: float) -> bool:
     return backlash_strength(pulse, t_now)[0] >= K.surge_surprise
 
 
+def wave_strength(pulse: Pulse, t_now: float) -> tuple[float, int, float, float, tuple[float, float]]:
+    """How far the brand's one- and two-star reviews right now are above their usual rate: (surprise as
+    -log10 of the chance, low reviews in the window, the window's usual, the window, (low reviews a
+    day, reviews a day) as usual), for the most surprising window. Usual is the last two weeks'
+    average, with slack for reviews coming by day and a floor for apps that almost never get a low
+    one; a wave is several times that and counts enough reviews."""
+    best: tuple[float, int, float, float, tuple[float, float]] = (0.0, 0, 0.0, 0.0, (0.0, 0.0))
+    counts = window_counts(pulse.low_reviews, t_now - BUCKET_REACH)
+    if counts[-1] < K.wave_min_reviews:
+        return best
+    daily = pulse.usual_reviews(t_now, K.wave_history)
+    if daily is None:
+        return best
+    for window, k in zip(BURST_WINDOWS, counts, strict=True):
+        if k < K.wave_min_reviews:
+            continue
+        usual = max(daily[0], K.wave_floor) * K.wave_slack * window / DAY
+        if k < K.wave_ratio * usual:
+            continue
+        surprise = poisson_surprise(k, usual)
+        if surprise > best[0]:
+            best = (surprise, k, usual, window, daily)
+    return best
+
+
+def reviewing(pulse: Pulse, t_now: float) -> bool:
+    """Whether the brand gets many more low ratings than usual right now."""
+    return wave_strength(pulse, t_now)[0] >= K.surge_surprise
+
+
 def storm_burst(state: IncidentState, pulse: Pulse, t_now: float) -> tuple[float, int, float, str]:
-    """(value in [0, 1], people, usual, kind) for a storm's incident (``state["surge"]``): the stronger of
-    the brand's surge of complaints and its backlash, as far as this incident holds it. Posts a story
+    """(value in [0, 1], people, usual, kind) for a storm's incident (``state["surge"]``): the strongest of
+    the brand's surge of complaints, its review wave and its backlash, as far as this incident holds it. Posts a story
     claims (its thread, link or number) go to that story, so a storm a story explains leaves its storm
     incident with few people, and quiet."""
     value, k, usual = surge_burst(state, pulse, t_now)
+    kind = "surge"
+    if pulse.review_days:
+        w_surprise, w_k, w_usual, w_window, _ = wave_strength(pulse, t_now)
+        if w_window and _holds(state, pulse.low_reviews, t_now, w_window, w_usual):
+            w_value = sat((w_surprise - K.burst_surprise_from) / K.surge_surprise_span)
+            if (w_value, w_k) > (value, k):
+                value, k, usual, kind = w_value, w_k, w_usual, "reviews"
     surprise, b_k, b_usual, window, _ = backlash_strength(pulse, t_now)
     if window:
         # As far as it holds the people against the brand since it could: an incident opened when
         # the backlash was recognised cannot hold the posts that came before.
-        since = max(t_now - window, float(state["start"]) - float(state["start"]) % BUCKET)
-        own = arrivals_since(state, since)
-        k_since = sum(n for t, n in pulse.against if t >= since)
-        usual_since = b_usual * (t_now - since) / window
-        if own >= max(K.burst_min_people, K.surge_own_share * (k_since - usual_since)):
+        if _holds(state, pulse.against, t_now, window, b_usual):
             b_value = sat((surprise - K.burst_surprise_from) / K.surge_surprise_span)
             if (b_value, b_k) > (value, k):
                 return b_value, b_k, b_usual, "backlash"
-    return value, k, usual, "surge"
+    return value, k, usual, kind
+
+
+def _holds(state: IncidentState, buckets: list[list[float]], t_now: float, window: float, usual: float) -> bool:
+    """Whether a storm's incident holds the storm's people (``buckets``: the brand's, in the window), as
+    far as it could: an incident opened when the storm was recognised cannot hold the posts before."""
+    since = max(t_now - window, float(state["start"]) - float(state["start"]) % BUCKET)
+    own = arrivals_since(state, since)
+    k_since = sum(n for t, n in buckets if t >= since)
+    return own >= max(K.burst_min_people, K.surge_own_share * (k_since - usual * (t_now - since) / window))
 
 
 def fastest_post(state: IncidentState, t_now: float, matters: float) -> tuple[float, float, float]:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.incidents.drivers import backlashing, surging
+from monitor.incidents.drivers import backlashing, reviewing, surging
 from monitor.incidents.pulse import Pulse
 from monitor.incidents.state import Incident, MentionFacts, incident_id, new_state
-from monitor.models import Observation
+from monitor.models import LOW_STARS, Observation
 from monitor.textsig import distinctive_numbers, urls
 from sources import post_link  # the registry: which links are a platform's posts
 
@@ -152,8 +152,9 @@ class Grouping:
                 votes[inc_id] = votes.get(inc_id, 0) + 2 + hits / n_sig
                 worded.add(inc_id)
         # Many people complaining at once in their own words (an outage), or against the brand at once
-        # (a backlash): while the brand surges, a complaint that no thread, link or number ties to a
-        # story joins the storm's incident; while it is in a backlash, any post against it does. A
+        # (a backlash), or many low ratings at once (a review wave): while the brand surges, a complaint
+        # that no thread, link or number ties to a story joins the storm's incident; while it is in a
+        # backlash, any post against it does; in a review wave, any low-rated review. A
         # post in someone's thread does not: the thread is its story, even before the thread has one.
         surge_slot: KeySlot | None = None
         in_surge = False  # (a post worded like a story still joins the storm: storms repeat words)
@@ -165,10 +166,15 @@ class Grouping:
             if backlashing(pulse, at_ts):
                 pulse.backlash = max(pulse.backlash, at_ts)
                 pulse.mark_stormy(at_ts)
+            low = facts.rating is not None and facts.rating <= LOW_STARS
+            if low and reviewing(pulse, at_ts):
+                pulse.wave = max(pulse.wave, at_ts)
+                pulse.mark_stormy(at_ts)
             own = thread_key(obs.source, obs.id)
             in_thread = any(k.startswith("thread:") and k != own for k in item.keys)
             # A storm ebbs out, it does not stop at once.
-            stormy = pulse.backlash >= at_ts - SURGE_STICKY or (facts.is_complaint and pulse.surge >= at_ts - SURGE_STICKY)
+            stormy = (pulse.backlash >= at_ts - SURGE_STICKY or (facts.is_complaint and pulse.surge >= at_ts - SURGE_STICKY)
+                      or (low and pulse.wave >= at_ts - SURGE_STICKY))
             if stormy and not parents_or_ids and not in_thread:
                 in_surge = True
                 surge_slot = table.get((brand, SURGE_KEY))

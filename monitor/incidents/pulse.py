@@ -12,6 +12,9 @@ people complaining, plus a running count of every mention. Two things read it:
   angry at an advert), complaining or not, against a busy ordinary hour of the brand's last week.
   While a backlash lasts, posts against the brand that find no better story join the same incident
   as a surge's complaints: one storm, one incident.
+- the brand's *review wave*: many one- and two-star reviews at once (a bad release, a review bomb)
+  against the low ratings its reviews brought a day over the last two weeks. While a wave lasts, low
+  reviews join the storm's incident too.
 
 The pulse is stored per brand (``brand_pulse``) and changed only under the brand's lock, like its
 incidents, so every replica and every restart sees the same one.
@@ -23,6 +26,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.models import LOW_STARS
+
 BUCKET = 600.0  # seconds
 HOUR = 3600.0
 HORIZON = 3 * 3600.0  # the longest window anything looks back
@@ -30,6 +35,8 @@ MAX_PEOPLE = 5000  # complaining people remembered within the horizon (a bound, 
 MEMORY = 1 / 7  # weight of the newest day in the hour-of-day profile: about a week's memory
 WEEK_HOURS = 7 * 24  # the hours kept of the brand's traffic: its ordinary busy hour is read from them
 BUSY = 0.9  # a busy hour is busier than this share of the week's hours with traffic
+DAY = 24 * HOUR
+REVIEW_DAYS = 14  # the days of reviews kept: a brand's usual rate of low ratings is read from them
 
 
 @dataclass
@@ -52,6 +59,11 @@ class Pulse:
     # The brand's hours over the last week: [hour start, mentions, people against it, 1 if stormy]. An
     # hour in which the brand surged or was in a backlash is stormy: not part of its normal.
     hours: list[list[float]] = field(default_factory=list)
+    # Reviews (posts with stars): the low-rated ones in ten-minute buckets over the horizon, and per day
+    # [day start, low-rated reviews, all reviews] over the last two weeks.
+    low_reviews: list[list[float]] = field(default_factory=list)
+    review_days: list[list[float]] = field(default_factory=list)
+    wave: float = 0.0  # epoch of the last moment the brand was in a review wave (0: never)
     recent_complainers: int = field(default=0, compare=False)  # the sum of ``complainers``, kept as it changes
     recent_against: int = field(default=0, compare=False)  # the sum of ``against``, kept as it changes
     _usual: dict[tuple[float, float, float], float | None] = field(default_factory=dict, compare=False, repr=False)
@@ -70,7 +82,9 @@ class Pulse:
                     float(doc.get("surge", 0.0)), folded=float(doc.get("folded", 0.0)),
                     days=[int(d) for d in doc.get("days", ())],
                     against=[list(b) for b in doc.get("against", ())], against_people=dict(doc.get("against_people", {})),
-                    backlash=float(doc.get("backlash", 0.0)), hours=[list(h) for h in doc.get("hours", ())])
+                    backlash=float(doc.get("backlash", 0.0)), hours=[list(h) for h in doc.get("hours", ())],
+                    low_reviews=[list(b) for b in doc.get("low_reviews", ())],
+                    review_days=[list(d) for d in doc.get("review_days", ())], wave=float(doc.get("wave", 0.0)))
         if len(doc.get("profile") or ()) == 24:
             pulse.profile = [list(p) for p in doc["profile"]]
         return pulse
@@ -79,7 +93,13 @@ class Pulse:
         return {"total": self.total, "mentions": self.mentions, "complainers": self.complainers,
                 "people": self.people, "surge": self.surge, "profile": self.profile, "folded": self.folded,
                 "days": self.days, "against": self.against, "against_people": self.against_people,
-                "backlash": self.backlash, "hours": self.hours}
+                "backlash": self.backlash, "hours": self.hours, **self._reviews_json()}
+
+    def _reviews_json(self) -> dict[str, Any]:
+        # Only brands with reviews carry these: the stored pulse of every other brand stays as it was.
+        if not self.review_days:
+            return {}
+        return {"low_reviews": self.low_reviews, "review_days": self.review_days, "wave": self.wave}
 
     def knows_rhythm(self, min_daily: float = 10.0) -> bool:
         """Whether the last two complete days each brought ``min_daily`` complaining people."""
@@ -136,6 +156,42 @@ class Pulse:
         self._count_hour(hour, new_against)
         if fresh:  # a new bucket: older ones may have left the horizon
             self._forget(at)
+
+    def add_review(self, at: float, rating: int) -> None:
+        """Count one review (not the brand's own) created at epoch ``at`` with ``rating`` stars."""
+        low = rating <= LOW_STARS
+        if low:
+            _bump(self.low_reviews, at)
+            horizon = max(at, self.low_reviews[-1][0]) - HORIZON - BUCKET
+            while self.low_reviews and self.low_reviews[0][0] < horizon:
+                del self.low_reviews[0]
+        day = at - at % DAY
+        days = self.review_days
+        for entry in reversed(days):
+            if entry[0] == day:
+                break
+        else:
+            entry = [day, 0, 0]
+            days.append(entry)
+            days.sort()
+        entry[1] += low
+        entry[2] += 1
+        while days and days[0][0] < days[-1][0] - REVIEW_DAYS * DAY:
+            del days[0]
+
+    def usual_reviews(self, before: float, min_days: int) -> tuple[float, float] | None:
+        """(low-rated reviews a day, reviews a day) over the days before ``before``'s day, from the
+        first day with a review (days without any count as none); None until that spans ``min_days``
+        days (an app just added, or a backlog read newest first, has no usual rate yet)."""
+        today = before - before % DAY
+        past = [d for d in self.review_days if d[0] < today]
+        if not past:
+            return None
+        span = min(REVIEW_DAYS, round((today - past[0][0]) / DAY))
+        if span < min_days:
+            return None
+        past = [d for d in past if d[0] >= today - span * DAY]
+        return sum(d[1] for d in past) / span, sum(d[2] for d in past) / span
 
     def _count_hour(self, hour: float, against: int) -> None:
         hours = self.hours

@@ -80,6 +80,11 @@ class IncidentState(TypedDict):
     brand_at_start: NotRequired[int]  # the brand's running total of mentions before the story
     post_gain: NotRequired[float]  # the most engagement any followed post gained
     against: NotRequired[int]  # posts against the brand (complaints among them): a backlash's tone
+    low_reviews: NotRequired[int]  # one- and two-star reviews (a review wave's)
+    review_words: NotRequired[dict[str, int]]  # their commonest topic words, and how many mention each
+
+
+MAX_REVIEW_WORDS = 50
 
 
 @dataclass(slots=True)
@@ -118,6 +123,7 @@ class MentionFacts:
     score: float
     by_brand: bool
     against: bool = False  # against the brand: a complaint, negative about it, or threatening to leave
+    rating: int | None = None  # a review's stars
 
 
 def incident_id(brand: str, source: str, post_id: str) -> str:
@@ -205,6 +211,18 @@ def add_mention(state: IncidentState, m: MentionFacts, repeat_gap: float = 6 * 3
 def topic_words(text: str, drop: frozenset[str]) -> frozenset[str]:
     """The words that say what a post is about: 5+ letters, not the brand's, not generic."""
     return frozenset(w for w in normalise(text) if len(w) >= 5 and w.isalpha() and w not in drop and w not in _GENERIC)
+
+
+def count_review_words(state: IncidentState, words: frozenset[str]) -> None:
+    """Count a low-rated review's topic words: what most of a review wave mentions is its alert's
+    headline ("most mention login"). The commonest words are kept, a bounded number of them."""
+    state["low_reviews"] = state.get("low_reviews", 0) + 1
+    counts: dict[str, int] = state.setdefault("review_words", {})
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    if len(counts) > 2 * MAX_REVIEW_WORDS:
+        keep = sorted(counts, key=lambda w: (-counts[w], w))[:MAX_REVIEW_WORDS]
+        state["review_words"] = {w: counts[w] for w in keep}
 
 
 def checkpoint(state: IncidentState, at: datetime, brand_total: int) -> None:

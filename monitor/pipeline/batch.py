@@ -27,15 +27,17 @@ from monitor.incidents.state import (
     add_engagement,
     add_mention,
     checkpoint,
+    count_review_words,
     follow_post,
     topic_words,
 )
 from monitor.jsonl import observation_to_dict
-from monitor.models import METRIC_NAMES, AlertEvent, MentionScore, Observation, Tier
+from monitor.models import LOW_STARS, METRIC_NAMES, AlertEvent, MentionScore, Observation, Tier
 from monitor.pipeline.days import Days
 from monitor.pipeline.prefetch import incident_from_row, prefetch
 from monitor.pipeline.writeback import flush
 from monitor.sanitize import clean_observation
+from monitor.scoring.rating import rated
 from monitor.storage import schema as s
 from monitor.storage.store import lock_brands
 from monitor.textsig import urls
@@ -147,6 +149,7 @@ class Batch:
                               score=0.0)
         else:
             sc = self.p.scorer.score(obs.text, lang=obs.lang, followers=obs.author.followers, engagement=engagement)
+            sc = rated(sc, obs.rating, followers=obs.author.followers, engagement=engagement)
         author = obs.author.handle or obs.author.id
         # A post that reads clearly positive is not a complaint to the incident logic, whatever the
         # model made of it (a thank-you going viral must not open a complaint story).
@@ -155,10 +158,12 @@ class Batch:
             source=obs.source, post_id=obs.id, kind=obs.kind, url=obs.url, text=obs.text, author=author,
             followers=obs.author.followers or 0, created_at=obs.created_at, engagement=engagement,
             is_complaint=complaint, complaint=sc.complaint, sentiment=sc.sentiment, cues=tuple(sc.cues),
-            score=sc.score, by_brand=by_brand, against=not by_brand and against_brand(complaint, sc))
+            score=sc.score, by_brand=by_brand, against=not by_brand and against_brand(complaint, sc), rating=obs.rating)
         pulse = self.pulses[brand]
         if not by_brand:
             pulse.add(obs.created_at.timestamp(), author, complaint, facts.against)
+            if obs.rating is not None:
+                pulse.add_review(obs.created_at.timestamp(), obs.rating)
         inc, linked, opened = self.grouping.attach(item, facts, self.mentions, pulse, self._find)
         if opened:
             assert inc is not None
@@ -185,6 +190,8 @@ class Batch:
             small = inc.state["n_authors"] <= TOPIC_AUTHORS
             words = topic_words(obs.text, self.p.brand_words(brand)) if complaint and author and small else frozenset()
             add_mention(inc.state, facts, self.cfg.repeat_gap, linked=linked, words=words)
+            if facts.rating is not None and facts.rating <= LOW_STARS and not by_brand:
+                count_review_words(inc.state, topic_words(obs.text, self.p.brand_words(brand)))
             if not by_brand:
                 checkpoint(inc.state, obs.created_at, pulse.total)
             if engagement and not by_brand:
