@@ -109,11 +109,12 @@ def test_score_reads_a_reviews_stars(tmp_path) -> None:
 
     from monitor.cli import main
 
-    lines = [{"source": "appstore", "id": str(i), "kind": "review", "rating": stars, "text": "meh.",
-              "created_at": "2026-03-01T00:00:00Z"} for i, stars in enumerate((1, 5))]
+    lines = [{"source": "appstore", "id": "0", "kind": "review", "text": "fine I guess", "created_at": "2026-03-01T00:00:00Z",
+              **({"rating": stars} if stars else {})} for stars in (1, 5, None)]
     path = tmp_path / "reviews.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     out = CliRunner().invoke(main, ["score", "--input", str(path)])
     assert out.exit_code == 0, out.output
-    one, five = (json.loads(line) for line in out.output.splitlines())
-    assert one["is_complaint"] and one["complaint"] >= 0.9 and not five["is_complaint"]
+    one, five, unrated = (json.loads(line) for line in out.output.splitlines())
+    assert one["is_complaint"] and one["complaint"] >= 0.9 and one["sentiment"] <= -0.6
+    assert five == unrated  # from three stars up the words decide
