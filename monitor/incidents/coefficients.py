@@ -76,6 +76,9 @@ class Coefficients:
     wave_slack: float = 2.0  # reviews come by day: a daytime window brings about twice a day's average
     wave_floor: float = 1.0  # low ratings a day assumed at least (an app that almost never gets one)
     wave_history: int = 3  # days of reviews before a usual rate is trusted
+    # Low reviews the wave's incident must hold: it opens at the wave's eighth, the ones before it went
+    # elsewhere, and a wave of ten must still warn.
+    wave_own_min: int = 2
     negative: float = -0.05  # sentiment at or below which a post is against the brand
     one_customer_share: float = 0.5  # complaints a story's main complainant wrote, for it to be theirs
     positive: float = 0.5  # sentiment above which a post is not counted as a complaint, whatever the model says

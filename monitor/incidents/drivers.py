@@ -195,23 +195,29 @@ def backlashing(pulse: Pulse, t_now: float) -> bool:
     return backlash_strength(pulse, t_now)[0] >= K.surge_surprise
 
 
+WAVE_WINDOWS = (*BURST_WINDOWS, DAY)  # a release's wave may take all day to come in
+
+
 def wave_strength(pulse: Pulse, t_now: float) -> tuple[float, int, float, float, tuple[float, float]]:
     """How far the brand's one- and two-star reviews right now are above their usual rate: (surprise as
     -log10 of the chance, low reviews in the window, the window's usual, the window, (low reviews a
-    day, reviews a day) as usual), for the most surprising window. Usual is the last two weeks'
-    average, with slack for reviews coming by day and a floor for apps that almost never get a low
-    one; a wave is several times that and counts enough reviews."""
+    day, reviews a day) as usual), for the most surprising window of an hour, three or a day. Usual
+    is the last two weeks' average, never less than a floor (an app that almost never gets a low one),
+    and within a day with slack for reviews coming by day; a wave is several times that and counts
+    enough reviews."""
     best: tuple[float, int, float, float, tuple[float, float]] = (0.0, 0, 0.0, 0.0, (0.0, 0.0))
-    counts = window_counts(pulse.low_reviews, t_now - BUCKET_REACH)
-    if counts[-1] < K.wave_min_reviews:
+    buckets = pulse.low_reviews
+    if sum(n for t, n in buckets if t >= t_now - BUCKET_REACH - DAY) < K.wave_min_reviews:
         return best
     daily = pulse.usual_reviews(t_now, K.wave_history)
     if daily is None:
         return best
-    for window, k in zip(BURST_WINDOWS, counts, strict=True):
+    for window in WAVE_WINDOWS:
+        since = t_now - BUCKET_REACH - window  # as window_counts: a bucket counts if the window reaches into it
+        k = int(sum(n for t, n in buckets[bisect.bisect_left(buckets, [since]):]))
         if k < K.wave_min_reviews:
             continue
-        usual = max(daily[0], K.wave_floor) * K.wave_slack * window / DAY
+        usual = max(daily[0], K.wave_floor) * window / DAY * (K.wave_slack if window < DAY else 1.0)
         if k < K.wave_ratio * usual:
             continue
         surprise = poisson_surprise(k, usual)
@@ -234,7 +240,7 @@ def storm_burst(state: IncidentState, pulse: Pulse, t_now: float) -> tuple[float
     kind = "surge"
     if pulse.review_days:
         w_surprise, w_k, w_usual, w_window, _ = wave_strength(pulse, t_now)
-        if w_window and _holds(state, pulse.low_reviews, t_now, w_window, w_usual):
+        if w_window and _holds(state, pulse.low_reviews, t_now, w_window, w_usual, K.wave_own_min):
             w_value = sat((w_surprise - K.burst_surprise_from) / K.surge_surprise_span)
             if (w_value, w_k) > (value, k):
                 value, k, usual, kind = w_value, w_k, w_usual, "reviews"
@@ -249,13 +255,15 @@ def storm_burst(state: IncidentState, pulse: Pulse, t_now: float) -> tuple[float
     return value, k, usual, kind
 
 
-def _holds(state: IncidentState, buckets: list[list[float]], t_now: float, window: float, usual: float) -> bool:
+def _holds(state: IncidentState, buckets: list[list[float]], t_now: float, window: float, usual: float,
+           least: int = K.burst_min_people) -> bool:
     """Whether a storm's incident holds the storm's people (``buckets``: the brand's, in the window), as
-    far as it could: an incident opened when the storm was recognised cannot hold the posts before."""
+    far as it could: an incident opened when the storm was recognised cannot hold the posts before.
+    It holds ``least`` of them at least."""
     since = max(t_now - window, float(state["start"]) - float(state["start"]) % BUCKET)
     own = arrivals_since(state, since)
     k_since = sum(n for t, n in buckets if t >= since)
-    return own >= max(K.burst_min_people, K.surge_own_share * (k_since - usual * (t_now - since) / window))
+    return own >= max(least, K.surge_own_share * (k_since - usual * (t_now - since) / window))
 
 
 def fastest_post(state: IncidentState, t_now: float, matters: float) -> tuple[float, float, float]:

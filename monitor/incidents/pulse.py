@@ -59,10 +59,11 @@ class Pulse:
     # The brand's hours over the last week: [hour start, mentions, people against it, 1 if stormy]. An
     # hour in which the brand surged or was in a backlash is stormy: not part of its normal.
     hours: list[list[float]] = field(default_factory=list)
-    # Reviews (posts with stars): the low-rated ones in ten-minute buckets over the horizon, and per day
+    # Reviews (posts with stars): the low-rated ones in ten-minute buckets over the last day, and per day
     # [day start, low-rated reviews, all reviews] over the last two weeks.
-    low_reviews: list[list[float]] = field(default_factory=list)
+    low_reviews: list[list[float]] = field(default_factory=list)  # over a day: a wave may take all day
     review_days: list[list[float]] = field(default_factory=list)
+    reviews_since: float = 0.0  # the day of the first review ever counted (0: none yet)
     wave: float = 0.0  # epoch of the last moment the brand was in a review wave (0: never)
     recent_complainers: int = field(default=0, compare=False)  # the sum of ``complainers``, kept as it changes
     recent_against: int = field(default=0, compare=False)  # the sum of ``against``, kept as it changes
@@ -84,7 +85,8 @@ class Pulse:
                     against=[list(b) for b in doc.get("against", ())], against_people=dict(doc.get("against_people", {})),
                     backlash=float(doc.get("backlash", 0.0)), hours=[list(h) for h in doc.get("hours", ())],
                     low_reviews=[list(b) for b in doc.get("low_reviews", ())],
-                    review_days=[list(d) for d in doc.get("review_days", ())], wave=float(doc.get("wave", 0.0)))
+                    review_days=[list(d) for d in doc.get("review_days", ())],
+                    reviews_since=float(doc.get("reviews_since", 0.0)), wave=float(doc.get("wave", 0.0)))
         if len(doc.get("profile") or ()) == 24:
             pulse.profile = [list(p) for p in doc["profile"]]
         return pulse
@@ -99,7 +101,8 @@ class Pulse:
         # Only brands with reviews carry these: the stored pulse of every other brand stays as it was.
         if not self.review_days:
             return {}
-        return {"low_reviews": self.low_reviews, "review_days": self.review_days, "wave": self.wave}
+        return {"low_reviews": self.low_reviews, "review_days": self.review_days,
+                "reviews_since": self.reviews_since, "wave": self.wave}
 
     def knows_rhythm(self, min_daily: float = 10.0) -> bool:
         """Whether the last two complete days each brought ``min_daily`` complaining people."""
@@ -162,10 +165,12 @@ class Pulse:
         low = rating <= LOW_STARS
         if low:
             _bump(self.low_reviews, at)
-            horizon = max(at, self.low_reviews[-1][0]) - HORIZON - BUCKET
+            horizon = max(at, self.low_reviews[-1][0]) - DAY - BUCKET
             while self.low_reviews and self.low_reviews[0][0] < horizon:
                 del self.low_reviews[0]
         day = at - at % DAY
+        if not self.reviews_since or day < self.reviews_since:
+            self.reviews_since = day
         days = self.review_days
         for entry in reversed(days):
             if entry[0] == day:
@@ -180,16 +185,17 @@ class Pulse:
             del days[0]
 
     def usual_reviews(self, before: float, min_days: int) -> tuple[float, float] | None:
-        """(low-rated reviews a day, reviews a day) over the days before ``before``'s day, from the
-        first day with a review (days without any count as none); None until that spans ``min_days``
-        days (an app just added, or a backlog read newest first, has no usual rate yet)."""
+        """(low-rated reviews a day, reviews a day) over the last two weeks before ``before``'s day, from
+        the first day with a review (days without any count as none: an app quiet for a month has a
+        usual of nothing); None until that spans ``min_days`` days (an app just added, or a backlog
+        read newest first, has no usual rate yet)."""
         today = before - before % DAY
-        past = [d for d in self.review_days if d[0] < today]
-        if not past:
+        if not self.reviews_since:
             return None
-        span = min(REVIEW_DAYS, round((today - past[0][0]) / DAY))
+        span = min(REVIEW_DAYS, round((today - self.reviews_since) / DAY))
         if span < min_days:
             return None
+        past = [d for d in self.review_days if d[0] < today]
         past = [d for d in past if d[0] >= today - span * DAY]
         return sum(d[1] for d in past) / span, sum(d[2] for d in past) / span
 
