@@ -77,10 +77,18 @@ class _Team(_Part):
 
 
 class _User(_Part):
+    """Who pressed. ``team_id`` names the workspace when the payload has no ``team``."""
+
     id: str
     username: str | None = None
     name: str | None = None
     team_id: str | None = None
+
+    @property
+    def mention(self) -> str:
+        """The presser as the thread note names them: a mention only for an id of Slack's own form, as
+        the id goes into a message (any other text there could carry markup or a ping)."""
+        return f"<@{self.id}>" if _USER_ID.match(self.id) else "someone"
 
 
 class _Container(_Part):
@@ -90,6 +98,12 @@ class _Container(_Part):
 
 class _Option(_Part):
     value: str
+
+    @property
+    def snooze(self) -> tuple[str, str]:
+        """(seconds, incident) of a snooze choice: ``alerts.blocks`` writes its value ``"<seconds>|<incident>"``."""
+        seconds, _, incident = self.value.partition("|")
+        return seconds, incident
 
 
 class _Action(_Part):
@@ -131,8 +145,7 @@ def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> l
         log.warning("button press from another app or workspace ignored",
                     extra={"app": p.api_app_id[:20], "team": str(team)[:20]})
         return []
-    uid = p.user.id
-    who = f"<@{uid}>" if _USER_ID.match(uid) else "someone"
+    uid, who = p.user.id, p.user.mention
     now = clock()
     results: list[ActionResult] = []
     for action in p.actions:
@@ -141,7 +154,7 @@ def handle_action(store: Store, payload: Any, clock: Clock, origin: Origin) -> l
             continue
         until = None
         if kind == "snooze":
-            seconds, _, incident = (action.selected_option.value if action.selected_option else "").partition("|")
+            seconds, incident = action.selected_option.snooze if action.selected_option else ("", "")
             if not seconds.isdigit() or int(seconds) not in _SNOOZES:
                 log.warning("unexpected snooze value ignored", extra={"value": seconds[:20]})
                 continue

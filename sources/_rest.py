@@ -20,7 +20,7 @@ from monitor.config.secrets import redact
 from monitor.errors import RateLimited, SourceError
 from monitor.retry import retry_after
 from monitor.sanitize import valid_time
-from sources._http import make_session, normalize_base_url
+from sources._http import Drops, make_session, normalize_base_url
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE, AnswerTooLarge, DeadlineExceeded
 
 _PERMANENT = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 410: "gone"}
@@ -76,6 +76,22 @@ class RestClient:
 
     def _redact(self, text: str) -> str:
         return redact(text, self.secrets)
+
+
+class RestSource:
+    """What a source over one plain-HTTP API sets up alike: its clock, one ``RestClient`` named after the
+    source (``name``), whose counters are the source's ``usage``, and the tally of unusable items
+    (``drops``), which the monitor reads after each poll and re-read."""
+
+    name: str
+
+    def __init__(self, base_url: str, *, clock: Callable[[], datetime], timeout: float, max_response_size: int,
+                 request_deadline: float, secrets: Iterable[str | None] = ()):
+        self._clock = clock
+        self._http = RestClient(self.name, base_url, clock=clock, timeout=timeout, secrets=secrets,
+                                max_response_size=max_response_size, request_deadline=request_deadline)
+        self.usage = self._http.usage
+        self.drops = Drops()
 
 
 def _origin(url: str) -> str:

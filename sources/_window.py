@@ -5,19 +5,94 @@ ids seen near it (the search reads an ``overlap`` behind the newest item, as ind
 when a poll's page budget ran out before reaching the previous poll's position, the ``gap`` still
 unread. Later polls read new items first, then the gap with the pages left over: nothing the API
 still offers is skipped, nothing is emitted twice. The first poll reads one page only (no backfill).
+
+``poll_keywords`` is a whole poll for such a source: one window per (brand, keyword), the states kept
+in the cursor as ``{"v": 1, "brands": {brand: {keyword: state}}}``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
+from monitor.brands import BrandMatcher
+from monitor.errors import SourceError
+from monitor.models import BrandQuery, Observation, PollResult
+from sources._http import Drops, as_dict
 from sources._rest import bounded
 
 Item = tuple[str, float, Any]  # (id, epoch seconds, raw item)
 Fetch = Callable[[float | None, float | None, str | None], tuple[list[Item], str | None]]
 """(lowest timestamp, highest timestamp, page token) → (items newest first, next page token)."""
+Parse = Callable[[Any, datetime, str | None, Drops | None], Observation | None]
+"""(raw item, observed at, brand, drops) → an Observation, or ``None`` when unusable."""
+
+
+@dataclass(frozen=True)
+class KeywordSearch:
+    """What a source brings to ``poll_keywords``: its search (``fetcher(keyword)``), its parser, its
+    drop tally, and how far each poll may read."""
+
+    fetcher: Callable[[str], Fetch]
+    parse: Parse
+    drops: Drops
+    max_pages: int
+    overlap: float
+
+
+def poll_keywords(search: KeywordSearch, brands: Sequence[BrandQuery], cursor: dict[str, Any],
+                  observed_at: datetime) -> PollResult:
+    """One poll: a ``search_window`` per brand keyword, each brand's hits checked by its own matcher.
+
+    A failed search ends the poll: with observations already found it is a partial result (the
+    windows read so far advance, the rest keep their state), without any the error is raised.
+    """
+    old = as_dict(as_dict(cursor).get("brands"))
+    states = {b.name: dict(as_dict(old.get(b.name))) for b in brands}
+    out: list[Observation] = []
+    try:
+        for brand in brands:
+            emit = _emitter(search, brand, observed_at, out)
+            for keyword in _keywords(brand):
+                states[brand.name][keyword] = search_window(
+                    as_dict(states[brand.name].get(keyword)), search.fetcher(keyword), emit,
+                    max_pages=search.max_pages, overlap=search.overlap)
+    except SourceError as exc:
+        if not out:
+            raise
+        return PollResult(out, _cursor(states, old), partial=True, note=str(exc))
+    return PollResult(out, _cursor(states, old))
+
+
+def _keywords(brand: BrandQuery) -> list[str]:
+    """A brand's keywords, trimmed and lower-cased, each once: one search each (these APIs have no OR)."""
+    return list(dict.fromkeys(k.strip().lower() for k in brand.keywords if k.strip()))
+
+
+def _emitter(search: KeywordSearch, brand: BrandQuery, observed_at: datetime,
+             out: list[Observation]) -> Callable[[Any], None]:
+    """Parses each new raw item into ``out`` as one of ``brand``'s observations. The searches match
+    loosely (prefixes, typos, stems), so an item is kept only if the brand's own matcher agrees; it is
+    parsed without a brand, since the matcher would take a brand already set as its answer."""
+    matcher = BrandMatcher([brand])
+
+    def emit(raw: Any) -> None:
+        obs = search.parse(raw, observed_at, None, search.drops)
+        if obs is None:
+            search.drops.add("post")
+        elif matcher.match(obs) is not None:
+            out.append(replace(obs, brand=brand.name))
+
+    return emit
+
+
+def _cursor(states: dict[str, dict[str, Any]], old: dict[str, Any]) -> dict[str, Any]:
+    """The new cursor: brands not polled this time keep their old states; empty states are left out."""
+    brands = {**old, **{name: {k: v for k, v in s.items() if v} for name, s in states.items()}}
+    return {"v": 1, "brands": {name: s for name, s in brands.items() if s}}
 
 
 def search_window(state: dict[str, Any], fetch: Fetch, emit: Callable[[Any], None], *, max_pages: int,

@@ -11,14 +11,12 @@ One query per brand keyword, newest first (``sort=latest``); the cursor is walke
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from pydantic import Field
 
-from monitor.brands import BrandMatcher
 from monitor.config.secrets import Secret, reveal
 from monitor.config.sources import SourceBase
 from monitor.errors import SourceError
@@ -28,8 +26,8 @@ from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
-from sources._rest import RestClient, parse_time, with_links
-from sources._window import Item, search_window
+from sources._rest import RestSource, parse_time, with_links
+from sources._window import Fetch, Item, KeywordSearch, poll_keywords
 
 API = "https://public.api.bsky.app"
 AUTH_API = "https://bsky.social"
@@ -103,7 +101,7 @@ class BlueskyConfig(SourceBase):
     lang: str | None = None
 
 
-class BlueskySource:
+class BlueskySource(RestSource):
     name = "bluesky"
     config_model = BlueskyConfig
 
@@ -117,44 +115,19 @@ class BlueskySource:
                  app_password: str | None = None, auth_base_url: str | None = None, max_pages: int = 3,
                  timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
                  request_deadline: float = DEFAULT_REQUEST_DEADLINE, lang: str | None = None):
-        self._clock = clock
         self.max_pages = max(1, int(max_pages))
         self.lang = lang
         self._login = (handle, app_password) if handle and app_password else None
         base = (auth_base_url or AUTH_API) if self._login else (api_base_url or API)
-        self._http = RestClient("bluesky", base, clock=clock, timeout=timeout,
-                                max_response_size=max_response_size, request_deadline=request_deadline, secrets=[app_password])
-        self.usage = self._http.usage
-        self.drops = Drops()
+        super().__init__(base, clock=clock, timeout=timeout, max_response_size=max_response_size,
+                         request_deadline=request_deadline, secrets=[app_password])
         self._token: str | None = None
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
-        observed_at = self._clock()
-        old = as_dict(as_dict(cursor).get("brands"))
-        states = {b.name: dict(as_dict(old.get(b.name))) for b in brands}
-        out: list[Observation] = []
-        try:
-            for brand in brands:
-                matcher = BrandMatcher([brand])
-                for keyword in dict.fromkeys(k.strip().lower() for k in brand.keywords if k.strip()):
+        search = KeywordSearch(self._fetcher, parse_post, self.drops, max_pages=self.max_pages, overlap=OVERLAP)
+        return poll_keywords(search, brands, cursor, self._clock())
 
-                    def emit(post: Any, name: str = brand.name, m: BrandMatcher = matcher) -> None:
-                        obs = parse_post(post, observed_at, drops=self.drops)
-                        if obs is None:
-                            self.drops.add("post")
-                        elif m.match(obs) is not None:  # search matches loosely
-                            out.append(replace(obs, brand=name))
-
-                    states[brand.name][keyword] = search_window(
-                        as_dict(states[brand.name].get(keyword)), self._fetcher(keyword), emit,
-                        max_pages=self.max_pages, overlap=OVERLAP)
-        except SourceError as exc:
-            if not out:
-                raise
-            return PollResult(out, _cursor(states, old), partial=True, note=str(exc))
-        return PollResult(out, _cursor(states, old))
-
-    def _fetcher(self, keyword: str) -> Callable[[float | None, float | None, str | None], tuple[list[Item], str | None]]:
+    def _fetcher(self, keyword: str) -> Fetch:
         def fetch(lo: float | None, hi: float | None, token: str | None) -> tuple[list[Item], str | None]:
             until = float(token) if token else (hi + 0.001 if hi is not None else None)
             params: dict[str, Any] = {"q": _quoted(keyword), "sort": "latest", "limit": PAGE}
@@ -222,7 +195,3 @@ def _iso(ts: float) -> str:
     return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=ts)).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z")
 
-
-def _cursor(states: dict[str, dict[str, Any]], old: dict[str, Any]) -> dict[str, Any]:
-    brands = {**old, **{name: {k: v for k, v in s.items() if v} for name, s in states.items()}}
-    return {"v": 1, "brands": {name: s for name, s in brands.items() if s}}

@@ -10,22 +10,20 @@ points in the API).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
-from monitor.brands import BrandMatcher
 from monitor.config.sources import SourceBase
 from monitor.errors import SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
-from sources._http import Drops, as_dict, count, epoch_to_utc
+from sources._http import Drops, count, epoch_to_utc
 from sources._http import text_or_none as _text
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
-from sources._rest import RestClient, strip_html, with_links
-from sources._window import Item, search_window
+from sources._rest import RestSource, strip_html, with_links
+from sources._window import Fetch, Item, KeywordSearch, poll_keywords
 
 API = "https://hn.algolia.com/api/v1"
 ITEM_URL = "https://news.ycombinator.com/item?id="
@@ -72,7 +70,7 @@ class HackerNewsConfig(SourceBase):
     max_pages: int = Field(default=3, ge=1, le=20)
 
 
-class HackerNewsSource:
+class HackerNewsSource(RestSource):
     name = "hackernews"
     config_model = HackerNewsConfig
 
@@ -83,40 +81,15 @@ class HackerNewsSource:
     def __init__(self, *, clock: Callable[[], datetime], api_base_url: str | None = None, max_pages: int = 3,
                  timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
                  request_deadline: float = DEFAULT_REQUEST_DEADLINE):
-        self._clock = clock
         self.max_pages = max(1, int(max_pages))
-        self._http = RestClient("hackernews", api_base_url or API, clock=clock, timeout=timeout,
-                                max_response_size=max_response_size, request_deadline=request_deadline)
-        self.usage = self._http.usage
-        self.drops = Drops()
+        super().__init__(api_base_url or API, clock=clock, timeout=timeout, max_response_size=max_response_size,
+                         request_deadline=request_deadline)
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
-        observed_at = self._clock()
-        old = as_dict(as_dict(cursor).get("brands"))
-        states = {b.name: dict(as_dict(old.get(b.name))) for b in brands}
-        out: list[Observation] = []
-        try:
-            for brand in brands:
-                keep = _checker(brand)
-                for keyword in dict.fromkeys(k.strip().lower() for k in brand.keywords if k.strip()):
+        search = KeywordSearch(self._fetcher, parse_hit, self.drops, max_pages=self.max_pages, overlap=OVERLAP)
+        return poll_keywords(search, brands, cursor, self._clock())
 
-                    def emit(hit: Any, name: str = brand.name, keep: Callable[[Observation], bool] = keep) -> None:
-                        obs = parse_hit(hit, observed_at, name, self.drops)
-                        if obs is None:
-                            self.drops.add("post")
-                        elif keep(obs):
-                            out.append(obs)
-
-                    state = as_dict(states[brand.name].get(keyword))
-                    states[brand.name][keyword] = search_window(
-                        state, self._fetcher(keyword), emit, max_pages=self.max_pages, overlap=OVERLAP)
-        except SourceError as exc:
-            if not out:
-                raise
-            return PollResult(out, _cursor(states, old), partial=True, note=str(exc))
-        return PollResult(out, _cursor(states, old))
-
-    def _fetcher(self, keyword: str) -> Callable[[float | None, float | None, str | None], tuple[list[Item], str | None]]:
+    def _fetcher(self, keyword: str) -> Fetch:
         def fetch(lo: float | None, hi: float | None, token: str | None) -> tuple[list[Item], str | None]:
             filters = [f for f in (f"created_at_i>={int(lo)}" if lo is not None else "",
                                    f"created_at_i<={int(hi)}" if hi is not None else "") if f]
@@ -158,13 +131,3 @@ def _hits(payload: Any, drops: Drops) -> tuple[list[dict[str, Any]], int, int]:
     drops.add("post", len(payload["hits"]) - len(hits))
     return hits, page, pages
 
-
-def _checker(brand: BrandQuery) -> Callable[[Observation], bool]:
-    """Algolia matches prefixes and typos: keep a hit only if the brand's own matcher agrees."""
-    matcher = BrandMatcher([brand])
-    return lambda obs: matcher.match(replace(obs, brand=None)) is not None
-
-
-def _cursor(states: dict[str, dict[str, Any]], old: dict[str, Any]) -> dict[str, Any]:
-    brands = {**old, **{name: {k: v for k, v in s.items() if v} for name, s in states.items()}}
-    return {"v": 1, "brands": {name: s for name, s in brands.items() if s}}

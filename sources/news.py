@@ -29,9 +29,9 @@ from monitor.errors import RateLimited, SourceError
 from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Observation, PollResult
 from monitor.sanitize import valid_time
-from sources._http import Drops, as_dict
+from sources._http import as_dict
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
-from sources._rest import RestClient, bounded, strip_html, with_links
+from sources._rest import RestSource, bounded, strip_html, with_links
 
 API = "https://news.google.com"
 SEARCH_PATH = "/rss/search?q={query}&hl=en-US&gl=US&ceid=US:en"
@@ -109,7 +109,7 @@ class NewsConfig(SourceBase):
         return v
 
 
-class NewsSource:
+class NewsSource(RestSource):
     color = "#7048e8"  # its line in the charts
     name = "news"
     config_model = NewsConfig
@@ -125,14 +125,11 @@ class NewsSource:
                  request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         if search and "{query}" not in search_path:
             raise ValueError("search_path must contain {query}")
-        self._clock = clock
         self.search_path = search_path if search else None
         self.feeds = tuple(dict.fromkeys(feeds))
         self.max_age = max_age
-        self._http = RestClient("news", api_base_url or API, clock=clock, timeout=timeout,
-                                max_response_size=max_response_size, request_deadline=request_deadline)
-        self.usage = self._http.usage
-        self.drops = Drops()
+        super().__init__(api_base_url or API, clock=clock, timeout=timeout, max_response_size=max_response_size,
+                         request_deadline=request_deadline)
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
