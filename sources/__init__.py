@@ -21,6 +21,7 @@ SOURCES: dict[str, str] = {
     "hackernews": "sources.hackernews:HackerNewsSource",
     "bluesky": "sources.bluesky:BlueskySource",
     "mastodon": "sources.mastodon:MastodonSource",
+    "youtube": "sources.youtube:YouTubeSource",
 }
 
 
