@@ -22,6 +22,7 @@ SOURCES: dict[str, str] = {
     "bluesky": "sources.bluesky:BlueskySource",
     "mastodon": "sources.mastodon:MastodonSource",
     "youtube": "sources.youtube:YouTubeSource",
+    "googleplay": "sources.googleplay:GooglePlaySource",
 }
 
 

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
+
+from google.auth import crypt
 
 from tests.fakes.http import FakeServer, Reply, first
 
@@ -209,3 +212,100 @@ class FakeYouTube(FakeServer):
 
 def form(body: bytes) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body.decode()).items()}
+
+
+PLAY_REVIEWS = re.compile(r"^/androidpublisher/v3/applications/([^/]+)/reviews$")
+
+
+class FakeGooglePlay(FakeServer):
+    """The OAuth 2.0 token endpoint (``POST /token``, the JWT bearer grant, the assertion's signature
+    checked with the service account's public key) and ``reviews.list`` of the Android Publisher
+    API, for the apps the service account may read."""
+
+    name = "fake-googleplay"
+
+    def __init__(self, public_pem: bytes, client_email: str) -> None:
+        self.verifier = crypt.RSAVerifier.from_string(public_pem)
+        self.client_email = client_email
+        self.reviews: dict[str, list[dict[str, Any]]] = {}
+        self.tokens: list[str] = []
+        self.assertions: list[dict[str, Any]] = []
+        self.revoked = False
+        self.forbidden: set[str] = set()
+        super().__init__()
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.url}/token"
+
+    def add_review(self, package: str, rid: str, text: str, modified: float, *, stars: Any = 1, thumbs: Any = 0,
+                   author: str | None = "Ann", lang: str = "en", reply: str | None = None,
+                   replied: float | None = None) -> dict[str, Any]:
+        user = {"text": text, "lastModified": {"seconds": str(int(modified)), "nanos": 0}, "starRating": stars,
+                "reviewerLanguage": lang, "device": "a10", "androidOsVersion": 33, "appVersionCode": 120,
+                "appVersionName": "1.2.0", "thumbsUpCount": thumbs, "thumbsDownCount": 0,
+                "deviceMetadata": {"productName": "a10 (Galaxy A10)", "manufacturer": "Samsung", "ramMb": 2048}}
+        review: dict[str, Any] = {"reviewId": rid, "comments": [{"userComment": user}]}
+        if author is not None:
+            review["authorName"] = author
+        if reply is not None:
+            review["comments"].append({"developerComment": {
+                "text": reply, "lastModified": {"seconds": str(int(replied or modified)), "nanos": 0}}})
+        with self._lock:
+            bucket = self.reviews.setdefault(package, [])
+            bucket[:] = [r for r in bucket if r["reviewId"] != rid] + [review]
+        return review
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+              body: bytes) -> Reply:
+        if path == "/token" and method == "POST":
+            return self._token(form(body))
+        m = PLAY_REVIEWS.match(path)
+        if m is None or method != "GET":
+            return google_error(404, "notFound", "Not Found", status="NOT_FOUND")
+        auth = headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
+            return google_error(401, "authError", "Request had invalid authentication credentials. Expected OAuth "
+                                "2 access token, login cookie or other valid authentication credential.",
+                                status="UNAUTHENTICATED")
+        package = m.group(1)
+        if package in self.forbidden:
+            return google_error(403, "permissionDenied", "The caller does not have permission",
+                                status="PERMISSION_DENIED")
+        if package not in self.reviews:
+            return google_error(404, "applicationNotFound", f"Package not found: {package}.", status="NOT_FOUND")
+        size = min(int(first(query, "maxResults") or 10), 100)
+        lang = first(query, "translationLanguage")
+        with self._lock:
+            items = [json.loads(json.dumps(r)) for r in self.reviews[package]]
+        page, nxt = _page(items, lambda r: (int(r["comments"][0]["userComment"]["lastModified"]["seconds"]),
+                                             r["reviewId"]), first(query, "token"), size)
+        if lang:
+            for r in page:
+                user = r["comments"][0]["userComment"]
+                if user["reviewerLanguage"] != lang:
+                    user["originalText"], user["text"] = user["text"], f"[{lang}] {user['text']}"
+        out: dict[str, Any] = {"reviews": page, "pageInfo": {"totalResults": len(items), "resultPerPage": size,
+                                                             "startIndex": 0}}
+        if nxt:
+            out["tokenPagination"] = {"nextPageToken": nxt}
+        return Reply(200, out)
+
+    def _token(self, fields: dict[str, str]) -> Reply:
+        if fields.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return Reply(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type: "})
+        assertion = fields.get("assertion", "")
+        try:
+            head, claims, sig = assertion.split(".")
+            signed = self.verifier.verify(f"{head}.{claims}".encode(), base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)))
+            payload = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+        except ValueError:
+            signed, payload = False, {}
+        if self.revoked or not signed or payload.get("iss") != self.client_email:
+            return Reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+        if payload.get("aud") != self.token_uri or payload.get("exp", 0) - payload.get("iat", 0) > 3600:
+            return Reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe."})
+        self.assertions.append(payload)
+        token = f"ya29.fake-{len(self.tokens) + 1}"
+        self.tokens.append(token)
+        return Reply(200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
