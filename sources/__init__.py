@@ -21,6 +21,8 @@ SOURCES: dict[str, str] = {
     "hackernews": "sources.hackernews:HackerNewsSource",
     "bluesky": "sources.bluesky:BlueskySource",
     "mastodon": "sources.mastodon:MastodonSource",
+    "youtube": "sources.youtube:YouTubeSource",
+    "googleplay": "sources.googleplay:GooglePlaySource",
 }
 
 

@@ -1,5 +1,6 @@
-"""Quota-aware polling: a token bucket per source and unit (API requests, or posts read where the API
-bills per read), refilled at ``limit / per`` and spent by what each poll really used.
+"""Quota-aware polling: a token bucket per source and unit (API requests, posts read where the API
+bills per read, or the API's own cost units where it prices calls differently: YouTube's search costs
+100 units, a page of comments 1), refilled at ``limit / per`` and spent by what each poll really used.
 
 Before a poll the monitor asks how long until the bucket holds what a poll usually costs (a moving
 average): the poll interval stretches to stay inside the budget and shrinks back when polls get
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-UNITS = ("requests", "reads")
+UNITS = ("requests", "reads", "units")
+OPTIONAL = ("units",)  # tallied only for a source that counts them (its ``usage`` has the key) or budgets them
 ALPHA = 0.3  # weight of the latest poll in the moving average of a poll's cost
 
 
 @dataclass(frozen=True)
 class Budget:
-    unit: str  # "requests" or "reads"
+    unit: str  # "requests", "reads" or "units"
     limit: int
     per: float  # seconds
 
@@ -71,6 +73,8 @@ def spend(state: dict[str, Any], budgets: list[Budget], used: dict[str, int], no
     for unit in UNITS:
         amount = int(used.get(unit, 0))
         budget = by_unit.get(unit)
+        if unit in OPTIONAL and unit not in used and unit not in new and budget is None:
+            continue
         b = _bucket(new, budget, now) if budget else dict(new.get(unit) or {})
         b["total"] = int(b.get("total", 0)) + amount
         if budget:
@@ -107,8 +111,9 @@ def usage_delta(counters: dict[str, int] | None, last: dict[str, int]) -> dict[s
     A source without counters counts as one request per call."""
     if counters is None:
         return {"requests": 1}
-    delta = {u: max(0, int(counters.get(u, 0)) - int(last.get(u, 0))) for u in UNITS}
-    last.update({u: int(counters.get(u, 0)) for u in UNITS})
+    counted = [u for u in UNITS if u in counters or u not in OPTIONAL]
+    delta = {u: max(0, int(counters.get(u, 0)) - int(last.get(u, 0))) for u in counted}
+    last.update({u: int(counters.get(u, 0)) for u in counted})
     return delta
 
 
