@@ -21,6 +21,9 @@ SOURCES: dict[str, str] = {
     "hackernews": "sources.hackernews:HackerNewsSource",
     "bluesky": "sources.bluesky:BlueskySource",
     "mastodon": "sources.mastodon:MastodonSource",
+    "threads": "sources.threads:ThreadsSource",
+    "facebook": "sources.facebook:FacebookSource",
+    "instagram": "sources.instagram:InstagramSource",
 }
 
 

@@ -27,8 +27,10 @@ def test_no_config_means_keyless_sources_on_and_credentialed_ones_off() -> None:
     loaded = load_config(None, env={})
     active, off = build_sources(loaded.config, FakeClock(), loaded.off)
     assert set(active) == KEYLESS
-    assert set(off) == {"reddit", "x"}
+    assert set(off) == {"reddit", "x", "threads", "facebook", "instagram"}
     assert "REDDIT_CLIENT_ID" in off["reddit"] and "X_BEARER_TOKEN" in off["x"]
+    assert "THREADS_ACCESS_TOKEN" in off["threads"] and "FACEBOOK_PAGE_TOKEN" in off["facebook"]
+    assert "INSTAGRAM_ACCESS_TOKEN" in off["instagram"]
     intervals = {name: getattr(loaded.config.sources, name).interval for name in active}
     assert all(300 <= v <= 900 for v in intervals.values())
 
@@ -41,7 +43,7 @@ def test_a_config_file_lists_the_keyless_sources_it_wants() -> None:
 
 
 def test_config_errors_name_the_key() -> None:
-    with pytest.raises(ConfigError, match=r"sources.myspace: unknown source \(known: reddit, x, news, hackernews, bluesky, mastodon\)"):
+    with pytest.raises(ConfigError, match=r"sources.myspace: unknown source \(known: reddit, x, news, hackernews, bluesky, mastodon, threads, facebook, instagram\)"):
         parse_config("[sources.myspace]\n")
     with pytest.raises(ConfigError, match="sources.mastodon.instances"):
         parse_config('[sources.mastodon]\ninstances = ["mastodon.social"]\n')
