@@ -27,7 +27,8 @@ never to another host.
 
 The walk (``walk``) reads a newest-first edge (a feed, a post's comments, a search) from the top down
 to an ``overlap`` behind the newest item seen by earlier polls, emitting each item not seen before.
-When its page budget runs out (or a page fails) before that, the ``paging.next`` where it stopped is
+A page whose items were all read before ends the walk too (what lies below was read by then). When
+its page budget runs out (or a page fails) before that, the ``paging.next`` where it stopped is
 kept as a gap, read on later polls with the pages left over: nothing the API still offers is skipped,
 nothing is emitted twice. The first poll reads one page (no backfill).
 """
@@ -307,7 +308,7 @@ def walk(state: Any, read: Read, emit: Callable[[dict[str, Any]], None], *, max_
     state = as_dict(state)
     newest = _finite(state.get("newest"))
     old_seen = [s for s in state.get("seen") or [] if isinstance(s, str)]
-    seen, fresh = set(old_seen), []
+    seen, fresh, known = set(old_seen), [], frozenset(old_seen)
     gaps = [(g["next"], float(g["floor"])) for g in state.get("gaps") or [] if isinstance(g, dict)
             and _text(g.get("next")) and _finite(g.get("floor")) is not None][:MAX_GAPS]
     floor = newest - overlap if newest is not None else None
@@ -323,6 +324,8 @@ def walk(state: Any, read: Read, emit: Callable[[dict[str, Any]], None], *, max_
             except SourceError as exc:
                 return (link if link is not None or used else None), used, exc
             used += 1
+            if items and all(ident in known for ident, _, _ in items):
+                return None, used, None  # a page read by an earlier poll: what lies below was read too
             below = False
             for ident, ts, raw in items:
                 if bottom is not None and ts < bottom:
