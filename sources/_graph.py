@@ -301,10 +301,12 @@ def lister(client: GraphClient, path: str, params: Mapping[str, Any], *, stamp: 
     return read
 
 
-def walk(state: Any, read: Read, emit: Callable[[dict[str, Any]], None], *, max_pages: int,
+def walk(state: Any, read: Read, emit: Callable[[dict[str, Any]], None], *, max_pages: int, start: float | None,
          overlap: float = OVERLAP, seen_limit: int = 500) -> tuple[dict[str, Any], SourceError | None]:
     """One poll of one newest-first edge: each item not seen before goes to ``emit`` as pages arrive.
-    Returns the new state and the error that stopped it, if any (the state then says where to resume)."""
+    Returns the new state and the error that stopped it, if any (the state then says where to resume).
+    ``start`` (epoch seconds): where a first poll that finds nothing says the edge was read up to, so
+    that the next poll reads all that came since (not just one page)."""
     state = as_dict(state)
     newest = _finite(state.get("newest"))
     old_seen = [s for s in state.get("seen") or [] if isinstance(s, str)]
@@ -355,7 +357,7 @@ def walk(state: Any, read: Read, emit: Callable[[dict[str, Any]], None], *, max_
             left, error = None, None  # a paging cursor the API no longer knows: that gap is given up
         if left is not None:
             pending.append((left, bottom))
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"newest": start} if start is not None and top is None and error is None else {}
     if top is not None:
         out = {"newest": top, "seen": bounded([*old_seen, *reversed(fresh)], seen_limit)}  # the newest kept
         if pending:

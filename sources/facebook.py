@@ -109,7 +109,7 @@ class FacebookSource(OwnAccountSource):
         out: list[Observation] = []
         notes: list[str] = []
         post = partial(self.parse, observed_at=observed_at, brand=own.name)
-        feed, error = self._walk(old.get("feed"), "feed", POST_FIELDS, emitter(post, out, self.drops))
+        feed, error = self._walk(old.get("feed"), "feed", POST_FIELDS, emitter(post, out, self.drops), observed_at)
         posts |= {obs.id: obs.created_at.timestamp() for obs in out}
         horizon = observed_at.timestamp() - self.post_lookback
         recent = sorted((p for p, ts in posts.items() if ts >= horizon), key=lambda p: -posts[p])
@@ -123,25 +123,25 @@ class FacebookSource(OwnAccountSource):
                           drops=self.drops)
             comment_states[post_id], error = walk(comment_states.get(post_id), read,
                                                   emitter(comment, out, self.drops), max_pages=self.max_pages,
-                                                  seen_limit=300)
+                                                  start=posts[post_id], seen_limit=300)
             if gone(error):  # deleted since the feed was read
                 notes.append(f"facebook: post {post_id} is gone; its comments are no longer read")
                 posts.pop(post_id, None)
                 error = None
         tagged = old.get("tagged")
         if self.include_tagged and error is None:
-            tagged, error = self._walk(tagged, "tagged", TAGGED_FIELDS, emitter(post, out, self.drops))
+            tagged, error = self._walk(tagged, "tagged", TAGGED_FIELDS, emitter(post, out, self.drops), observed_at)
         kept = sorted((p for p, ts in posts.items() if ts >= horizon), key=lambda p: -posts[p])[:TRACKED]
         new_cursor = {"v": 1, "feed": feed, "tagged": tagged or {}, "posts": {p: posts[p] for p in kept},
                       "comments": {p: comment_states[p] for p in kept if comment_states.get(p)}}
         return outcome(out, new_cursor, error, notes)
 
-    def _walk(self, state: Any, edge: str, fields: str,
-              emit: Callable[[dict[str, Any]], None]) -> tuple[dict[str, Any], SourceError | None]:
+    def _walk(self, state: Any, edge: str, fields: str, emit: Callable[[dict[str, Any]], None],
+              observed_at: datetime) -> tuple[dict[str, Any], SourceError | None]:
         """New posts of one of the page's edges (``feed``, ``tagged``), bounded below by ``since``."""
         read = lister(self.graph, f"/{self.version}/{self.page_id}/{edge}", {"fields": fields, "limit": PAGE},
                       stamp="created_time", since=True, subject="page_id", drops=self.drops)
-        return walk(state, read, emit, max_pages=self.max_pages)
+        return walk(state, read, emit, max_pages=self.max_pages, start=observed_at.timestamp())
 
     def parse(self, raw: Any, observed_at: datetime, brand: str | None, post_id: str | None = None) -> Observation | None:
         if post_id is None:

@@ -128,7 +128,7 @@ class InstagramSource(OwnAccountSource):
             return items, after
 
         media, error = walk(old.get("media"), read, self._emitter(out, own, observed_at),
-                            max_pages=self.max_pages)
+                            max_pages=self.max_pages, start=observed_at.timestamp())
         states = {k: v for k, v in as_dict(old.get("comments")).items() if isinstance(v, dict)}
         latest = sorted(listed.values(), key=lambda item: -item[1])[: self.max_posts]
         for media_id, _, raw in latest:
@@ -144,7 +144,7 @@ class InstagramSource(OwnAccountSource):
                                {"fields": TAG_FIELDS, "limit": PAGE}, stamp="timestamp", since=False,
                                subject="ig_user_id", drops=self.drops)
             tags, error = walk(tags, read_tags, self._emitter(out, own, observed_at),
-                               max_pages=self.max_pages)
+                               max_pages=self.max_pages, start=observed_at.timestamp())
         # Media that left the first page of the listing are no longer read (unless it failed: then all kept).
         comments = {m: s for m, s in states.items() if m in listed} if listed else states
         new_cursor = {"v": 1, "account": self.account, "media": media, "tags": tags or {}, "comments": comments}

@@ -103,7 +103,7 @@ class ThreadsSource(MetaSource):
                               drops=self.drops)
                 states[brand.name][keyword], error = walk(states[brand.name].get(keyword), read,
                                                           emitter(parse, out, self.drops, _checker(brand)),
-                                                          max_pages=self.max_pages)
+                                                          max_pages=self.max_pages, start=observed_at.timestamp())
                 if error is not None:
                     break
             if error is not None:
