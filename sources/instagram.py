@@ -162,6 +162,7 @@ class InstagramSource(OwnAccountSource):
         seen, fresh = set(old_seen), []
         link: str | None = _text(state.get("next"))
         error: SourceError | None = None
+        done = False
         for _ in range(self.max_pages):
             try:
                 items, link = self.graph.list(link or f"/{self.version}/{media_id}/comments",
@@ -178,8 +179,9 @@ class InstagramSource(OwnAccountSource):
                     fresh.append(obs.id)
                     out.append(obs)
             if link is None:
+                done = True
                 break
-        new: dict[str, Any] = {"n": (n or 0) if error is None and link is None else state.get("n", 0),
+        new: dict[str, Any] = {"n": (n or 0) if done else state.get("n", 0),
                                "seen": bounded([*old_seen, *fresh], SEEN)}
         if link is not None:
             new["next"] = link  # where the budget ran out, or the page that failed
