@@ -23,6 +23,9 @@ SOURCES: dict[str, str] = {
     "mastodon": "sources.mastodon:MastodonSource",
     "youtube": "sources.youtube:YouTubeSource",
     "googleplay": "sources.googleplay:GooglePlaySource",
+    "threads": "sources.threads:ThreadsSource",
+    "facebook": "sources.facebook:FacebookSource",
+    "instagram": "sources.instagram:InstagramSource",
 }
 
 

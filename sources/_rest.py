@@ -46,16 +46,9 @@ class RestClient:
             headers: Mapping[str, str] | None = None, raw: bool = False, json: Any = None) -> Any:
         """``path`` relative to the base URL, or an absolute URL. JSON (or the response when ``raw``).
         With ``json``, the request is a POST of that body."""
-        url = path if path.startswith(("http://", "https://")) else self.base_url + path
         method = "GET" if json is None else "POST"
-        where = f"{self.name}: {method} {path.split('?', 1)[0] if not path.startswith('http') else _origin(path)}"
-        self.usage["requests"] += 1
-        try:
-            response = self.session.request(method, url, params=params, headers=dict(headers or {}), json=json)
-        except (AnswerTooLarge, DeadlineExceeded) as exc:
-            raise SourceError(f"{where}: {exc}") from None
-        except requests.RequestException as exc:
-            raise SourceError(self._redact(f"{where}: no answer ({type(exc).__name__})")) from None
+        where = self.where(method, path)
+        response = self.request(method, path, params, headers=headers, json=json)
         status = response.status_code
         if status == 429:
             wait = retry_after(response.headers, self.clock())
@@ -73,6 +66,24 @@ class RestClient:
             return response.json()
         except ValueError:
             raise SourceError(f"{where}: bad answer (not JSON)") from None
+
+    def where(self, method: str, path: str) -> str:
+        """``name: GET /path`` (or the origin of an absolute URL) for messages: never a query string."""
+        return f"{self.name}: {method} {path.split('?', 1)[0] if not path.startswith('http') else _origin(path)}"
+
+    def request(self, method: str, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None, *,
+                headers: Mapping[str, str] | None = None, json: Any = None) -> requests.Response:
+        """The answer whatever its status (counted in ``usage``); ``SourceError`` when there is none.
+        For APIs whose error answers say more than their status (the Graph API's error objects)."""
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        where = self.where(method, path)
+        self.usage["requests"] += 1
+        try:
+            return self.session.request(method, url, params=params, headers=dict(headers or {}), json=json)
+        except (AnswerTooLarge, DeadlineExceeded) as exc:
+            raise SourceError(f"{where}: {exc}") from None
+        except requests.RequestException as exc:
+            raise SourceError(self._redact(f"{where}: no answer ({type(exc).__name__})")) from None
 
     def _redact(self, text: str) -> str:
         return redact(text, self.secrets)

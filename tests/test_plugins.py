@@ -1,4 +1,4 @@
-"""Adding a source or a channel is its module plus one registry entry: a Threads source and a Teams
+"""Adding a source or a channel is its module plus one registry entry: a forum source and a Teams
 channel defined in tests/plugins/ are registered here, configured in their own sections, validated
 and summarised by check-config, and built and used by the daemon's wiring, with no file under
 monitor/ knowing them. And the registries list every plugin the project ships."""
@@ -31,10 +31,10 @@ HOOK_KEY = "teAms-h00k-5b2a9"
 NOW = FakeClock().now
 
 
-class FakeThreads(FakeServer):
-    """Threads' keyword search, answering as graph.threads.net does, for one bearer token."""
+class FakeForum(FakeServer):
+    """The forum's search, answering as Threads' keyword search (graph.threads.net) does, for one bearer token."""
 
-    name = "fake-threads"
+    name = "fake-forum"
 
     def __init__(self) -> None:
         self.posts: list[dict[str, str]] = []
@@ -69,11 +69,11 @@ class FakeTeams(FakeServer):
 @pytest.fixture
 def registered(monkeypatch: pytest.MonkeyPatch) -> None:
     """The two plugins registered as a deployment would: one entry in each registry."""
-    monkeypatch.setitem(SOURCES, "threads", "tests.plugins.threads:ThreadsSource")
+    monkeypatch.setitem(SOURCES, "forum", "tests.plugins.forum:ForumSource")
     monkeypatch.setitem(CHANNELS, "teams", "tests.plugins.teams:TeamsChannel")
 
 
-def toml(tmp_path: Path, threads: FakeThreads, teams: FakeTeams, extra: str = "") -> Path:
+def toml(tmp_path: Path, forum: FakeForum, teams: FakeTeams, extra: str = "") -> Path:
     path = tmp_path / "monitor.toml"
     path.write_text(f"""
 [storage]
@@ -81,9 +81,9 @@ url = "sqlite:///{tmp_path / 'monitor.db'}"
 [[brands]]
 name = "Acme Air"
 keywords = ["acme air"]
-[sources.threads]
-access_token = "${{THREADS_TOKEN}}"
-api_base_url = "{threads.url}"
+[sources.forum]
+access_token = "${{FORUM_TOKEN}}"
+api_base_url = "{forum.url}"
 interval = "3m"
 [alerts]
 min_tier = "watch"
@@ -100,30 +100,30 @@ watch = 0.2
     return path
 
 
-ENV = {"THREADS_TOKEN": TOKEN, "TEAMS_KEY": HOOK_KEY}
+ENV = {"FORUM_TOKEN": TOKEN, "TEAMS_KEY": HOOK_KEY}
 
 
 def test_check_config_validates_and_summarises_the_new_sections(registered: None, tmp_path: Path) -> None:
-    with FakeThreads() as threads, FakeTeams() as teams:
-        result = CliRunner().invoke(main, ["check-config", str(toml(tmp_path, threads, teams))], env=ENV)
+    with FakeForum() as forum, FakeTeams() as teams:
+        result = CliRunner().invoke(main, ["check-config", str(toml(tmp_path, forum, teams))], env=ENV)
     assert result.exit_code == 0, result.output
-    assert "sources.threads: on, every 3m" in result.output
+    assert "sources.forum: on, every 3m" in result.output
     assert "sources.reddit: off (no credentials: set sources.reddit.client_id and client_secret)" in result.output
     assert "alerts.teams: on, incoming webhook" in result.output and "1 route(s)" in result.output
     assert TOKEN not in result.output and HOOK_KEY not in result.output
 
 
 @pytest.mark.parametrize("extra, env, key, message", [
-    ("[sources.threads.budget]\nrequest = 5\n", ENV, "sources.threads.budget.request", "unknown key"),
-    ("", {"TEAMS_KEY": HOOK_KEY}, "sources.threads.access_token", "environment variable THREADS_TOKEN is not set"),
-    ("", {"THREADS_TOKEN": TOKEN}, "alerts.teams.webhook_url", "environment variable TEAMS_KEY is not set"),
+    ("[sources.forum.budget]\nrequest = 5\n", ENV, "sources.forum.budget.request", "unknown key"),
+    ("", {"TEAMS_KEY": HOOK_KEY}, "sources.forum.access_token", "environment variable FORUM_TOKEN is not set"),
+    ("", {"FORUM_TOKEN": TOKEN}, "alerts.teams.webhook_url", "environment variable TEAMS_KEY is not set"),
     ('[[alerts.routes]]\nchannels = ["telex"]\n', ENV, "alerts.routes[1].channels",
      "unknown channel 'telex' (known: console, slack, webhook, email, teams)"),
 ])
 def test_the_new_sections_are_checked_like_the_others(registered: None, tmp_path: Path, extra: str,
                                                       env: dict[str, str], key: str, message: str) -> None:
-    with FakeThreads() as threads, FakeTeams() as teams:
-        path = toml(tmp_path, threads, teams, extra)
+    with FakeForum() as forum, FakeTeams() as teams:
+        path = toml(tmp_path, forum, teams, extra)
     with pytest.raises(ConfigError) as info:
         load_config(path, env=env)
     assert any(k == key and message in m for k, m in info.value.problems), info.value.problems
@@ -133,19 +133,19 @@ def test_the_new_sections_are_checked_like_the_others(registered: None, tmp_path
 
 
 def test_unregistered_sections_are_unknown(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"sources.threads: unknown source \(known: reddit, x, news"):
-        parse_config("[sources.threads]\n", env={})
+    with pytest.raises(ConfigError, match=r"sources.forum: unknown source \(known: reddit, x, news"):
+        parse_config("[sources.forum]\n", env={})
     with pytest.raises(ConfigError, match="alerts.teams: unknown key"):
         parse_config("[alerts.teams]\n", env={})
 
 
 def test_secrets_of_a_new_plugin_follow_their_type(registered: None, tmp_path: Path) -> None:
-    (tmp_path / "threads_token").write_text(TOKEN + "\n")
-    os.chmod(tmp_path / "threads_token", 0o600)
-    loaded = load_config(_write(tmp_path, '[sources.threads]\naccess_token_file = "threads_token"\n'
+    (tmp_path / "forum_token").write_text(TOKEN + "\n")
+    os.chmod(tmp_path / "forum_token", 0o600)
+    loaded = load_config(_write(tmp_path, '[sources.forum]\naccess_token_file = "forum_token"\n'
                                           '[alerts.teams]\nwebhook_url = "https://teams.example/webhookb2/PlainKey-123"\n'),
                          env={})
-    assert loaded.config.sources.threads.access_token.get_secret_value() == TOKEN
+    assert loaded.config.sources.forum.access_token.get_secret_value() == TOKEN
     assert TOKEN not in repr(loaded.config)
     assert {TOKEN, "webhookb2/PlainKey-123", "PlainKey-123"} <= set(loaded.config.secrets())
     assert any(w.startswith("alerts.teams.webhook_url: secret written in plain text") for w in loaded.warnings)
@@ -154,34 +154,34 @@ def test_secrets_of_a_new_plugin_follow_their_type(registered: None, tmp_path: P
 def test_the_embedded_defaults_take_a_new_source_from_the_environment(registered: None) -> None:
     loaded = load_config(None, env={})
     active, off = build_sources(loaded.config, FakeClock(), loaded.off)
-    assert "threads" not in active
-    assert off["threads"] == "no credentials: set THREADS_ACCESS_TOKEN (Threads' API needs an access token; see README)"
-    loaded = load_config(None, env={"THREADS_ACCESS_TOKEN": TOKEN})
+    assert "forum" not in active
+    assert off["forum"] == "no credentials: set FORUM_ACCESS_TOKEN (the forum's API needs an access token; see README)"
+    loaded = load_config(None, env={"FORUM_ACCESS_TOKEN": TOKEN})
     active, off = build_sources(loaded.config, FakeClock(), loaded.off)
-    assert "threads" in active and "threads" not in off
+    assert "forum" in active and "forum" not in off
 
 
 def test_the_daemon_polls_the_new_source_and_alerts_through_the_new_channel(registered: None,
                                                                             tmp_path: Path) -> None:
     clock = FakeClock()
-    with FakeThreads() as threads, FakeTeams() as teams:
-        threads.posts = [{"id": f"1790{i}", "text": text, "username": f"flyer{i}",
+    with FakeForum() as forum, FakeTeams() as teams:
+        forum.posts = [{"id": f"1790{i}", "text": text, "username": f"flyer{i}",
                           "timestamp": (NOW - timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
-                          "permalink": f"https://www.threads.net/@flyer{i}/post/C{i}"}
+                          "permalink": f"https://forum.example/@flyer{i}/post/C{i}"}
                          for i, text in enumerate([
                              "Acme Air lost my bag and nobody answers, third call today. I contacted the news.",
                              "Acme Air still has not refunded me, my lawyer is writing to the CEO",
                              "acme air cancelled again and support hung up on me, reporting them to the regulator"])]
-        loaded = load_config(toml(tmp_path, threads, teams), env=ENV)
+        loaded = load_config(toml(tmp_path, forum, teams), env=ENV)
         mon = Monitor.create(loaded, clock)
         try:
-            assert set(mon.sources) == {"threads"} and set(mon.channels) == {"teams"}
-            assert mon.poll_source("threads") == 3
+            assert set(mon.sources) == {"forum"} and set(mon.channels) == {"teams"}
+            assert mon.poll_source("forum") == 3
             cards = teams.cards()
         finally:
             mon.close()
     assert cards and all("Acme Air" in c["title"] for c in cards)
-    assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in threads.requests)
+    assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in forum.requests)
 
 
 def test_a_channel_with_buttons_notes_and_links_needs_nothing_under_monitor(registered: None, tmp_path: Path) -> None:
@@ -196,20 +196,20 @@ def test_a_channel_with_buttons_notes_and_links_needs_nothing_under_monitor(regi
     from tests.plugins.teams import ButtonListener
 
     clock = FakeClock()
-    with FakeThreads() as threads, FakeTeams() as teams:
-        threads.posts = [{"id": f"1790{i}", "text": text, "username": f"flyer{i}",
+    with FakeForum() as forum, FakeTeams() as teams:
+        forum.posts = [{"id": f"1790{i}", "text": text, "username": f"flyer{i}",
                           "timestamp": (NOW - timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
-                          "permalink": f"https://www.threads.net/@flyer{i}/post/C{i}"}
+                          "permalink": f"https://forum.example/@flyer{i}/post/C{i}"}
                          for i, text in enumerate(["Acme Air lost my bag and nobody answers. I contacted the news.",
                                                    "Acme Air still has not refunded me, my lawyer is writing to the CEO"])]
-        path = toml(tmp_path, threads, teams, "[web]\nenabled = true\n")
+        path = toml(tmp_path, forum, teams, "[web]\nenabled = true\n")
         path.write_text(path.read_text().replace("[alerts.teams]\n", "[alerts.teams]\nbuttons = true\n"))
         loaded = load_config(path, env=ENV)
         mon = Monitor.create(loaded, clock)
         try:
             listeners = start_listeners(loaded.config.alerts, mon.store, mon.clock)
             assert [type(x) for x in listeners] == [ButtonListener] and listeners[0].running
-            mon.poll_source("threads")
+            mon.poll_source("forum")
             stop_listeners(listeners)
             assert not listeners[0].running
             with mon.store.begin() as conn:
@@ -232,8 +232,8 @@ def test_a_channel_with_buttons_notes_and_links_needs_nothing_under_monitor(regi
 
 
 def test_test_alert_reaches_the_new_channel(registered: None, tmp_path: Path) -> None:
-    with FakeThreads() as threads, FakeTeams() as teams:
-        result = CliRunner().invoke(main, ["test-alert", "--config", str(toml(tmp_path, threads, teams))], env=ENV)
+    with FakeForum() as forum, FakeTeams() as teams:
+        result = CliRunner().invoke(main, ["test-alert", "--config", str(toml(tmp_path, forum, teams))], env=ENV)
         cards = teams.cards()
     assert result.exit_code == 0, result.output
     assert "teams: ok" in result.output and [c["title"][:7] for c in cards] == ["[TEST] "]

@@ -32,6 +32,8 @@ def test_no_config_means_keyless_sources_on_and_credentialed_ones_off() -> None:
     assert set(active) == KEYLESS
     assert set(off) == CREDENTIALED and {"reddit", "x"} <= CREDENTIALED
     assert "REDDIT_CLIENT_ID" in off["reddit"] and "X_BEARER_TOKEN" in off["x"]
+    assert "THREADS_ACCESS_TOKEN" in off["threads"] and "FACEBOOK_PAGE_TOKEN" in off["facebook"]
+    assert "INSTAGRAM_ACCESS_TOKEN" in off["instagram"]
     intervals = {name: getattr(loaded.config.sources, name).interval for name in active}
     assert all(300 <= v <= 900 for v in intervals.values())
 

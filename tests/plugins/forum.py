@@ -1,5 +1,6 @@
-"""A source for Threads (Meta): recent posts found by keyword search. Written as a source module of
-its own would be: its config section, a constructor from it, ``poll`` and ``refresh``.
+"""A source for a made-up forum whose search answers like Threads' keyword search (the project's real
+Threads source is sources/threads.py): registered by the tests as ``forum``. Written as a source module
+of its own would be: its config section, a constructor from it, ``poll`` and ``refresh``.
 
 ``GET /v1.0/keyword_search?q=...&search_type=RECENT&fields=...`` with a bearer token answers
 ``{"data": [{"id", "text", "timestamp", "username", "permalink"}, ...]}``; the cursor keeps the ids
@@ -20,27 +21,27 @@ from monitor.models import Author, BrandQuery, Observation, PollResult
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
 from sources._rest import RestClient, bounded, parse_time
 
-API = "https://graph.threads.net"
+API = "https://forum.example"
 FIELDS = "id,text,timestamp,username,permalink"
 
 
-class ThreadsConfig(SourceBase):
-    """``[sources.threads]``: an access token of a Threads app with threads_keyword_search."""
+class ForumConfig(SourceBase):
+    """``[sources.forum]``: an access token of the forum's API."""
 
     needs: ClassVar[tuple[str, ...]] = ("access_token",)
-    needs_hint: ClassVar[str] = "Threads' API needs an access token"
-    from_env: ClassVar[Mapping[str, str]] = {"access_token": "THREADS_ACCESS_TOKEN"}
+    needs_hint: ClassVar[str] = "the forum's API needs an access token"
+    from_env: ClassVar[Mapping[str, str]] = {"access_token": "FORUM_ACCESS_TOKEN"}
 
     access_token: Secret = None
     max_results: int = Field(default=25, ge=1, le=100)
 
 
-class ThreadsSource:
-    name = "threads"
-    config_model = ThreadsConfig
+class ForumSource:
+    name = "forum"
+    config_model = ForumConfig
 
     @classmethod
-    def from_config(cls, config: ThreadsConfig, *, clock: Callable[[], datetime]) -> ThreadsSource:
+    def from_config(cls, config: ForumConfig, *, clock: Callable[[], datetime]) -> ForumSource:
         return cls(access_token=reveal(config.access_token) or "", clock=clock, max_results=config.max_results,
                    **config.http_options())
 
@@ -48,7 +49,7 @@ class ThreadsSource:
                  max_results: int = 25, timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
                  request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         self._clock, self._token, self.max_results = clock, access_token, max_results
-        self._http = RestClient("threads", api_base_url or API, clock=clock, timeout=timeout, secrets=[access_token],
+        self._http = RestClient("forum", api_base_url or API, clock=clock, timeout=timeout, secrets=[access_token],
                                 max_response_size=max_response_size, request_deadline=request_deadline)
         self.usage = self._http.usage
 
@@ -78,6 +79,6 @@ def parse_post(post: Any, observed_at: datetime, brand: str) -> Observation | No
     created = parse_time(post.get("timestamp"))
     if created is None:
         return None
-    return Observation(source="threads", id=post["id"], url=post.get("permalink"), kind="post", text=post["text"],
+    return Observation(source="forum", id=post["id"], url=post.get("permalink"), kind="post", text=post["text"],
                        author=Author(handle=post.get("username")), created_at=created, observed_at=observed_at,
                        brand=brand)
