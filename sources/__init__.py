@@ -21,6 +21,8 @@ SOURCES: dict[str, str] = {
     "hackernews": "sources.hackernews:HackerNewsSource",
     "bluesky": "sources.bluesky:BlueskySource",
     "mastodon": "sources.mastodon:MastodonSource",
+    "appstore": "sources.appstore:AppStoreSource",
+    "trustpilot": "sources.trustpilot:TrustpilotSource",
 }
 
 

@@ -100,7 +100,7 @@ def test_world_readable_secret_file_and_plain_secret_warn(tmp_path: Path) -> Non
 def test_embedded_defaults_switch_off_sources_without_credentials() -> None:
     loaded = load_config(None, env={})
     assert loaded.config.storage.url == "sqlite:///monitor.db"
-    assert set(loaded.off) == {"sources.reddit", "sources.x"}
+    assert set(loaded.off) == {"sources.reddit", "sources.x", "sources.trustpilot"}
     assert "X_BEARER_TOKEN" in loaded.off["sources.x"]
 
 

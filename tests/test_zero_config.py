@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config.settings import load_config, parse_config
+from monitor.config.sources import off_on_purpose
 from monitor.daemon.app import build_sources
 from monitor.errors import ConfigError
 from tests.conftest import FakeClock
@@ -27,8 +28,11 @@ def test_no_config_means_keyless_sources_on_and_credentialed_ones_off() -> None:
     loaded = load_config(None, env={})
     active, off = build_sources(loaded.config, FakeClock(), loaded.off)
     assert set(active) == KEYLESS
-    assert set(off) == {"reddit", "x"}
+    assert set(off) == {"reddit", "x", "appstore", "trustpilot"}
     assert "REDDIT_CLIENT_ID" in off["reddit"] and "X_BEARER_TOKEN" in off["x"]
+    assert "TRUSTPILOT_API_KEY" in off["trustpilot"]
+    assert off["appstore"] == "no apps configured" and off_on_purpose(off["appstore"])  # keyless, but reads only listed apps
+    assert not off_on_purpose(off["trustpilot"])
     intervals = {name: getattr(loaded.config.sources, name).interval for name in active}
     assert all(300 <= v <= 900 for v in intervals.values())
 
@@ -41,7 +45,7 @@ def test_a_config_file_lists_the_keyless_sources_it_wants() -> None:
 
 
 def test_config_errors_name_the_key() -> None:
-    with pytest.raises(ConfigError, match=r"sources.myspace: unknown source \(known: reddit, x, news, hackernews, bluesky, mastodon\)"):
+    with pytest.raises(ConfigError, match=r"sources.myspace: unknown source \(known: reddit, x, news, hackernews, bluesky, mastodon, appstore, trustpilot\)"):
         parse_config("[sources.myspace]\n")
     with pytest.raises(ConfigError, match="sources.mastodon.instances"):
         parse_config('[sources.mastodon]\ninstances = ["mastodon.social"]\n')
