@@ -209,7 +209,7 @@ class AppStoreSource:
 
                 try:
                     states[key] = read_newest_first(as_dict(old.get(key)), self._fetch(app.id, country), emit,
-                                                    max_pages=self.max_pages, overlap=OVERLAP)
+                                                    max_pages=self.max_pages, per_page=PAGE, overlap=OVERLAP)
                 except RateLimited:
                     if not out:
                         raise

@@ -211,7 +211,7 @@ class TrustpilotSource:
 
             try:
                 states[unit.id] = read_newest_first(as_dict(old.get(unit.id)), self._fetch(unit.id), emit,
-                                                    max_pages=self.max_pages, overlap=OVERLAP)
+                                                    max_pages=self.max_pages, per_page=PER_PAGE, overlap=OVERLAP)
             except RateLimited:
                 if not out:
                     raise
