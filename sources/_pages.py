@@ -34,7 +34,8 @@ def read_newest_first(state: dict[str, Any], fetch: FetchPage, emit: Callable[[A
     were deleted, when the budget allows) and reads on until the floor."""
     newest = _num(state.get("newest"))
     floor = _num(state.get("floor"))
-    depth = state.get("depth") if isinstance(state.get("depth"), int) and not isinstance(state.get("depth"), bool) else 0
+    raw_depth = state.get("depth")
+    depth = raw_depth if isinstance(raw_depth, int) and not isinstance(raw_depth, bool) and raw_depth >= 0 else 0
     old_seen = [x for x in state.get("seen") or [] if isinstance(x, str)]
     seen = set(old_seen)
     target = floor if floor is not None else newest
