@@ -159,7 +159,11 @@ def test_run_without_credentials_starts_says_why_and_stops_on_sigterm(tmp_path: 
         if lines[-1]["event"] == "started":
             break
     off = {entry["source"]: entry["reason"] for entry in lines if entry["event"] == "source off"}
-    assert set(off) == {"reddit", "x"} and "REDDIT_CLIENT_ID" in off["reddit"] and "X_BEARER_TOKEN" in off["x"]
+    assert set(off) == {"reddit", "x", "appstore", "trustpilot"}
+    assert "REDDIT_CLIENT_ID" in off["reddit"] and "X_BEARER_TOKEN" in off["x"]
+    assert off["appstore"] == "no apps configured"  # keyless, but it reads only the apps listed
+    levels = {entry["source"]: entry["level"] for entry in lines if entry["event"] == "source off"}
+    assert levels["appstore"] == "info" and levels["x"] == "warning"  # off on purpose is no warning
     time.sleep(1.0)
     assert proc.poll() is None, "the daemon must keep running"
     proc.send_signal(signal.SIGTERM)
