@@ -26,6 +26,8 @@ SOURCES: dict[str, str] = {
     "threads": "sources.threads:ThreadsSource",
     "facebook": "sources.facebook:FacebookSource",
     "instagram": "sources.instagram:InstagramSource",
+    "appstore": "sources.appstore:AppStoreSource",
+    "trustpilot": "sources.trustpilot:TrustpilotSource",
 }
 
 

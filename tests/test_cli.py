@@ -161,8 +161,11 @@ def test_run_without_credentials_starts_says_why_and_stops_on_sigterm(tmp_path: 
     off = {entry["source"]: entry["reason"] for entry in lines if entry["event"] == "source off"}
     from sources import SOURCES, load_source_class
 
-    assert set(off) == {n for n in SOURCES if load_source_class(n).config_model.needs}
+    assert set(off) == {n for n in SOURCES if load_source_class(n).config_model.needs} | {"appstore"}
     assert "REDDIT_CLIENT_ID" in off["reddit"] and "X_BEARER_TOKEN" in off["x"]
+    assert off["appstore"] == "no apps configured"  # keyless, but it reads only the apps listed
+    levels = {entry["source"]: entry["level"] for entry in lines if entry["event"] == "source off"}
+    assert levels["appstore"] == "info" and levels["x"] == "warning"  # off on purpose is no warning
     time.sleep(1.0)
     assert proc.poll() is None, "the daemon must keep running"
     proc.send_signal(signal.SIGTERM)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config.settings import load_config, parse_config
+from monitor.config.sources import off_on_purpose
 from monitor.daemon.app import build_sources
 from monitor.errors import ConfigError
 from sources import SOURCES, load_source_class
@@ -30,10 +31,13 @@ def test_no_config_means_keyless_sources_on_and_credentialed_ones_off() -> None:
     loaded = load_config(None, env={})
     active, off = build_sources(loaded.config, FakeClock(), loaded.off)
     assert set(active) == KEYLESS
-    assert set(off) == CREDENTIALED and {"reddit", "x"} <= CREDENTIALED
+    # App Store needs no key but reads only the apps listed: off on purpose until one is.
+    assert set(off) == CREDENTIALED | {"appstore"} and {"reddit", "x", "trustpilot"} <= CREDENTIALED
     assert "REDDIT_CLIENT_ID" in off["reddit"] and "X_BEARER_TOKEN" in off["x"]
     assert "THREADS_ACCESS_TOKEN" in off["threads"] and "FACEBOOK_PAGE_TOKEN" in off["facebook"]
-    assert "INSTAGRAM_ACCESS_TOKEN" in off["instagram"]
+    assert "INSTAGRAM_ACCESS_TOKEN" in off["instagram"] and "TRUSTPILOT_API_KEY" in off["trustpilot"]
+    assert off["appstore"] == "no apps configured" and off_on_purpose(off["appstore"])
+    assert not off_on_purpose(off["trustpilot"])
     intervals = {name: getattr(loaded.config.sources, name).interval for name in active}
     assert all(300 <= v <= 900 for v in intervals.values())
 

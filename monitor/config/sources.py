@@ -73,6 +73,11 @@ class SourceBase(_Strict):
         keyless one is off."""
         return cls() if cls.needs else cls(enabled=False)
 
+    def idle(self) -> str | None:
+        """Why the section, though on and lacking no credential, gives its source nothing to read (an
+        App Store source with no app listed), or None. Such a source is off on purpose, quietly."""
+        return None
+
     def missing(self) -> list[str]:
         """The credentials this section lacks."""
         return [key for key in self.needs if not getattr(self, key)]
@@ -113,11 +118,13 @@ class SourcesConfig(Sections):
 
 
 OFF_ON_PURPOSE = ("no [sources.", "enabled = false")
+NO_CREDENTIALS = "no credentials"  # how every reason for want of credentials begins (here and in settings)
 
 
 def off_on_purpose(reason: str) -> bool:
-    """Whether a source is off because the config says so (not for want of credentials)."""
-    return reason.startswith(OFF_ON_PURPOSE)
+    """Whether a source is off because the config says so (left out, switched off, or given nothing to
+    read: ``SourceBase.idle``), not for want of credentials."""
+    return reason.startswith(OFF_ON_PURPOSE) or not reason.startswith(NO_CREDENTIALS)
 
 
 def why_off(name: str, section: SourceBase, off: Mapping[str, str], *, present: bool = True,
@@ -134,7 +141,7 @@ def why_off(name: str, section: SourceBase, off: Mapping[str, str], *, present: 
         missing = section.missing()
         default = f"no credentials: set sources.{name}.{' and '.join(missing)}" if missing else "no credentials"
         return off.get(f"sources.{name}", default) + extra
-    return None
+    return section.idle()
 
 
 def default_sections() -> str:
