@@ -19,10 +19,10 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from monitor.config.alerting import AlertsConfig
 from monitor.config.cluster import ClusterConfig
 from monitor.config.durations import WRITTEN, Interval, Jitter, Keep, Timeout, Window
 from monitor.config.plugins import Sections
+from monitor.config.routing import AlertsConfig
 from monitor.config.secrets import Secret, model_in, reveal, secret_keys, secret_values
 from monitor.config.sources import SourceBase, SourcesConfig, default_sections
 from monitor.errors import ConfigError
@@ -37,7 +37,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-# Re-exported for the config's users; defined in monitor/config/alerting.py and monitor/config/sources.py.
+# Re-exported for the config's users; defined in monitor/config/routing.py and monitor/config/sources.py.
 __all__ = ["AlertsConfig", "Config", "LoadedConfig", "SourceBase", "SourcesConfig", "load_config", "parse_config"]
 
 
