@@ -49,7 +49,7 @@ class Router:
 
     def __init__(self, config: AlertsConfig, channels: Sequence[str], store: Store | None = None):
         self.config, self.channels, self.store = config, tuple(channels), store
-        self.silences = [c.as_silence() for c in config.silences]
+        self.silences: list[Silence] = list(config.silences)
 
     def __call__(self, event: AlertEvent) -> list[str]:
         return self.decide(event)

@@ -389,7 +389,7 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
         for err in exc.errors():
             key = _dotted(err["loc"])
             msg = err["msg"]
-            if err["type"] == "extra_forbidden":
+            if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # a model's; a dataclass's
                 section = _dotted(err["loc"][:-1])
                 msg = (f"unknown source (known: {', '.join(SourcesConfig.registry())})" if section == "sources"
                        else "unknown key (check the spelling)")
