@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
+from monitor.config.checks import spelled
 from monitor.config.durations import DAY, between, written_duration
 from monitor.config.plugins import Sections
 from monitor.models import MIN_KEYWORD, Silence
 
 TierName = Literal["watch", "warning", "critical"]
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+ClockTime = Annotated[str, spelled(re.compile(r"([01]\d|2[0-3]):[0-5]\d"), "a time of day like '22:00'")]
 
 
 class _Strict(BaseModel):
@@ -107,17 +108,10 @@ class SilenceConfig(Silence):
 class QuietHoursConfig(_Strict):
     """Between ``start`` and ``end`` (local time) only ``critical`` alerts go out."""
 
-    start: str
-    end: str
+    start: ClockTime
+    end: ClockTime
     timezone: str = "UTC"
     channels: ChannelList = Field(default_factory=list)   # empty: every channel
-
-    @field_validator("start", "end")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _CLOCK.match(v):
-            raise ValueError(f"{v!r} is not a time of day like '22:00'")
-        return v
 
     @field_validator("timezone")
     @classmethod
