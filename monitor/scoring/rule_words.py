@@ -1,10 +1,14 @@
-"""Per-language rule words for the VADER-style sentiment engine: negators, boosters, contrast words."""
+"""Per-language rule words for the VADER-style sentiment engine: negators, boosters, contrast words.
+The words are data, one table per language in ``lexicons/rule_words.toml``; this module reads them."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-SUPPORTED = ("en", "pl", "sv", "de", "es", "fr")
+RULE_WORDS_FILE = "rule_words.toml"
 INC = 0.293
 DEC = -0.293
 
@@ -50,93 +54,30 @@ class LangRules:
     function_words: frozenset[str] = frozenset()
 
 
-RULES: dict[str, LangRules] = {
-    "en": LangRules(
-        negators=frozenset(
-            "not no never nothing nowhere none nope nor neither without cannot cant dont doesnt didnt "
-            "isnt wasnt arent werent wont wouldnt couldnt shouldnt havent hasnt hadnt aint rarely "
-            "seldom despite".split()
-        ),
-        boosters=_b(
-            "absolutely amazingly awfully completely considerably decidedly deeply effing enormously "
-            "entirely especially exceptionally extremely fabulously flipping freaking fricking frigging "
-            "fully fucking greatly hella highly hugely incredibly intensely majorly most particularly "
-            "purely quite really remarkably so substantially thoroughly totally tremendously uber "
-            "unbelievably unusually utterly very super seriously literally",
-            "almost barely hardly kinda less little marginally occasionally partly scarcely slightly somewhat sorta",
-        ),
-        contrast=frozenset({"but"}),
-    ),
-    "pl": LangRules(
-        negators=frozenset("nie ani nigdy żaden żadna żadne żadnego żadnej żadnych żadnym brak braku bez nic niczego".split()),
-        boosters=_b(
-            "bardzo mega strasznie naprawdę totalnie zupełnie kompletnie całkowicie niesamowicie "
-            "okropnie ogromnie najbardziej absolutnie serio tak taki taka takie ultra wyjątkowo "
-            "niezwykle szczególnie potwornie cholernie zajebiście",
-            "trochę nieco raczej dość dosyć lekko troszkę",
-        ),
-        contrast=frozenset({"ale", "lecz", "jednak", "natomiast"}),
-        negating_prefixes=("nie",),
-        fold_diacritics=True,
-        stemmer="polish",
-        function_words=frozenset(
-            "i a o u w we z ze na do od po za przy przez pod nad przed dla bez się to ten ta te tego tej tym tych "
-            "jest są był była było byli być będzie jestem jesteś jak że co czy ja ty on ona ono my wy oni one mnie "
-            "mi mną ci cię ciebie go mu jej im ich nas nam was wam mój moja moje twój twoja swój swoja tu tam już "
-            "jeszcze też także tylko bo więc gdy kiedy który która które ale lub albo oraz".split()
-        ),
-    ),
-    "sv": LangRules(
-        negators=frozenset("inte ej aldrig ingen inget inga icke utan varken knappast".split()),
-        boosters=_b(
-            "mycket väldigt riktigt otroligt helt verkligen extremt sjukt så super himla jävligt "
-            "fruktansvärt grymt enormt oerhört asså totalt galet vansinnigt brutalt jätte mega",
-            "lite ganska rätt typ något",
-        ),
-        contrast=frozenset({"men", "fast", "dock"}),
-        post_negators=frozenset("inte ej aldrig icke".split()),
-        negating_prefixes=("o",),
-        stemmer="swedish",
-        function_words=frozenset(
-            "jag du han hon den det vi ni de dem mig dig sig oss er min mitt mina din ditt dina sin sitt sina hans "
-            "hennes deras vår vårt våra och eller att som i på av för från till med om under över efter innan hos "
-            "vid ur är var varit vara blir blev har hade ha kan kunde ska skulle vill ville får fick en ett här där "
-            "nu då så också bara även hela tiden när vad vem vilken vilket vilka hur".split()
-        ),
-    ),
-    "de": LangRules(
-        negators=frozenset("nicht kein keine keinen keinem keiner keines nie niemals nichts ohne weder nix kaum".split()),
-        boosters=_b(
-            "sehr extrem total völlig absolut echt wirklich richtig mega so besonders unglaublich "
-            "super voll total komplett äußerst höchst wahnsinnig verdammt einfach zu",
-            "ziemlich etwas bisschen wenig eher",
-        ),
-        contrast=frozenset({"aber", "jedoch", "sondern", "trotzdem"}),
-        post_negators=frozenset("nicht nie niemals".split()),
-        negating_prefixes=("un",),
-        endings=("e", "en", "er", "es", "em", "n", "s"),
-    ),
-    "es": LangRules(
-        negators=frozenset("no nunca jamás jamas ni nada ningún ninguna ninguno sin tampoco nadie".split()),
-        boosters=_b(
-            "muy mucho muchísimo muchisimo tan súper super totalmente realmente demasiado "
-            "completamente extremadamente re sumamente increíblemente increiblemente tremendamente",
-            "poco algo apenas",
-        ),
-        contrast=frozenset({"pero", "sino", "aunque"}),
-        fold_diacritics=True,
-        endings=("s", "es"),
-    ),
-    "fr": LangRules(
-        negators=frozenset("ne n pas jamais rien aucun aucune sans ni personne guère".split()),
-        boosters=_b(
-            "très tres trop vraiment tellement super hyper totalement complètement absolument si "
-            "extrêmement grave vachement carrément trop hyper ultra",
-            "peu assez plutôt légèrement",
-        ),
-        contrast=frozenset({"mais", "pourtant", "cependant"}),
-        post_negators=frozenset("pas jamais rien".split()),
-        fold_diacritics=True,
-        endings=("s", "x", "e", "es"),
-    ),
-}
+WORD_LISTS = ("negators", "contrast", "post_negators", "function_words")  # space-separated in the file
+
+
+def rules(table: dict[str, Any]) -> LangRules:
+    """One language's table of ``rule_words.toml`` as ``LangRules``."""
+    unknown = table.keys() - {*WORD_LISTS, "boosters", "dampeners", "negating_prefixes", "fold_diacritics", "endings",
+                              "stemmer"}
+    if unknown:
+        raise ValueError(f"{RULE_WORDS_FILE}: unknown keys {sorted(unknown)}")
+    return LangRules(
+        boosters=_b(table["boosters"], table.get("dampeners", "")),
+        negating_prefixes=tuple(table.get("negating_prefixes", ())),
+        fold_diacritics=table.get("fold_diacritics", False),
+        endings=tuple(table.get("endings", ())),
+        stemmer=table.get("stemmer", ""),
+        **{key: frozenset(table.get(key, "").split()) for key in WORD_LISTS},
+    )
+
+
+def load_rules() -> dict[str, LangRules]:
+    """Language -> its rules, from the packaged ``lexicons/rule_words.toml`` (in the file's order)."""
+    text = resources.files("monitor.scoring").joinpath("lexicons", RULE_WORDS_FILE).read_text("utf-8")
+    return {lang: rules(table) for lang, table in tomllib.loads(text).items()}
+
+
+RULES = load_rules()
+SUPPORTED = tuple(RULES)  # en, pl, sv, de, es, fr
