@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from monitor.config.alerting import AlertsConfig
+    from monitor.config.routing import AlertsConfig
     from monitor.interfaces import Channel, ChannelPlugin
 
 log = logging.getLogger("alerts")

@@ -8,8 +8,8 @@ from typing import IO, Any, Self
 from rich.console import Console
 from rich.markup import escape
 
-from monitor.config.alerting import ChannelSettings
 from monitor.config.durations import format_timestamp
+from monitor.config.routing import ChannelSettings
 from monitor.models import AlertEvent
 from monitor.sanitize import printable
 

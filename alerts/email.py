@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from monitor.config.alerting import ChannelSettings
 from monitor.config.durations import Timeout, format_timestamp
+from monitor.config.routing import ChannelSettings
 from monitor.config.secrets import Secret, redact, reveal
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent

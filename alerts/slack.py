@@ -37,8 +37,8 @@ from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from alerts.blocks import escape, fallback_text, root_blocks, thread_blocks
-from monitor.config.alerting import ChannelSettings
 from monitor.config.durations import Timeout, format_timestamp
+from monitor.config.routing import ChannelSettings
 from monitor.config.secrets import Secret, redact, reveal, url_secrets
 from monitor.errors import ChannelError
 from monitor.interfaces import UNCERTAIN

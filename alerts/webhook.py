@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import field_validator
 
-from monitor.config.alerting import ChannelSettings
 from monitor.config.durations import Timeout
+from monitor.config.routing import ChannelSettings
 from monitor.config.secrets import Secret, reveal
 from monitor.errors import ChannelError
 from monitor.events import event_to_dict

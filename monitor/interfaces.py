@@ -3,7 +3,7 @@ registries (``sources.SOURCES``, ``alerts.CHANNELS``) name (a plugin class with 
 the storage the alert stages and the Slack buttons reach (``Store``), so that no SQL lives in alerts/.
 
 A source knows nothing of scoring or Slack; a channel knows nothing of Reddit. Both depend only on
-``monitor.models`` (and their config on ``monitor.config.sources`` / ``monitor.config.alerting``).
+``monitor.models`` (and their config on ``monitor.config.sources`` / ``monitor.config.routing``).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class SourcePlugin(Protocol):
 
 class ChannelPlugin(Protocol):
     """A channel class as ``alerts.CHANNELS`` names it. ``config_model`` is its ``[alerts.NAME]``
-    section: a ``monitor.config.alerting.ChannelSettings`` that also says whether the channel is off
+    section: a ``monitor.config.routing.ChannelSettings`` that also says whether the channel is off
     and where it sends (for ``check-config``). ``from_config`` builds the channel from a section that is
     on; ``pages_url`` is where the incident pages are served (``[web] public_url``), if anywhere."""
 

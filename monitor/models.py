@@ -15,24 +15,29 @@ RATING_RANGE = (1, 5)  # a review's stars, as the app stores and review sites gi
 LOW_STARS = 2  # a review of this many stars or fewer is a low rating: a complaint, whatever its words
 
 
+# A count as a platform reports it (likes, followers, points; monitor.sanitize.valid_count's rule):
+# ``None`` when the platform does not say, which is unknown, never zero.
+Count = int | None
+
+
 @dataclass(frozen=True)
 class Author:
     id: str | None = None
     handle: str | None = None
-    followers: int | None = None
+    followers: Count = None
     verified: bool | None = None
 
 
 @dataclass(frozen=True)
 class Metrics:
-    """Engagement counts as the platform reports them. ``None`` means unknown, never zero."""
+    """Engagement counts as the platform reports them."""
 
-    likes: int | None = None
-    reposts: int | None = None
-    replies: int | None = None
-    quotes: int | None = None
-    views: int | None = None
-    score: int | None = None
+    likes: Count = None
+    reposts: Count = None
+    replies: Count = None
+    quotes: Count = None
+    views: Count = None
+    score: Count = None
 
     def engagement(self) -> int:
         """One comparable number: interactions that spread a post (views excluded)."""

@@ -20,7 +20,6 @@ NAMES = re.compile(r'"(?:x|reddit|news|hackernews|bluesky|mastodon|slack|console
 MAY_NAME = {
     "monitor/replay/demo.py",  # the bundled demo data
     "monitor/config/secrets.py",  # "webhook" among the words that mark a key as a secret, not a channel
-    "monitor/scoring/langs.py",  # "x" among the endings of Polish words
 }
 
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from alerts import CHANNELS
 from monitor.cli import main
-from monitor.config.alerting import ChannelSettings
+from monitor.config.routing import ChannelSettings
 from monitor.config.settings import load_config, parse_config
 from monitor.config.sources import SourceBase
 from monitor.daemon.app import Monitor, build_sources

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.scoring import MentionScorer
-from monitor.scoring.langs import RULES
 from monitor.scoring.polarity import PolarityModel, load_polarity
+from monitor.scoring.rule_words import RULES
 from monitor.scoring.text import mask, tokens
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data"

@@ -32,8 +32,8 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from monitor.scoring.langs import RULES  # noqa: E402
 from monitor.scoring.polarity import PolarityModel  # noqa: E402
+from monitor.scoring.rule_words import RULES  # noqa: E402
 from monitor.scoring.text import mask, tokens  # noqa: E402
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "monitor" / "scoring" / "model"

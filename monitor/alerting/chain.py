@@ -33,8 +33,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.config.alerting import AlertsConfig, QuietHoursConfig
 from monitor.config.durations import format_timestamp
+from monitor.config.routing import AlertsConfig, QuietHoursConfig
 from monitor.events import event_from_dict, event_to_dict
 from monitor.interfaces import Clock, Store
 from monitor.models import MIN_KEYWORD, AlertEvent, Silence, Tier
@@ -49,7 +49,7 @@ class Router:
 
     def __init__(self, config: AlertsConfig, channels: Sequence[str], store: Store | None = None):
         self.config, self.channels, self.store = config, tuple(channels), store
-        self.silences = [c.as_silence() for c in config.silences]
+        self.silences: list[Silence] = list(config.silences)
 
     def __call__(self, event: AlertEvent) -> list[str]:
         return self.decide(event)

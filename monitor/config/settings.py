@@ -14,21 +14,23 @@ import re
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from monitor.config.alerting import AlertsConfig
+from monitor.config.checks import spelled
 from monitor.config.cluster import ClusterConfig
 from monitor.config.durations import WRITTEN, Interval, Jitter, Keep, Timeout, Window
 from monitor.config.plugins import Sections
+from monitor.config.routing import AlertsConfig
 from monitor.config.secrets import Secret, model_in, reveal, secret_keys, secret_values
 from monitor.config.sources import SourceBase, SourcesConfig, default_sections
 from monitor.errors import ConfigError
 from monitor.models import BrandQuery
 
 TierName = Literal["watch", "warning", "critical"]
+HeaderName = Annotated[str, spelled(re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*", re.ASCII), "an HTTP header name")]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -37,7 +39,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-# Re-exported for the config's users; defined in monitor/config/alerting.py and monitor/config/sources.py.
+# Re-exported for the config's users; defined in monitor/config/routing.py and monitor/config/sources.py.
 __all__ = ["AlertsConfig", "Config", "LoadedConfig", "SourceBase", "SourcesConfig", "load_config", "parse_config"]
 
 
@@ -116,12 +118,12 @@ class WebConfig(Strict):
     enabled: bool = False
     access_token: Secret = None         # asked of every page request (HTTP Basic password, or Bearer)
     trust_proxy: bool = False           # a reverse proxy authenticates: requests must carry proxy_header
-    proxy_header: str = "X-Forwarded-User"
+    proxy_header: HeaderName = "X-Forwarded-User"
     # Where the proxy's header is believed from (addresses or networks; default: the loopback only),
     # and/or a secret the proxy adds to every request, in proxy_secret_header.
     proxy_addresses: list[str] = Field(default_factory=list, max_length=100)
     proxy_secret: Secret = None
-    proxy_secret_header: str = "X-Proxy-Secret"  # noqa: S105 - a header name, not a secret
+    proxy_secret_header: HeaderName = "X-Proxy-Secret"  # noqa: S105 - a header name, not a secret
     public_url: str | None = None       # where people reach the pages; Slack alerts then link there
     allowed_hosts: list[str] = Field(default_factory=list, max_length=100)  # more names the pages answer to
     max_renders: int = Field(default=4, ge=1, le=64)  # pages rendered at once; more are answered 503 at once
@@ -151,13 +153,6 @@ class WebConfig(Strict):
                 raise ValueError(f"{host!r} is not a host name (such as monitor.internal or 10.0.0.7; no port, no wildcard)")
         return v
 
-    @field_validator("proxy_header", "proxy_secret_header")
-    @classmethod
-    def _header(cls, v: str) -> str:
-        if not _HEADER.fullmatch(v):
-            raise ValueError(f"{v!r} is not an HTTP header name")
-        return v
-
     def problems(self, host: str) -> list[tuple[str, str]]:
         """What the pages would expose when served on ``host`` (``daemon.health_host``), named by the key to
         change: nothing on the loopback; beyond it, a way in that is not open to whoever reaches the port."""
@@ -183,7 +178,6 @@ class WebConfig(Strict):
 
 MIN_SECRET = 16  # characters of a token or proxy secret exposed beyond the loopback
 _HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?|\[?[0-9A-Fa-f:.]+\]?", re.ASCII)
-_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*", re.ASCII)
 
 
 def _loopback(host: str) -> bool:
@@ -389,7 +383,7 @@ def parse_config(text: str, origin: str = "<embedded defaults>", *, env: dict[st
         for err in exc.errors():
             key = _dotted(err["loc"])
             msg = err["msg"]
-            if err["type"] == "extra_forbidden":
+            if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # a model's; a dataclass's
                 section = _dotted(err["loc"][:-1])
                 msg = (f"unknown source (known: {', '.join(SourcesConfig.registry())})" if section == "sources"
                        else "unknown key (check the spelling)")

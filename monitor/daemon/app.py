@@ -107,7 +107,7 @@ class Monitor:
         metrics = Metrics()
         metrics.known_sources(list(sources))
         metrics.watch_database(store, clock, config.scoring.window,
-                               [c.as_silence() for c in config.alerts.silences])
+                               config.alerts.silences)
         mon = cls(loaded, store, clock, sources, off, chans, pipeline,
                   Deliverer(store, metrics.instrument(chans), clock),
                   {name: SourceHealth() for name in sources}, metrics, scores=scores)

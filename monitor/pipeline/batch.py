@@ -35,7 +35,7 @@ from monitor.jsonl import observation_to_dict
 from monitor.models import LOW_STARS, METRIC_NAMES, AlertEvent, MentionScore, Observation, Tier
 from monitor.pipeline.days import Days
 from monitor.pipeline.prefetch import incident_from_row, prefetch
-from monitor.pipeline.writeback import flush
+from monitor.pipeline.writeback import Changes, flush
 from monitor.sanitize import clean_observation
 from monitor.scoring.rating import rated
 from monitor.storage import schema as s
@@ -89,10 +89,16 @@ class Batch:
         # One writer per brand: from here to the commit no other batch (another job's thread, another
         # replica) reads or writes these brands' incidents, so none of its decisions is overwritten.
         lock_brands(self.conn, {item.brand for item in pending})
-        prefetch(self, pending)
+        prefetch(self.conn, pending, cache=self.p.cache, signer=self.p.signer, brand_words=self.p.brand_words,
+                 mentions=self.mentions, keys=self.grouping.keys, incidents=self.incidents, pulses=self.pulses)
         for item in pending:
             self.one(item)
-        flush(self)
+        cache = self.p.cache
+        write_back = cache is not None and cache.write_back
+        flush(self.conn, Changes(
+            new_mentions=self.new_mentions, changed_mentions=list(self.changed.values()), snapshots=self.snapshots,
+            grouping=self.grouping, incidents=[] if write_back else [self.incidents[i] for i in sorted(self.touched)],
+            outbox=self.outbox, days=self.days, pulses=self.pulses), write_back=write_back, cfg=self.cfg)
 
     def _brand_by_link(self, obs: Observation) -> str | None:
         """An article that links a post we hold is about that post's brand, named or not."""

@@ -3,18 +3,18 @@ each in a few ``IN (...)`` queries (or from the write-back cache), before any is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
-from monitor.incidents.grouping import SURGE_KEY, KeySlot, Pending, candidate_keys
+from monitor.incidents.grouping import SURGE_KEY, KeySlot, KeyTable, Pending, candidate_keys
 from monitor.incidents.pulse import Pulse
 from monitor.incidents.state import Incident, IncidentState
 from monitor.storage import schema as s
 
 if TYPE_CHECKING:
-    from monitor.pipeline.batch import Batch
+    from monitor.pipeline.cache import Cache, MentionKey, MentionRow
 
 CHUNK = 500  # ids per IN (...) query
 MENTION_COLS = ("source", "post_id", "engagement", "metrics", "text", "incident_id", "last_observed_at",
@@ -32,61 +32,63 @@ def incident_from_row(r: Any) -> Incident:
     return Incident(r.id, r.brand, r.first_seen, cast(IncidentState, dict(r.state)), r.alerted_tier)
 
 
-def prefetch(batch: Batch, pending: list[Pending]) -> None:
+def prefetch(conn: Connection, pending: list[Pending], *, cache: Cache | None,
+             signer: Callable[[str, frozenset[str]], list[int]], brand_words: Callable[[str], frozenset[str]],
+             mentions: dict[MentionKey, MentionRow], keys: KeyTable, incidents: dict[str, Incident],
+             pulses: dict[str, Pulse]) -> None:
+    """Fill a batch's ``mentions``, ``keys``, ``incidents`` and ``pulses`` with those ``pending`` touches,
+    from ``cache`` or through ``conn``; a post new to us gets its candidate keys and its wording's
+    signature (``signer`` of its text without ``brand_words``)."""
     m, k, i = s.mentions, s.incident_keys, s.incidents
-    conn, p = batch.conn, batch.p
     by_source: dict[str, set[str]] = {}
-    cache = p.cache
     for item in pending:
         for post in (item.obs.id, *item.parents):
             key = (item.obs.source, post)
             if cache is not None and key in cache.mentions:
-                batch.mentions[key] = cache.mentions[key]
+                mentions[key] = cache.mentions[key]
             elif cache is None or cache.has(key):
                 by_source.setdefault(item.obs.source, set()).add(post)
     for source, id_set in by_source.items():
         for part in chunks(sorted(id_set)):
             cols = [m.c[c] for c in MENTION_COLS]
             for row in conn.execute(select(*cols).where(m.c.source == source, m.c.post_id.in_(part))):
-                batch.mentions[(row.source, row.post_id)] = dict(row._mapping)
+                mentions[(row.source, row.post_id)] = dict(row._mapping)
     # Incident keys matter only to posts new to us (a later snapshot keeps its incident).
     first = {item.obs.key: item for item in reversed(pending)}
     for key, item in first.items():
-        if key not in batch.mentions:
+        if key not in mentions:
             item.keys = candidate_keys(item.obs)
-            item.sigs = [f"sig:{h}" for h in p.signer(item.obs.text, p.brand_words(item.brand))]
+            item.sigs = [f"sig:{h}" for h in signer(item.obs.text, brand_words(item.brand))]
     wanted: dict[str, set[str]] = {}
     for item in pending:
         if item.keys or item.sigs:
             wanted.setdefault(item.brand, set()).update(item.keys, item.sigs, (SURGE_KEY,))
-    _load_pulses(batch, sorted({item.brand for item in pending}))
-    table = batch.grouping.keys
-    for brand, keys in sorted(wanted.items()):
-        for part in chunks(sorted(keys)):
+    _load_pulses(conn, sorted({item.brand for item in pending}), cache, pulses)
+    for brand, brand_keys in sorted(wanted.items()):
+        for part in chunks(sorted(brand_keys)):
             # The primary key is (brand, key): one index probe per key asked for.
             for row in conn.execute(select(k.c.key, k.c.incident_id, k.c.last_seen)
                                     .where(k.c.brand == brand, k.c.key.in_(part))):
-                table[(brand, row.key)] = KeySlot(row.incident_id, row.last_seen, True)
-    ids = sorted({v.incident for v in table.values()} | {r["incident_id"] for r in batch.mentions.values()
-                                                         if r["incident_id"]})
+                keys[(brand, row.key)] = KeySlot(row.incident_id, row.last_seen, True)
+    ids = sorted({v.incident for v in keys.values()} | {r["incident_id"] for r in mentions.values()
+                                                        if r["incident_id"]})
     if cache is not None:
         for inc_id in ids:
             if inc_id in cache.incidents:
-                batch.incidents[inc_id] = cache.incidents[inc_id]
-        ids = [i for i in ids if i not in batch.incidents]
+                incidents[inc_id] = cache.incidents[inc_id]
+        ids = [i for i in ids if i not in incidents]
     for part in chunks(ids):
         for r in conn.execute(select(i).where(i.c.id.in_(part))):
-            batch.incidents[r.id] = incident_from_row(r)
+            incidents[r.id] = incident_from_row(r)
 
 
-def _load_pulses(batch: Batch, brands: list[str]) -> None:
-    cache = batch.p.cache
+def _load_pulses(conn: Connection, brands: list[str], cache: Cache | None, pulses: dict[str, Pulse]) -> None:
     if cache is not None:
-        batch.pulses.update({b: cache.pulses[b] for b in brands if b in cache.pulses})
-        brands = [b for b in brands if b not in batch.pulses]
+        pulses.update({b: cache.pulses[b] for b in brands if b in cache.pulses})
+        brands = [b for b in brands if b not in pulses]
     t = s.brand_pulse
     for part in chunks(brands):
-        for row in batch.conn.execute(select(t.c.brand, t.c.state).where(t.c.brand.in_(part))):
-            batch.pulses[row.brand] = Pulse.from_json(row.state)
+        for row in conn.execute(select(t.c.brand, t.c.state).where(t.c.brand.in_(part))):
+            pulses[row.brand] = Pulse.from_json(row.state)
     for b in brands:
-        batch.pulses.setdefault(b, Pulse())
+        pulses.setdefault(b, Pulse())

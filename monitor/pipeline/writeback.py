@@ -3,50 +3,64 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 
 from monitor.config.settings import ScoringConfig
 from monitor.incidents.assessment import assess
+from monitor.incidents.grouping import Grouping
+from monitor.incidents.pulse import Pulse
 from monitor.incidents.state import Incident
+from monitor.pipeline.days import Days
 from monitor.storage import schema as s
 from monitor.storage.bulk import insert_rows, update_rows
 from monitor.storage.store import insert_ignoring_duplicates, upsert
 
-if TYPE_CHECKING:
-    from monitor.pipeline.batch import Batch
+
+@dataclass(frozen=True)
+class Changes:
+    """What one batch changed in memory, for ``flush`` to write in the batch's transaction."""
+
+    new_mentions: list[dict[str, Any]]
+    changed_mentions: list[dict[str, Any]]
+    snapshots: list[dict[str, Any]]  # ``observations`` rows
+    grouping: Grouping  # its key slots, and which of them the batch changed
+    incidents: list[Incident]  # those the batch touched, by id (none asked for when the cache writes back)
+    outbox: list[dict[str, Any]]
+    days: Days
+    pulses: dict[str, Pulse]
 
 
-def flush(batch: Batch) -> None:
-    """Write everything the batch changed, in its transaction."""
-    c = batch.conn
-    cache = batch.p.cache
-    if cache is None or not cache.write_back:  # else written when they leave the cache
-        write_mentions(c, batch.new_mentions, list(batch.changed.values()))
-    insert_rows(c, s.observations, batch.snapshots)
-    _flush_keys(batch)
-    if cache is None or not cache.write_back:  # else when they leave the cache, or by ``finish``
-        write_incidents(c, [batch.incidents[i] for i in sorted(batch.touched)], batch.cfg)
+def flush(conn: Connection, changes: Changes, *, write_back: bool, cfg: ScoringConfig) -> None:
+    """Write everything the batch changed, in its transaction. With ``write_back`` the mentions and
+    incidents are left to the cache, written when they leave it (or by ``Pipeline.finish``)."""
+    if not write_back:
+        write_mentions(conn, changes.new_mentions, changes.changed_mentions)
+    insert_rows(conn, s.observations, changes.snapshots)
+    _flush_keys(conn, changes.grouping)
+    if not write_back:
+        write_incidents(conn, changes.incidents, cfg)
     # An alert already queued (same incident, tier and channel) is not queued twice.
-    insert_ignoring_duplicates(c, s.outbox, batch.outbox)
-    batch.days.write()
-    for brand, pulse in sorted(batch.pulses.items()):
-        upsert(c, s.brand_pulse, {"brand": brand}, {"state": pulse.to_json()})
+    insert_ignoring_duplicates(conn, s.outbox, changes.outbox)
+    changes.days.write()
+    for brand, pulse in sorted(changes.pulses.items()):
+        upsert(conn, s.brand_pulse, {"brand": brand}, {"state": pulse.to_json()})
 
 
-def _flush_keys(batch: Batch) -> None:
+def _flush_keys(conn: Connection, grouping: Grouping) -> None:
     fresh: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
-    keys = batch.grouping.keys
-    for bk in sorted(batch.grouping.dirty):
+    keys = grouping.keys
+    for bk in sorted(grouping.dirty):
         slot = keys[bk]
         (known if slot.stored else fresh).append({"brand": bk[0], "key": bk[1], "incident_id": slot.incident,
                                                   "last_seen": slot.last_seen})
         slot.stored = True
-    insert_rows(batch.conn, s.incident_keys, fresh)
-    update_rows(batch.conn, s.incident_keys, ("brand", "key"), known)
+    insert_rows(conn, s.incident_keys, fresh)
+    update_rows(conn, s.incident_keys, ("brand", "key"), known)
 
 
 def write_mentions(conn: Connection, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ tweet may still say "BBB"). ``breach`` (a broken expectation: "still waiting", "
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from importlib import resources
 from itertools import chain
 
@@ -77,43 +78,35 @@ BREACH = "breach"
 _MEMO_LIMIT = 200_000
 
 
-def _close(p: str, start: int) -> int:
-    """Index of the parenthesis closing the group opened at ``start``."""
+def _scan(p: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """``(index, piece, depth)`` along ``p`` from ``start``: a piece is a character or an escape
+    (``\\x``, never a group's parenthesis), depth the groups open once it is read."""
     depth = 0
     i = start
     while i < len(p):
-        ch = p[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "(":
+        piece = p[i : i + 2] if p[i] == "\\" else p[i]
+        if piece == "(":
             depth += 1
-        elif ch == ")":
+        elif piece == ")":
             depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+        yield i, piece, depth
+        i += len(piece)
+
+
+def _close(p: str, start: int) -> int:
+    """Index of the parenthesis closing the group opened at ``start``."""
+    return next((i for i, piece, depth in _scan(p, start) if piece == ")" and depth == 0), -1)
 
 
 def _split_top(inner: str) -> list[str]:
-    out, depth, cur, i = [], 0, "", 0
-    while i < len(inner):
-        ch = inner[i]
-        if ch == "\\":
-            cur += inner[i : i + 2]
-            i += 2
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "|" and depth == 0:
+    """``inner``'s alternatives: split at each ``|`` outside a group."""
+    out, cur = [], ""
+    for _, piece, depth in _scan(inner):
+        if piece == "|" and depth == 0:
             out.append(cur)
             cur = ""
         else:
-            cur += ch
-        i += 1
+            cur += piece
     out.append(cur)
     return out
 

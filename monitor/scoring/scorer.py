@@ -10,9 +10,9 @@ from monitor.scoring.complaint import LinearModel, load_models
 from monitor.scoring.cues import BOYCOTT, DIGIT, SEVERITY, CueMatcher, calls_for_boycott
 from monitor.scoring.features import as_dict, dense_values, lexical
 from monitor.scoring.lang import UNKNOWN, LanguageDetector, from_tag
-from monitor.scoring.langs import RULES, SUPPORTED, fold
 from monitor.scoring.lexicon import Lexicon, read_tsv, read_vader_english
 from monitor.scoring.polarity import PolarityModel, load_polarity
+from monitor.scoring.rule_words import RULES, SUPPORTED, fold
 from monitor.scoring.sentiment import SentimentEngine, normalise
 from monitor.scoring.text import clean, emoji, emoticons, looks_english, mask, tokens
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from itertools import compress
 from typing import cast
 
-from monitor.scoring.langs import LangRules, fold
 from monitor.scoring.lexicon import Lexicon
+from monitor.scoring.rule_words import LangRules, fold
 
 NEG_SCALAR = -0.74
 CAPS_INCR = 0.733

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
+from monitor.sanitize import HANDLE_LIMIT, ID_LIMIT, SOURCE_LIMIT
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stored as naive UTC (portable across SQLite and PostgreSQL), returned as aware UTC."""
@@ -47,24 +49,52 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 
+
+# Columns several tables have, made by one function each so that their types agree (a Column object
+# belongs to one table); ``how`` is the rest of the column (``primary_key=True``, ``nullable=False``).
+# Widths are those monitor/sanitize.py fits values to.
+def _serial_id() -> Column[Any]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _source(**how: Any) -> Column[Any]:
+    return Column("source", String(SOURCE_LIMIT), **how)
+
+
+def _post_key(**how: Any) -> tuple[Column[Any], Column[Any]]:
+    """A post's source and id."""
+    return _source(**how), Column("post_id", String(ID_LIMIT), **how)
+
+
+def _payload() -> Column[Any]:
+    """A post as a source saw it (``monitor.jsonl``'s observation record)."""
+    return Column("payload", JSON, nullable=False)
+
+
+def _brand(**how: Any) -> Column[Any]:
+    return Column("brand", String(HANDLE_LIMIT), **how)
+
+
+def _incident_id(**how: Any) -> Column[Any]:
+    return Column("incident_id", String(64), **how)
+
+
 observations = Table(
     "observations", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(32), nullable=False),
-    Column("post_id", String(128), nullable=False),
-    Column("brand", String(200)),
+    _serial_id(),
+    *_post_key(nullable=False),
+    _brand(),
     Column("created_at", UTCDateTime, nullable=False),
     Column("observed_at", UTCDateTime, nullable=False),
-    Column("payload", JSON, nullable=False),
+    _payload(),
     Index("ix_observations_observed_at", "observed_at"),
     Index("ix_observations_post", "source", "post_id"),
 )
 
 mentions = Table(
     "mentions", metadata,
-    Column("source", String(32), primary_key=True),
-    Column("post_id", String(128), primary_key=True),
-    Column("brand", String(200), nullable=False),
+    *_post_key(primary_key=True),
+    _brand(nullable=False),
     Column("kind", String(16), nullable=False),
     Column("url", Text),
     Column("text", Text, nullable=False),
@@ -85,7 +115,7 @@ mentions = Table(
     Column("is_complaint", Boolean),
     Column("cues", JSON),
     Column("score", Float),
-    Column("incident_id", String(64)),
+    _incident_id(),
     Index("ix_mentions_brand_created", "brand", "created_at"),
     Index("ix_mentions_last_observed", "last_observed_at"),
     Index("ix_mentions_incident", "incident_id"),
@@ -95,18 +125,17 @@ mentions = Table(
 # that its batch's other posts are stored and its source goes on: kept for an operator to look at.
 set_aside = Table(
     "set_aside", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(32), nullable=False),
-    Column("post_id", String(128), nullable=False),
+    _serial_id(),
+    *_post_key(nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False),
-    Column("payload", JSON, nullable=False),
+    _payload(),
     Index("ix_set_aside_source", "source", "at"),
 )
 
 cursors = Table(
     "cursors", metadata,
-    Column("source", String(32), primary_key=True),
+    _source(primary_key=True),
     Column("cursor", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -114,7 +143,7 @@ cursors = Table(
 incidents = Table(
     "incidents", metadata,
     Column("id", String(64), primary_key=True),
-    Column("brand", String(200), nullable=False),
+    _brand(nullable=False),
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_seen", UTCDateTime, nullable=False),
     Column("tier", Integer, nullable=False, default=0),
@@ -130,9 +159,9 @@ incidents = Table(
 # An alert is written here in the same transaction as the decision, then delivered and marked sent.
 outbox = Table(
     "outbox", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _serial_id(),
     Column("dedup_key", String(200), nullable=False),
-    Column("incident_id", String(64), nullable=False),
+    _incident_id(nullable=False),
     Column("channel", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("event", JSON, nullable=False),
@@ -148,7 +177,7 @@ outbox = Table(
 # What a channel keeps per incident (e.g. Slack's message ts, to update in place and thread).
 channel_state = Table(
     "channel_state", metadata,
-    Column("incident_id", String(64), primary_key=True),
+    _incident_id(primary_key=True),
     Column("channel", String(64), primary_key=True),
     Column("state", JSON, nullable=False),
 )
@@ -157,7 +186,7 @@ channel_state = Table(
 # first seen, so a post going viral does not raise the "typical post" it is measured against.
 brand_days = Table(
     "brand_days", metadata,
-    Column("brand", String(200), primary_key=True),
+    _brand(primary_key=True),
     Column("day", String(10), primary_key=True),
     Column("mentions", Integer, nullable=False, default=0),
     Column("complaints", Integer, nullable=False, default=0),
@@ -169,7 +198,7 @@ brand_days = Table(
 # Per brand, its last hours of traffic (monitor/incidents/pulse.py): what bursts and surges are judged against.
 brand_pulse = Table(
     "brand_pulse", metadata,
-    Column("brand", String(200), primary_key=True),
+    _brand(primary_key=True),
     Column("state", JSON, nullable=False),
 )
 
@@ -177,9 +206,9 @@ brand_pulse = Table(
 # text signature. Kept in the database (not in memory) so that restarts and replicas agree.
 incident_keys = Table(
     "incident_keys", metadata,
-    Column("brand", String(200), primary_key=True),
+    _brand(primary_key=True),
     Column("key", String(300), primary_key=True),
-    Column("incident_id", String(64), nullable=False),
+    _incident_id(nullable=False),
     Column("last_seen", UTCDateTime, nullable=False),
 )
 
@@ -187,8 +216,8 @@ incident_keys = Table(
 # monitor sends next and is kept as feedback for replay and evaluation.
 incident_actions = Table(
     "incident_actions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("incident_id", String(64), nullable=False),
+    _serial_id(),
+    _incident_id(nullable=False),
     Column("action", String(32), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("until", UTCDateTime),
@@ -201,8 +230,8 @@ incident_actions = Table(
 # changes, the score moves by a hundredth, or an hour passed): the score chart of the incident pages.
 incident_scores = Table(
     "incident_scores", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("incident_id", String(64), nullable=False),
+    _serial_id(),
+    _incident_id(nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("score", Float, nullable=False),
     Column("tier", Integer, nullable=False),
@@ -212,7 +241,7 @@ incident_scores = Table(
 # Silences (Alertmanager's word): mute by brand, author or keyword for a time.
 silences = Table(
     "silences", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _serial_id(),
     Column("matcher", JSON, nullable=False),
     Column("starts_at", UTCDateTime, nullable=False),
     Column("ends_at", UTCDateTime, nullable=False),

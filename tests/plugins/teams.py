@@ -11,8 +11,8 @@ from typing import Any
 
 import requests
 
-from monitor.config.alerting import ChannelSettings
 from monitor.config.durations import Timeout
+from monitor.config.routing import ChannelSettings
 from monitor.config.secrets import Secret, redact, url_secrets
 from monitor.errors import ChannelError
 from monitor.models import AlertEvent

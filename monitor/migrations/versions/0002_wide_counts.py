@@ -14,8 +14,6 @@ from alembic import op
 
 revision = "0002_wide_counts"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 COLUMNS = (("mentions", "followers", True), ("mentions", "engagement", False), ("brand_days", "engagement", False))
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from monitor.migrations import create_table_once
+
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    # 0001 creates a new database from the current schema, which already has it.
-    if sa.inspect(op.get_bind()).has_table("set_aside"):
-        return
-    op.create_table(
+    create_table_once(
         "set_aside",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("source", sa.String(32), nullable=False),
@@ -27,8 +24,8 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime, nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
+        indexes={"ix_set_aside_source": ["source", "at"]},
     )
-    op.create_index("ix_set_aside_source", "set_aside", ["source", "at"])
 
 
 def downgrade() -> None:

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Annotated, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic.dataclasses import dataclass
 
+from monitor.config.checks import spelled
 from monitor.config.durations import DAY, between, written_duration
 from monitor.config.plugins import Sections
 from monitor.models import MIN_KEYWORD, Silence
 
 TierName = Literal["watch", "warning", "critical"]
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+ClockTime = Annotated[str, spelled(re.compile(r"([01]\d|2[0-3]):[0-5]\d"), "a time of day like '22:00'")]
 
 
 class _Strict(BaseModel):
@@ -76,19 +77,15 @@ class RouteConfig(_Strict):
     continue_: bool = Field(default=False, alias="continue")  # also try the routes after this one
 
 
-class SilenceConfig(_Strict):
-    """Mute alerts of a brand, of an author or containing a keyword (all given must match)."""
-
-    brand: str | None = None
-    author: str | None = None
-    keyword: str | None = None
-    starts: datetime | None = None
-    ends: datetime | None = None
-    comment: str = ""
-    critical: bool = False  # mute critical alerts too (never, unless said here)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class SilenceConfig(Silence):
+    """``[[alerts.silences]]``: a ``Silence`` (its fields are the keys) checked as the config's: it mutes
+    alerts of a brand, of an author or containing a keyword (all given must match), and critical alerts
+    only when it says ``critical = true``."""
 
     def as_silence(self) -> Silence:
-        return Silence(self.brand, self.author, self.keyword, self.starts, self.ends, self.comment, self.critical)
+        """Already one: for callers that ask the config's silences for theirs."""
+        return self
 
     @field_validator("keyword")
     @classmethod
@@ -99,6 +96,8 @@ class SilenceConfig(_Strict):
 
     @model_validator(mode="after")
     def _matches_something(self) -> SilenceConfig:
+        if self.ident is not None or self.created_by is not None:
+            raise ValueError("ident and created_by belong to stored silences (monitor silence), not the config's")
         if not (self.brand or self.author or self.keyword):
             raise ValueError("a silence needs at least one of brand, author, keyword")
         if self.starts and self.ends and self.ends <= self.starts:
@@ -109,17 +108,10 @@ class SilenceConfig(_Strict):
 class QuietHoursConfig(_Strict):
     """Between ``start`` and ``end`` (local time) only ``critical`` alerts go out."""
 
-    start: str
-    end: str
+    start: ClockTime
+    end: ClockTime
     timezone: str = "UTC"
     channels: ChannelList = Field(default_factory=list)   # empty: every channel
-
-    @field_validator("start", "end")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _CLOCK.match(v):
-            raise ValueError(f"{v!r} is not a time of day like '22:00'")
-        return v
 
     @field_validator("timezone")
     @classmethod
