@@ -136,7 +136,7 @@ def _rare_full_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, *,
+def run_replay(observations: Iterable[Observation], config: Config, scorer: Scorer, *,
            channels: tuple[str, ...] = ("replay",), keep_series: bool = False,
            progress: Callable[[int], None] | None = None, after_batch: Callable[[Store], None] | None = None,
            store_url: str | None = None, batch_size: int = BATCH,
