@@ -1,6 +1,6 @@
 """``monitor incidents``, ``monitor incident ID``, ``monitor ack / snooze / feedback`` (CONTRACT.md).
 
-Reading goes through monitor/web/history.py (the same data as the incident pages); acting stores exactly
+Reading goes through monitor/storage/incident_views.py (the same data as the incident pages); acting stores exactly
 what the Slack buttons store (monitor/storage/actions.py), and notes it in the incident's Slack thread when
 the alert went to Slack with a bot token, as a button press does. Public text printed to a terminal
 is made inert first: no escape sequences, no control or direction-changing characters, no markup.
@@ -26,8 +26,8 @@ from monitor.config.settings import LoadedConfig
 from monitor.errors import InputError
 from monitor.models import Tier
 from monitor.storage.actions import record_action
+from monitor.storage.incident_views import NoSuchIncident, contract_incident, incident_history, list_incidents, resolve
 from monitor.storage.store import Store
-from monitor.web.history import NoSuchIncident, contract_incident, incident_history, list_incidents, resolve
 
 MAX_SNOOZE = 30 * 86400.0
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
