@@ -13,7 +13,7 @@ from monitor.incidents.assessment import assess
 from monitor.incidents.state import Incident
 from monitor.storage import schema as s
 from monitor.storage.bulk import insert_rows, update_rows
-from monitor.storage.store import insert_ignoring_duplicates, upsert
+from monitor.storage.sql import insert_ignoring_duplicates, upsert
 
 if TYPE_CHECKING:
     from monitor.pipeline.batch import Batch
