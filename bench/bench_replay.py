@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from monitor.config.settings import Config
     from monitor.jsonl import read_observations
-    from monitor.replay.run import replay
+    from monitor.replay.run import run_replay
     from monitor.scoring import MentionScorer
 
     vader = SentimentIntensityAnalyzer()
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     with open(args.jsonl, encoding="utf-8") as f:
-        result = replay(read_observations(f, args.jsonl), Config(), MentionScorer(),
+        result = run_replay(read_observations(f, args.jsonl), Config(), MentionScorer(),
                         score_ahead=None if args.one_core else MentionScorer)
     replay_s = time.perf_counter() - t0
     rate = result.observations / replay_s

@@ -32,7 +32,7 @@ from bench.scenarios import Scenario, Story, generate  # noqa: E402
 from monitor.config.settings import Config, load_config, parse_config  # noqa: E402
 from monitor.jsonl import read_observations  # noqa: E402
 from monitor.models import AlertEvent, Observation, Tier  # noqa: E402
-from monitor.replay.run import replay  # noqa: E402
+from monitor.replay.run import run_replay  # noqa: E402
 from monitor.scoring import MentionScorer  # noqa: E402
 
 ALL_TIERS = 'min_tier = "watch"'
@@ -53,7 +53,7 @@ def brand_days(observations: Iterable[Observation]) -> dict[str, set[str]]:
 
 
 def run(observations: list[Observation], config: Config, scorer: MentionScorer) -> list[AlertEvent]:
-    return replay(observations, config, scorer).alerts
+    return run_replay(observations, config, scorer).alerts
 
 
 def real_traffic(name: str, observations: list[Observation], config: Config, scorer: MentionScorer,
@@ -186,7 +186,7 @@ def scenarios(seeds: list[int], days: int, config: Config, scorer: MentionScorer
         t0 = time.perf_counter()
         sc = generate(seed, days=days)
         cfg = sc.config.model_copy(update={"scoring": config.scoring})
-        result = replay(sc.observations, cfg, scorer)
+        result = run_replay(sc.observations, cfg, scorer)
         rep = scenario_report(sc, result.alerts)
         rep["seconds"] = round(time.perf_counter() - t0, 1)
         if verbose:

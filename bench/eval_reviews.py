@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from monitor.config.settings import Config, parse_config  # noqa: E402
 from monitor.incidents.coefficients import K  # noqa: E402
 from monitor.models import LOW_STARS, AlertEvent, Author, Observation, Tier  # noqa: E402
-from monitor.replay.run import replay  # noqa: E402
+from monitor.replay.run import run_replay as replay  # noqa: E402
 from monitor.scoring import MentionScorer  # noqa: E402
 
 COLUMNS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.models import AlertEvent, Tier
+from monitor.timestamps import format_timestamp, parse_timestamp
 
 
 def event_to_dict(e: AlertEvent) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 registries (``sources.SOURCES``, ``alerts.CHANNELS``) name (a plugin class with its config model), and
 the storage the alert stages and the Slack buttons reach (``Store``), so that no SQL lives in alerts/.
 
-A source knows nothing of scoring or Slack; a channel knows nothing of Reddit. Both depend only on
-``monitor.models`` (and their config on ``monitor.config.sources`` / ``monitor.config.routing``).
+A source knows nothing of scoring or Slack; a channel knows nothing of Reddit. Both depend only on the
+shared vocabulary: ``monitor.models``, this module, the errors, retries, sanitising, timestamps,
+redaction and the config (their sections on ``monitor.config.sources`` / ``monitor.config.routing``);
+``VOCABULARY`` in tests/test_layout.py lists its modules.
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from typing import IO, Any
 
 import orjson
 
-from monitor.config.durations import format_timestamp, parse_timestamp
 from monitor.errors import InputError
 from monitor.models import KINDS, METRIC_NAMES, RATING_RANGE, Author, Metrics, Observation
 from monitor.sanitize import MAX_COUNT, valid_count, valid_time
+from monitor.timestamps import format_timestamp, parse_timestamp
 
 _KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
           "metrics", "in_reply_to", "conversation_id", "brand", "rating", "by_brand"}

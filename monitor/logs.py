@@ -1,7 +1,7 @@
 """Structured logs: one line per event, JSON when stderr is not a terminal; secrets redacted.
 
 Modules log with the standard library (``logging.getLogger(...).info("event", extra={...})``);
-structlog renders the records. Every rendered line passes through ``redact`` (monitor/config/secrets.py) last,
+structlog renders the records. Every rendered line passes through ``redact`` (monitor/redaction.py) last,
 so a secret that slipped into an exception message or a URL still never reaches the log.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 import structlog
 
-from monitor.config.secrets import redact, register_secrets
+from monitor.redaction import redact, register_secrets
 
-__all__ = ["redact", "register_secrets", "setup_logging"]  # redaction itself lives in monitor/config/secrets.py
+__all__ = ["redact", "register_secrets", "setup_logging"]  # redaction itself lives in monitor/redaction.py
 
 _STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 

@@ -20,7 +20,7 @@ from monitor.config.settings import parse_config
 from monitor.incidents.drivers import poisson_surprise
 from monitor.incidents.pulse import Pulse
 from monitor.models import AlertEvent, Author, Metrics, Observation, Tier
-from monitor.replay.run import replay
+from monitor.replay.run import run_replay
 
 T0 = datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc)
 BRAND = "Bank Wiślany"
@@ -65,7 +65,7 @@ def ordinary(days: int, per_day: int, rng: random.Random) -> list[Observation]:
 
 def test_ordinary_days_of_recurring_mild_complaints_do_not_alert_above_watch(scorer) -> None:
     rng = random.Random(5)
-    result = replay(ordinary(8, 150, rng), CONFIG, scorer)
+    result = run_replay(ordinary(8, 150, rng), CONFIG, scorer)
     assert [a for a in result.alerts if a.tier >= Tier.warning] == []
 
 
@@ -77,7 +77,7 @@ def test_a_storm_in_polish_in_many_words_warns_within_three_hours(scorer) -> Non
     for i in range(90):
         at = start + timedelta(minutes=rng.expovariate(1 / 40.0))
         storm.append(post(f"s{i}", rng.choice(STORM).replace("{b}", BRAND), at, f"k{i}"))
-    result = replay(traffic + storm, CONFIG, scorer)
+    result = run_replay(traffic + storm, CONFIG, scorer)
     ids = {o.id for o in storm}
     warned = [a for a in result.alerts if a.tier >= Tier.warning and any(p.get("id") in ids for p in a.top_posts)]
     assert warned and warned[0].at <= start + timedelta(hours=3), [(a.at, a.tier, a.reasons) for a in result.alerts]
@@ -94,7 +94,7 @@ def first_warning_of_story(scorer, *, seed: int, name: str) -> tuple[Any, AlertE
     story = next(s for s in sc.stories if s.name == name)
     week = [o for o in sc.observations
             if o.brand == story.brand and story.start - timedelta(days=7) <= o.created_at <= story.deadline]
-    result = replay(week, sc.config, scorer)
+    result = run_replay(week, sc.config, scorer)
     warned = [a for a in result.alerts if a.tier >= Tier.warning and story.start <= a.at <= story.deadline]
     assert warned, [(a.at, a.tier, a.reasons) for a in result.alerts if a.at >= story.start]
     return story, warned[0]
@@ -132,7 +132,7 @@ def test_a_wave_of_praise_stays_at_watch_or_below(scorer) -> None:
     snapshots = [Observation(**{**first.__dict__, "observed_at": start + timedelta(minutes=m),
                                 "metrics": Metrics(likes=likes, reposts=likes // 4)})
                  for m, likes in [(10, 500), (30, 4000), (60, 15000)]]
-    result = replay(traffic + praise + snapshots, CONFIG, scorer)
+    result = run_replay(traffic + praise + snapshots, CONFIG, scorer)
     assert all(a.tier <= Tier.watch for a in result.alerts), [(a.tier, a.reasons) for a in result.alerts]
 
 

@@ -14,10 +14,10 @@ from monitor.config.settings import RetentionConfig, parse_config
 from monitor.daemon.app import Monitor
 from monitor.models import Author, Metrics, Observation, Tier
 from monitor.storage import schema as s
+from monitor.storage.incident_views import NoSuchIncident, incident_history, resolve
 from monitor.storage.retention import prune
 from monitor.storage.scorelog import ScoreLog
 from monitor.storage.store import Store
-from monitor.web.history import NoSuchIncident, incident_history, resolve
 from tests.conftest import FakeClock
 
 

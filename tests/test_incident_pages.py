@@ -21,8 +21,8 @@ from monitor.daemon.app import build_channels
 from monitor.daemon.health import HealthServer
 from monitor.errors import ConfigError
 from monitor.models import AlertEvent, Tier
+from monitor.storage.incident_views import list_incidents
 from monitor.storage.store import Store
-from monitor.web.history import list_incidents
 from monitor.web.pages import Pages
 from tests.fakes.alerting import event
 from tests.fakes.history import ending_at, store_history

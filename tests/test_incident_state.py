@@ -15,7 +15,7 @@ from monitor.incidents.assessment import assess
 from monitor.incidents.coefficients import Baseline
 from monitor.incidents.state import IncidentState, MentionFacts, add_engagement, add_mention, new_state
 from monitor.replay import demo
-from monitor.replay.run import replay
+from monitor.replay.run import run_replay
 from monitor.storage import schema as s
 from monitor.storage.store import Store
 
@@ -30,7 +30,7 @@ def facts(post: str, author: str, at: datetime, *, engagement: int = 20) -> Ment
 
 def test_every_stored_key_is_named(tmp_path: Path, scorer) -> None:
     url = f"sqlite:///{tmp_path / 'replay.db'}"
-    result = replay(demo.observations(), demo.config(), scorer, store_url=url)
+    result = run_replay(demo.observations(), demo.config(), scorer, store_url=url)
     assert result.alerts
     store = Store(url)
     with store.begin() as conn:

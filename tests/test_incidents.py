@@ -12,7 +12,7 @@ from monitor.incidents.assessment import _tier_with_hysteresis
 from monitor.models import Author, Metrics, Observation, Tier
 from monitor.pipeline.core import PipelineOptions
 from monitor.pipeline.factory import build_pipeline
-from monitor.replay.run import replay
+from monitor.replay.run import run_replay
 from monitor.storage.store import Store
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -127,7 +127,7 @@ def test_big_brand_ordinary_day_does_not_alert(tmp_path: Path, scorer) -> None:
     history = [o for d in range(2) for o in mild_day(rng, d, 5000, "h")]
     ordinary = mild_day(rng, 2, 5000, "o")
     config = CONFIG.model_copy(update={"alerts": CONFIG.alerts.model_copy(update={"min_tier": "warning"})})
-    result = replay(history + ordinary, config, scorer)
+    result = run_replay(history + ordinary, config, scorer)
     assert result.alerts == [], [(a.at, a.reasons) for a in result.alerts[:3]]
 
 
@@ -173,6 +173,6 @@ def test_tiers_do_not_flap_at_a_threshold() -> None:
 def test_same_input_same_output(scorer) -> None:
     from monitor.replay import demo
 
-    first = replay(demo.observations(), demo.config(), scorer).to_json()
-    second = replay(reversed(list(demo.observations())), demo.config(), scorer).to_json()
+    first = run_replay(demo.observations(), demo.config(), scorer).to_json()
+    second = run_replay(reversed(list(demo.observations())), demo.config(), scorer).to_json()
     assert first == second

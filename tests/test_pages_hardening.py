@@ -33,10 +33,10 @@ from monitor.daemon.health import HealthServer
 from monitor.errors import ConfigError
 from monitor.storage import schema as s
 from monitor.storage.bulk import insert_rows
+from monitor.storage.incident_views import incident_history, list_incidents
 from monitor.storage.store import Store
 from monitor.web import pages as pages_module
 from monitor.web.access import LoginThrottle, host_name
-from monitor.web.history import incident_history, list_incidents
 from monitor.web.pages import Pages
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -253,7 +253,7 @@ def test_renders_beyond_the_cap_are_answered_503_at_once(big: Store, monkeypatch
 
 
 def test_bounded_history_on_each_database(db_url: str) -> None:
-    """The grouped, ranked and windowed SQL (queries.py) gives what the whole history would, on SQLite
+    """The grouped, ranked and windowed SQL (incident_queries.py) gives what the whole history would, on SQLite
     and on PostgreSQL."""
     store = Store(db_url)
     try:

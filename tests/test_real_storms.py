@@ -16,7 +16,7 @@ from sqlalchemy import select
 from monitor.config.settings import parse_config
 from monitor.incidents.pulse import Pulse
 from monitor.models import AlertEvent, Author, Metrics, Observation, Tier
-from monitor.replay.run import replay
+from monitor.replay.run import run_replay
 from monitor.storage import schema as s
 from monitor.storage.store import Store
 
@@ -87,7 +87,7 @@ def test_replies_to_a_post_never_stored_are_one_story_that_warns_and_the_post_jo
                      start - timedelta(minutes=5), "nora_writes", likes=40_000)
     late_root = Observation(**{**late_root.__dict__, "observed_at": start + timedelta(hours=6)})
     url = f"sqlite:///{tmp_path / 'thread.db'}"
-    result = replay(ordinary(6, 200, rng) + replies + [late_root], CONFIG, scorer, store_url=url)
+    result = run_replay(ordinary(6, 200, rng) + replies + [late_root], CONFIG, scorer, store_url=url)
 
     store = Store(url)
     with store.begin() as conn:
@@ -127,7 +127,7 @@ def test_a_backlash_without_complaint_words_is_one_critical_storm(scorer) -> Non
     complaints = sum(scorer.score(o.text).is_complaint for o in storm)
     assert complaints < 0.25 * len(storm), complaints  # four in five are not customer complaints
 
-    result = replay(ordinary(7, 300, rng) + storm, CONFIG, scorer)
+    result = run_replay(ordinary(7, 300, rng) + storm, CONFIG, scorer)
     warned = about(result.alerts, {o.id for o in storm})
     critical = [a for a in warned if a.tier >= Tier.critical]
     assert warned and warned[0].at <= start + timedelta(hours=1), [(a.at, a.tier, a.reasons) for a in result.alerts]
@@ -147,7 +147,7 @@ def test_a_hundred_ordinary_negative_posts_over_a_day_do_not_alert(scorer) -> No
     day = T0 + timedelta(days=6)
     sour = [post(f"n{i}", rng.choice(NEGATIVE).replace("{b}", BRAND),
                  day + timedelta(seconds=rng.randint(0, 86_399)), f"n{rng.randint(1, 60)}") for i in range(100)]
-    result = replay(ordinary(8, 200, rng) + sour, CONFIG, scorer)
+    result = run_replay(ordinary(8, 200, rng) + sour, CONFIG, scorer)
     assert [a for a in result.alerts if a.tier >= Tier.warning] == [], [(a.at, a.reasons) for a in result.alerts]
 
 

@@ -17,7 +17,7 @@ from monitor.models import Tier
 from monitor.pipeline.core import PipelineOptions
 from monitor.pipeline.factory import build_pipeline
 from monitor.replay import demo
-from monitor.replay.run import in_event_order, replay
+from monitor.replay.run import in_event_order, run_replay
 from monitor.scoring import MentionScorer
 from monitor.storage import schema as s
 from monitor.storage.store import Store
@@ -31,7 +31,7 @@ def monitor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
 
 
 def test_demo_alerts_a_day_before_the_news_and_is_critical_within_the_hour(scorer) -> None:
-    result = replay(demo.observations(), demo.config(), scorer)
+    result = run_replay(demo.observations(), demo.config(), scorer)
     (marker_name, tv), = demo.markers()
     assert result.alerts, "the demo must alert"
     first = result.alerts[0]
@@ -66,19 +66,19 @@ def test_table_shows_lead_time_against_a_marker() -> None:
 def test_batch_boundaries_do_not_change_the_decisions(scorer) -> None:
     # The demo spans weeks: day baselines are read while earlier days' counts are still unwritten.
     obs = list(demo.observations())
-    whole = replay(obs, demo.config(), scorer, batch_size=10_000)
+    whole = run_replay(obs, demo.config(), scorer, batch_size=10_000)
     for size in (37, 500):
-        assert replay(obs, demo.config(), scorer, batch_size=size).to_json() == whole.to_json()
+        assert run_replay(obs, demo.config(), scorer, batch_size=size).to_json() == whole.to_json()
 
 
 def test_scoring_ahead_in_a_worker_process_decides_alike(scorer) -> None:
     obs = list(demo.observations())
-    inline = replay(obs, demo.config(), scorer, batch_size=300)
-    ahead = replay(obs, demo.config(), scorer, batch_size=300, score_ahead=MentionScorer)
+    inline = run_replay(obs, demo.config(), scorer, batch_size=300)
+    ahead = run_replay(obs, demo.config(), scorer, batch_size=300, score_ahead=MentionScorer)
     assert ahead.to_json() == inline.to_json()
     assert ahead.scored_ahead > 0.5 * ahead.mentions and inline.scored_ahead == 0
     # A worker that cannot score (here: no scorer at all) costs speed, never a decision.
-    broken = replay(obs, demo.config(), scorer, batch_size=300, score_ahead=int)
+    broken = run_replay(obs, demo.config(), scorer, batch_size=300, score_ahead=int)
     assert broken.to_json() == inline.to_json() and broken.scored_ahead == 0
 
 
@@ -86,8 +86,8 @@ def test_signatures_worked_out_ahead_decide_alike(scorer) -> None:
     """Posts that name their brand (recorded observations do) are signed by the worker too."""
     brand = demo.config().brand_queries()[0].name
     obs = [dataclasses.replace(o, brand=brand) for o in demo.observations()]
-    inline = replay(obs, demo.config(), scorer, batch_size=300)
-    ahead = replay(obs, demo.config(), scorer, batch_size=300, score_ahead=MentionScorer)
+    inline = run_replay(obs, demo.config(), scorer, batch_size=300)
+    ahead = run_replay(obs, demo.config(), scorer, batch_size=300, score_ahead=MentionScorer)
     assert ahead.to_json() == inline.to_json()
     assert ahead.signed_ahead > 0.5 * ahead.mentions and inline.signed_ahead == 0
 

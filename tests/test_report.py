@@ -15,7 +15,7 @@ from monitor.config.settings import parse_config
 from monitor.models import Author, Metrics, Observation
 from monitor.replay import demo
 from monitor.replay.report import render_report, safe_url, write_report
-from monitor.replay.run import replay
+from monitor.replay.run import run_replay
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=timezone.utc)
 EVIL = [
@@ -68,7 +68,7 @@ class _Collect(HTMLParser):
 
 def test_public_text_is_escaped_and_only_http_links_are_links(scorer) -> None:
     config = parse_config(CONFIG).config
-    result = replay(hostile_observations(), config, scorer, keep_series=True)
+    result = run_replay(hostile_observations(), config, scorer, keep_series=True)
     assert result.posts, "the crafted complaint must reach the report (an incident at watch or above)"
     html = render_report(result, [(EVIL_MARKER, T0 + timedelta(days=3))])
 
@@ -107,7 +107,7 @@ def test_safe_url() -> None:
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory, scorer) -> tuple[Path, str]:
-    result = replay(demo.observations(), demo.config(), scorer, keep_series=True)
+    result = run_replay(demo.observations(), demo.config(), scorer, keep_series=True)
     path = tmp_path_factory.mktemp("report") / "report.html"
     write_report(result, demo.markers(), str(path))
     return path, result.alerts[0].incident
@@ -116,7 +116,7 @@ def demo_report(tmp_path_factory, scorer) -> tuple[Path, str]:
 def test_demo_report_is_deterministic_and_self_contained(demo_report, scorer) -> None:
     path, incident = demo_report
     html = path.read_text(encoding="utf-8")
-    again = replay(demo.observations(), demo.config(), scorer, keep_series=True)
+    again = run_replay(demo.observations(), demo.config(), scorer, keep_series=True)
     assert render_report(again, demo.markers()) == html
     assert f'id="score-{incident}"' in html and f'id="hourly-{incident}"' in html
     assert "local TV story" in html and "before ‘local TV story’" in html
@@ -166,7 +166,7 @@ def test_hostile_report_runs_no_script_in_chromium(scorer, tmp_path: Path) -> No
     if not Path(CHROMIUM).exists():
         _no_chromium()
     config = parse_config(CONFIG).config
-    result = replay(hostile_observations(), config, scorer, keep_series=True)
+    result = run_replay(hostile_observations(), config, scorer, keep_series=True)
     path = tmp_path / "hostile.html"
     write_report(result, [(EVIL_MARKER, T0 + timedelta(days=3))], str(path))
     dom = _chromium("--dump-dom", path.resolve().as_uri(), profile=tmp_path / "profile")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from monitor.config.settings import parse_config
 from monitor.incidents.state import topic_words
 from monitor.models import Author, MentionScore, Observation, Tier
-from monitor.replay.run import replay
+from monitor.replay.run import run_replay as replay
 from monitor.scoring.rating import rated
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)

@@ -39,7 +39,7 @@ from monitor.events import event_from_dict, event_to_dict
 from monitor.interfaces import Clock, Store
 from monitor.models import MIN_KEYWORD, AlertEvent, Silence, Tier
 
-log = logging.getLogger("alerts.routing")
+log = logging.getLogger("monitor.alerting.chain")
 
 __all__ = ["Router", "Silence", "add_silence", "in_quiet_hours", "outbox_rows", "queue_reminders"]
 

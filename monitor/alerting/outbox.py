@@ -33,7 +33,8 @@ from monitor.logs import redact
 from monitor.models import Tier
 from monitor.retry import backoff
 from monitor.storage import schema as s
-from monitor.storage.store import Store, exclusive, upsert
+from monitor.storage.sql import upsert
+from monitor.storage.store import Store, exclusive
 
 log = logging.getLogger("monitor.outbox")
 

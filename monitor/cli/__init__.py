@@ -237,10 +237,11 @@ def export(config_path: str | None, since: str, until: str | None, brand: str | 
 
 
 from monitor.cli import incidents as incident_cli  # noqa: E402 - the incident commands live in their own module
-from monitor.cli.alerting import requeue, silence, silences, unsilence  # noqa: E402 - so do silences and requeue
-from monitor.cli.replay_command import replay  # noqa: E402 - and replay
+from monitor.cli.replay_command import replay_command  # noqa: E402 - so do replay,
+from monitor.cli.requeue import requeue  # noqa: E402 - requeue
+from monitor.cli.silences import silence, silences, unsilence  # noqa: E402 - and the silences
 
-for _command in (replay, silence, silences, unsilence, requeue):
+for _command in (replay_command, silence, silences, unsilence, requeue):
     main.add_command(_command)
 
 incident_cli.register(main, _load, CONFIG_HELP)

@@ -1,6 +1,6 @@
 """``monitor incidents``, ``monitor incident ID``, ``monitor ack / snooze / feedback`` (CONTRACT.md).
 
-Reading goes through monitor/web/history.py (the same data as the incident pages); acting stores exactly
+Reading goes through monitor/storage/incident_views.py (the same data as the incident pages); acting stores exactly
 what the Slack buttons store (monitor/storage/actions.py), and notes it in the incident's Slack thread when
 the alert went to Slack with a bot token, as a button press does. Public text printed to a terminal
 is made inert first: no escape sequences, no control or direction-changing characters, no markup.
@@ -26,8 +26,8 @@ from monitor.config.settings import LoadedConfig
 from monitor.errors import InputError
 from monitor.models import Tier
 from monitor.storage.actions import record_action
+from monitor.storage.incident_views import NoSuchIncident, contract_incident, incident_history, list_incidents, resolve
 from monitor.storage.store import Store
-from monitor.web.history import NoSuchIncident, contract_incident, incident_history, list_incidents, resolve
 
 MAX_SNOOZE = 30 * 86400.0
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
@@ -63,18 +63,16 @@ def _console() -> Console:
 
 def register(group: click.Group, load: Callable[..., LoadedConfig], config_help: str) -> None:
     """Add the commands to the ``monitor`` group (``load`` reads the config as every command does)."""
-
-    def opened(config_path: str | None) -> tuple[LoadedConfig, Store]:
-        loaded = load(config_path, only=DATABASE_ONLY)  # the database is all these need
-        return loaded, Store(loaded.config.storage.url)
-
-    def find(store: Store, ident: str) -> str:
-        try:
-            return resolve(store, ident)
-        except NoSuchIncident as exc:
-            raise InputError(f"incident: {exc} ({shown_url(store.url)})") from None
-
     config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False), help=config_help)
+    register_reading(group, load, config_option)
+    register_acting(group, load, config_option)
+
+
+Option = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def register_reading(group: click.Group, load: Callable[..., LoadedConfig], config_option: Option) -> None:
+    """``monitor incidents`` and ``monitor incident ID``."""
     format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
                                  help="Output: table (default on a terminal) or json.")
 
@@ -89,37 +87,7 @@ def register(group: click.Group, load: Callable[..., LoadedConfig], config_help:
     def incidents_command(config_path: str | None, brand: str | None, tier: str, since: str | None,
                           fmt: str | None) -> None:
         """List stored incidents, open first: tier, score, mentions, authors, sources, first and last seen, acknowledged."""
-        from monitor.daemon.app import utc_now
-
-        loaded, store = opened(config_path)
-        now = utc_now()
-        try:
-            start = since_spec(since, now) if since else None
-        except ValueError as exc:
-            raise InputError(f"--since: {exc}") from None
-        try:
-            rows = list_incidents(store, now, loaded.config.scoring.window, since=start, brand=brand,
-                                  min_tier=Tier.parse(tier))
-        finally:
-            store.close()
-        if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
-            sys.stdout.write(json.dumps({"incidents": [contract_incident(r) for r in rows]}, ensure_ascii=False,
-                                        indent=2) + "\n")
-            return
-        table = Table(title=f"Incidents ({len(rows)})", show_lines=False)
-        for col in ("incident", "brand", "tier", "score", "mentions", "authors", "sources", "first seen", "last seen",
-                    "status"):
-            # ids and times whole (copied into `monitor incident ID`); public text may wrap
-            table.add_column(col, overflow="fold", no_wrap=col not in ("brand", "sources", "status"))
-        for r in rows:
-            status = ", ".join(x for x in ("open" if r["open"] else "closed",
-                                           "acknowledged" if r["acknowledged"] else "",
-                                           f"snoozed until {_when(r['snoozed_until'])}" if r["snoozed_until"] else "",
-                                           "not a complaint" if r["not_complaint"] else "") if x)
-            table.add_row(*(Text(inert(v)) for v in (
-                r["incident"], r["brand"], r["tier"], f"{r['score']:.2f}", r["mentions"], r["authors"],
-                ", ".join(r["sources"]), _when(r["first_seen"]), _when(r["last_seen"]), status)))
-        _console().print(table)
+        show_incidents(*_opened(load, config_path), brand=brand, tier=tier, since=since, fmt=fmt)
 
     @group.command("incident")
     @click.argument("ident", metavar="ID")
@@ -128,43 +96,11 @@ def register(group: click.Group, load: Callable[..., LoadedConfig], config_help:
     def incident_command(ident: str, config_path: str | None, fmt: str | None) -> None:
         """One incident's whole history: tiers with reasons, posts with engagement over time, the brand's
         answers, repeat complainants, what was sent where."""
-        from monitor.daemon.app import utc_now
+        show_incident(*_opened(load, config_path), ident, fmt=fmt)
 
-        loaded, store = opened(config_path)
-        try:
-            history = incident_history(store, find(store, ident), utc_now(), loaded.config.scoring.window)
-        finally:
-            store.close()
-        if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
-            sys.stdout.write(json.dumps(jsonable(history), ensure_ascii=False, indent=2) + "\n")
-        else:
-            print_history(history, _console())
 
-    def act(config_path: str | None, ident: str, action: str, by: str | None, *,
-            until: timedelta | None = None) -> None:
-        from monitor.daemon.app import utc_now
-
-        loaded, store = opened(config_path)
-        who = (by or login_name()).strip()[:100] or "someone"
-        try:
-            incident = find(store, ident)
-            status = store.incident_status(incident)
-            if (action == "acknowledge" and status.acknowledged) or (action == "not_complaint" and status.not_complaint):
-                # Said once is enough: a second press neither records nor notes anything new.
-                click.echo(f"{incident}: already {'acknowledged' if action == 'acknowledge' else 'marked not a complaint'}")
-                return
-            now = utc_now()
-            end = now + until if until is not None else None
-            record_action(store, incident, action, now, until=end, user=who, detail={"via": "cli", "user_name": who})
-            note = NOTES[action](who, end)
-            if action != "acknowledge" and incident_tier(store, incident) >= Tier.critical:
-                note = CRITICAL_NOTES[action](who, end)  # its alerts do not stop: say so, not "unless critical"
-            click.echo(f"{incident}: {note}")
-            for warning in note_in_channels(loaded, store, incident, note):
-                click.echo(f"warning: {warning}", err=True)
-        finally:
-            store.close()
-
+def register_acting(group: click.Group, load: Callable[..., LoadedConfig], config_option: Option) -> None:
+    """``monitor ack``, ``snooze`` and ``feedback``."""
     by_option = click.option("--by", default=None, help="Who is acting (default: your login name).")
 
     @group.command("ack")
@@ -173,7 +109,7 @@ def register(group: click.Group, load: Callable[..., LoadedConfig], config_help:
     @by_option
     def ack_command(ident: str, config_path: str | None, by: str | None) -> None:
         """Acknowledge an incident, as Slack's button does: no more reminders, only escalations."""
-        act(config_path, ident, "acknowledge", by)
+        act(*_opened(load, config_path), ident, "acknowledge", by)
 
     @group.command("snooze")
     @click.argument("ident", metavar="ID")
@@ -183,7 +119,7 @@ def register(group: click.Group, load: Callable[..., LoadedConfig], config_help:
     def snooze_command(ident: str, duration: str, config_path: str | None, by: str | None) -> None:
         """Snooze an incident, as Slack's menu does: nothing until then, unless it turns critical."""
         seconds = bounded_duration(duration, MAX_SNOOZE, "a snooze")
-        act(config_path, ident, "snooze", by, until=timedelta(seconds=seconds))
+        act(*_opened(load, config_path), ident, "snooze", by, until=timedelta(seconds=seconds))
 
     @group.command("feedback")
     @click.argument("ident", metavar="ID")
@@ -193,7 +129,98 @@ def register(group: click.Group, load: Callable[..., LoadedConfig], config_help:
     def feedback_command(ident: str, label: str, config_path: str | None, by: str | None) -> None:
         """Label an incident, as Slack's "Not a complaint" button does: alerts stop unless it turns critical,
         and the label is kept as feedback for replay and evaluation."""
-        act(config_path, ident, FEEDBACK[label], by)
+        act(*_opened(load, config_path), ident, FEEDBACK[label], by)
+
+
+def _opened(load: Callable[..., LoadedConfig], config_path: str | None) -> tuple[LoadedConfig, Store]:
+    loaded = load(config_path, only=DATABASE_ONLY)  # the database is all these need
+    return loaded, Store(loaded.config.storage.url)
+
+
+def _find(store: Store, ident: str) -> str:
+    try:
+        return resolve(store, ident)
+    except NoSuchIncident as exc:
+        raise InputError(f"incident: {exc} ({shown_url(store.url)})") from None
+
+
+def show_incidents(loaded: LoadedConfig, store: Store, *, brand: str | None, tier: str, since: str | None,
+                   fmt: str | None) -> None:
+    """``monitor incidents``: the list, as JSON or a table; closes ``store``."""
+    from monitor.daemon.app import utc_now
+
+    now = utc_now()
+    try:
+        start = since_spec(since, now) if since else None
+    except ValueError as exc:
+        raise InputError(f"--since: {exc}") from None
+    try:
+        rows = list_incidents(store, now, loaded.config.scoring.window, since=start, brand=brand,
+                              min_tier=Tier.parse(tier))
+    finally:
+        store.close()
+    if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+        sys.stdout.write(json.dumps({"incidents": [contract_incident(r) for r in rows]}, ensure_ascii=False,
+                                    indent=2) + "\n")
+        return
+    _console().print(incidents_table(rows))
+
+
+def incidents_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"Incidents ({len(rows)})", show_lines=False)
+    for col in ("incident", "brand", "tier", "score", "mentions", "authors", "sources", "first seen", "last seen",
+                "status"):
+        # ids and times whole (copied into `monitor incident ID`); public text may wrap
+        table.add_column(col, overflow="fold", no_wrap=col not in ("brand", "sources", "status"))
+    for r in rows:
+        status = ", ".join(x for x in ("open" if r["open"] else "closed",
+                                       "acknowledged" if r["acknowledged"] else "",
+                                       f"snoozed until {_when(r['snoozed_until'])}" if r["snoozed_until"] else "",
+                                       "not a complaint" if r["not_complaint"] else "") if x)
+        table.add_row(*(Text(inert(v)) for v in (
+            r["incident"], r["brand"], r["tier"], f"{r['score']:.2f}", r["mentions"], r["authors"],
+            ", ".join(r["sources"]), _when(r["first_seen"]), _when(r["last_seen"]), status)))
+    return table
+
+
+def show_incident(loaded: LoadedConfig, store: Store, ident: str, *, fmt: str | None) -> None:
+    """``monitor incident ID``: its whole history, as JSON or in words; closes ``store``."""
+    from monitor.daemon.app import utc_now
+
+    try:
+        history = incident_history(store, _find(store, ident), utc_now(), loaded.config.scoring.window)
+    finally:
+        store.close()
+    if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+        sys.stdout.write(json.dumps(jsonable(history), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_history(history, _console())
+
+
+def act(loaded: LoadedConfig, store: Store, ident: str, action: str, by: str | None, *,
+        until: timedelta | None = None) -> None:
+    """Store what someone did with an incident, say it, and note it where its alerts went; closes ``store``."""
+    from monitor.daemon.app import utc_now
+
+    who = (by or login_name()).strip()[:100] or "someone"
+    try:
+        incident = _find(store, ident)
+        status = store.incident_status(incident)
+        if (action == "acknowledge" and status.acknowledged) or (action == "not_complaint" and status.not_complaint):
+            # Said once is enough: a second press neither records nor notes anything new.
+            click.echo(f"{incident}: already {'acknowledged' if action == 'acknowledge' else 'marked not a complaint'}")
+            return
+        now = utc_now()
+        end = now + until if until is not None else None
+        record_action(store, incident, action, now, until=end, user=who, detail={"via": "cli", "user_name": who})
+        note = NOTES[action](who, end)
+        if action != "acknowledge" and incident_tier(store, incident) >= Tier.critical:
+            note = CRITICAL_NOTES[action](who, end)  # its alerts do not stop: say so, not "unless critical"
+        click.echo(f"{incident}: {note}")
+        for warning in note_in_channels(loaded, store, incident, note):
+            click.echo(f"warning: {warning}", err=True)
+    finally:
+        store.close()
 
 
 NOTES: dict[str, Callable[[str, datetime | None], str]] = {

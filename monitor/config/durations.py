@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo
+
+from monitor.timestamps import format_timestamp as format_timestamp  # re-exported for the config's users
+from monitor.timestamps import parse_timestamp
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -93,27 +96,6 @@ Jitter = Annotated[float, BeforeValidator(written_duration), AfterValidator(betw
 Keep = Annotated[float, BeforeValidator(written_duration),
                  AfterValidator(between(60.0, 36500 * DAY, zero_means_off=True))]
 """How long rows are kept (0: for ever)."""
-
-
-def parse_timestamp(value: str) -> datetime:
-    """ISO 8601 to an aware UTC datetime; a value without an offset is UTC (CONTRACT.md)."""
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
-
-
-def format_timestamp(dt: datetime) -> str:
-    """The one way timestamps are written: UTC, seconds (or microseconds when present), 'Z'."""
-    dt = dt.astimezone(UTC)
-    spec = "seconds" if dt.microsecond == 0 else "microseconds"
-    return dt.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
 MAX_SINCE = 3650 * DAY  # the longest look back a user may type (``--since``, ``?since=``): the longest window

@@ -83,10 +83,6 @@ class SilenceConfig(Silence):
     alerts of a brand, of an author or containing a keyword (all given must match), and critical alerts
     only when it says ``critical = true``."""
 
-    def as_silence(self) -> Silence:
-        """Already one: for callers that ask the config's silences for theirs."""
-        return self
-
     @field_validator("keyword")
     @classmethod
     def _a_real_word(cls, value: str | None) -> str | None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from monitor.config.settings import ScoringConfig
 from monitor.incidents.coefficients import CUE_SEVERITY, CUE_WORDS, DANGEROUS_CUES, Assessment, Baseline, K
@@ -41,22 +42,64 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
     The pipeline assesses on every mention but reads the reasons only when it alerts or stores the
     incident, so they are put in words only when asked for.
     """
-    reasons: list[tuple[float, Callable[[], str]]] = []
-    raw = 1.0  # the noisy-or of the drivers: the chance that none of them is real
+    drivers = _Drivers(explain)
+    t_now = now.timestamp()
+    burst_ = _burst_driver(state, base, cfg, t_now, drivers)
+    v_value = _velocity_driver(state, base, cfg, t_now, drivers)
+    _cue_driver(state, cfg, drivers)
+    # The same person complaining again and again (episodes, not posts).
+    repeats, who = state.get("top_repeat") or (0, "")
+    if repeats >= 2:
+        drivers.add(K.repeat_weight * cfg.weight_repeat, (repeats - 1) / 3.0,
+                    lambda: f"{who} has complained {repeats} times")
+    if state["articles"]:
+        drivers.add(K.news_weight, 1.0, lambda: "picked up by the news")
+    drivers.add(K.mention_weight, state["max_mention_score"], None)
 
-    def driver(weight: float, value: float, reason: Callable[[], str] | None) -> float:
-        nonlocal raw
+    amplifier = _amplifier(state, base, cfg, t_now, drivers.reasons)
+    score = round(sat((1.0 - drivers.none_real) * amplifier) * _gate(state, burst_.backlash), 4)
+
+    # Without a burst of people or a post going viral, a story is one customer's or nobody's.
+    if burst_.value <= 0 and v_value < K.viral and not state["articles"]:
+        score = _one_customers_story(state, score, repeats, v_value, cfg, drivers.reasons)
+    score = _critical_only_if_spreading(state, score, burst_, v_value, cfg)
+
+    tier = _tier_with_hysteresis(state.get("tier", 0), score, cfg)
+    evidence = (state["mentions"] + state["snapshots"]) >= cfg.min_mentions_first_alert
+    if not explain:
+        return Assessment(score, tier, (), evidence)
+    words = sorted(((p, text()) for p, text in drivers.reasons), key=lambda x: (-x[0], x[1]))
+    return Assessment(score, tier, tuple(r for _, r in words), evidence)
+
+
+class _Drivers:
+    """The drivers as they are found: their noisy-or, and the reasons worth putting in words."""
+
+    __slots__ = ("explain", "none_real", "reasons")
+
+    def __init__(self, explain: bool) -> None:
+        self.explain = explain
+        self.none_real = 1.0  # the noisy-or of the drivers: the chance that none of them is real
+        self.reasons: list[tuple[float, Callable[[], str]]] = []
+
+    def add(self, weight: float, value: float, reason: Callable[[], str] | None) -> float:
         p = sat(weight * value)
-        raw *= 1.0 - p
-        if explain and reason and p >= 0.08:
-            reasons.append((p, reason))
+        self.none_real *= 1.0 - p
+        if self.explain and reason and p >= 0.08:
+            self.reasons.append((p, reason))
         return p
 
-    t_now = now.timestamp()
-    n_authors = state["n_authors"]
 
-    # People joining in a burst, against the story's own earlier rate and the brand's traffic.
-    backlash = False
+class _Burst(NamedTuple):
+    value: float
+    people: int
+    expected: float
+    backlash: bool
+
+
+def _burst_driver(state: IncidentState, base: Baseline, cfg: ScoringConfig, t_now: float,
+                  drivers: _Drivers) -> _Burst:
+    """People joining in a burst, against the story's own earlier rate and the brand's traffic."""
     if state.get("surge") and base.pulse is not None:
         # The brand's storm: a surge of complaints (the people it gathered, complaints no story claims,
         # against all the complaints this time of day usually brings) or a backlash (people against
@@ -65,50 +108,57 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
         b_value, b_people, b_expected, kind = storm_burst(state, base.pulse, t_now)
         backlash = kind == "backlash"
         if backlash:
-            driver(K.burst_weight * cfg.weight_mentions, b_value, lambda: _backlash_words(state, base, t_now))
+            drivers.add(K.burst_weight * cfg.weight_mentions, b_value, lambda: _backlash_words(state, base, t_now))
         elif kind == "reviews":
-            driver(K.burst_weight * cfg.weight_mentions, b_value, lambda: _wave_words(state, base, t_now))
+            drivers.add(K.burst_weight * cfg.weight_mentions, b_value, lambda: _wave_words(state, base, t_now))
         else:
-            driver(K.burst_weight * cfg.weight_mentions, b_value,
-                   lambda: f"{b_people} people complaining about the brand in the last hours, many in their own words "
-                           f"(usually about {b_expected:,.0f} at this time)")
-    else:
-        b_value, b_people, b_expected = burst(state, t_now, base, cfg)
-        driver(K.burst_weight * cfg.weight_mentions, b_value,
-               lambda: f"{b_people} people posting about it in the last hours (about {b_expected:,.1f} expected; "
-                       f"{n_authors} in all; brand's normal: {base.daily_mentions:,.0f} mentions a day)")
+            drivers.add(K.burst_weight * cfg.weight_mentions, b_value,
+                        lambda: f"{b_people} people complaining about the brand in the last hours, many in their "
+                                f"own words (usually about {b_expected:,.0f} at this time)")
+        return _Burst(b_value, b_people, b_expected, backlash)
+    n_authors = state["n_authors"]
+    b_value, b_people, b_expected = burst(state, t_now, base, cfg)
+    drivers.add(K.burst_weight * cfg.weight_mentions, b_value,
+                lambda: f"{b_people} people posting about it in the last hours (about {b_expected:,.1f} expected; "
+                        f"{n_authors} in all; brand's normal: {base.daily_mentions:,.0f} mentions a day)")
+    return _Burst(b_value, b_people, b_expected, False)
 
-    # Engagement velocity and acceleration of the story's fastest post, from successive snapshots,
-    # against the brand's typical post. The fastest post, not the sum: a topic of hundreds of posts
-    # each gaining a few likes is not a post going viral.
+
+def _velocity_driver(state: IncidentState, base: Baseline, cfg: ScoringConfig, t_now: float,
+                     drivers: _Drivers) -> float:
+    """Engagement velocity and acceleration of the story's fastest post, from successive snapshots,
+    against the brand's typical post. The fastest post, not the sum: a topic of hundreds of posts
+    each gaining a few likes is not a post going viral. Returns the velocity's value."""
     age_h = max((t_now - float(state["start"])) / 3600.0, 0.25)
     v_recent, v_prev, span_h = fastest_post(state, t_now, K.velocity_from * (base.typical_engagement + K.velocity_floor))
     rel = v_recent / (base.typical_engagement + K.velocity_floor)
     accel = span_h >= 1 and age_h > 1 and v_recent > 2 * max(v_prev, 1.0)
     v_value = sat(math.log10(max(rel, 1e-9) / K.velocity_from) / K.velocity_decades) if rel > K.velocity_from else 0.0
-    driver(K.velocity_weight * cfg.weight_velocity, v_value * (1.0 if accel or age_h <= 1 else 0.8),
-           lambda: f"a post's engagement {'accelerating, ' if accel else 'growing '}+{v_recent:,.0f}/h "
-                   f"(typical post: {base.typical_engagement:,.0f})")
+    drivers.add(K.velocity_weight * cfg.weight_velocity, v_value * (1.0 if accel or age_h <= 1 else 0.8),
+                lambda: f"a post's engagement {'accelerating, ' if accel else 'growing '}+{v_recent:,.0f}/h "
+                        f"(typical post: {base.typical_engagement:,.0f})")
+    return v_value
 
-    # The strongest escalation cue, as much as the story is about it.
+
+def _cue_driver(state: IncidentState, cfg: ScoringConfig, drivers: _Drivers) -> None:
+    """The strongest escalation cue, as much as the story is about it."""
     cues = state["cues"]
+    if not cues:
+        return
     mentions = max(1, state["mentions"])
-    if cues:
-        def strength(c: str) -> float:
-            return CUE_SEVERITY.get(c, 0.2) * sat(cues[c] / max(1.0, K.cue_prevalence * mentions))
 
-        family = max(cues, key=lambda c: (strength(c), cues[c], c))
-        driver(K.cue_weight * cfg.weight_cues, strength(family), lambda: "escalation: " + ", ".join(
-            CUE_WORDS.get(c, c) for c in sorted(cues, key=lambda c: (-CUE_SEVERITY.get(c, 0.2), c))))
+    def strength(c: str) -> float:
+        return CUE_SEVERITY.get(c, 0.2) * sat(cues[c] / max(1.0, K.cue_prevalence * mentions))
 
-    # The same person complaining again and again (episodes, not posts).
-    repeats, who = state.get("top_repeat") or (0, "")
-    if repeats >= 2:
-        driver(K.repeat_weight * cfg.weight_repeat, (repeats - 1) / 3.0, lambda: f"{who} has complained {repeats} times")
-    if state["articles"]:
-        driver(K.news_weight, 1.0, lambda: "picked up by the news")
-    driver(K.mention_weight, state["max_mention_score"], None)
+    family = max(cues, key=lambda c: (strength(c), cues[c], c))
+    drivers.add(K.cue_weight * cfg.weight_cues, strength(family), lambda: "escalation: " + ", ".join(
+        CUE_WORDS.get(c, c) for c in sorted(cues, key=lambda c: (-CUE_SEVERITY.get(c, 0.2), c))))
 
+
+def _amplifier(state: IncidentState, base: Baseline, cfg: ScoringConfig, t_now: float,
+               reasons: list[tuple[float, Callable[[], str]]]) -> float:
+    """What raises the drivers' findings without alerting on its own: several platforms, no answer from
+    a brand that normally answers, a loud author."""
     amplifier = 1.0
     sources = state["sources"]
     if len(sources) > 1:
@@ -126,9 +176,13 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
     if max_followers >= K.reach_followers:
         amplifier += K.reach_step * cfg.weight_reach * sat(math.log10(max_followers) / 6.5)
         reasons.append((0.03, lambda: f"author with {max_followers:,} followers"))
+    return amplifier
 
-    # Mostly praise or questions is not a complaint storm, however many people join in; the crowd's
-    # anger at a complaint (echoes) is.
+
+def _gate(state: IncidentState, backlash: bool) -> float:
+    """Mostly praise or questions is not a complaint storm, however many people join in; the crowd's
+    anger at a complaint (echoes) is."""
+    mentions = max(1, state["mentions"])
     share = (state["complaints"] + state.get("echoes", 0)) / mentions
     gate = K.praise_floor
     if state["complaints"]:
@@ -144,52 +198,53 @@ def assess(state: IncidentState, now: datetime, base: Baseline, cfg: ScoringConf
         # complaint model still says what a complaint is, the tone of the storm's posts says this.
         tone = K.praise_floor + (1 - K.praise_floor) * sat(state.get("against", 0) / mentions / K.complaint_share_full)
         gate = max(gate, tone)
-    score = round(sat((1.0 - raw) * amplifier) * gate, 4)
+    return gate
 
+
+def _one_customers_story(state: IncidentState, score: float, repeats: int, v_value: float, cfg: ScoringConfig,
+                         reasons: list[tuple[float, Callable[[], str]]]) -> float:
+    """The score of a story without a burst of people or a post going viral: one customer's or nobody's.
+
+    One customer's story (they wrote most of its complaints) needs a human when it carries two of what
+    made the seed stories dangerous: repetition (episodes, or their own word that they keep calling),
+    another platform, a letter to executives or the media, lawyers or a regulator, a safety issue,
+    reach. A slow topic that many people mention now and then (a regular among them repeating
+    himself) needs none, unless the news has it."""
+    own = repeats >= 2 and repeats / max(1, state["complaints"]) >= K.one_customer_share
+    if not own:
+        return min(score, round(cfg.warning - 0.01, 4))
+    cues = state["cues"]
     tied = state.get("tied_sources") or ()  # platforms on which the story itself is told (thread, link, number)
+    danger_cues = DANGEROUS_CUES & cues.keys()
+    dangers = [
+        (repeats >= 3 or (cues.get("repeat_contact", 0) > 0 and state["complaints"] >= 2),
+         lambda: "complaining again and again"),
+        (len(tied) > 1, lambda: f"the same story on {len(tied)} platforms"),
+        (bool(danger_cues), lambda: " and ".join(CUE_WORDS[c] for c in sorted(danger_cues))),
+        ("safety" in cues, lambda: "a safety issue"),
+        (state["max_followers"] >= K.reach_followers or v_value > 0, lambda: "reach"),
+    ]
+    found = [words for hit, words in dangers if hit]
+    if len(found) >= 2:
+        reasons.append((1.0, lambda: "one customer's complaint escalating: " + ", ".join(w() for w in found)))
+        return max(score, cfg.warning)
+    return min(score, round(cfg.warning - 0.01, 4))
 
-    # Without a burst of people or a post going viral, a story is one customer's or nobody's. One
-    # customer's story (they wrote most of its complaints) needs a human when it carries two of what
-    # made the seed stories dangerous: repetition (episodes, or their own word that they keep calling),
-    # another platform, a letter to executives or the media, lawyers or a regulator, a safety issue,
-    # reach. A slow topic that many people mention now and then (a regular among them repeating
-    # himself) needs none, unless the news has it.
-    if b_value <= 0 and v_value < K.viral and not state["articles"]:
-        own = repeats >= 2 and repeats / max(1, state["complaints"]) >= K.one_customer_share
-        if not own:
-            score = min(score, round(cfg.warning - 0.01, 4))
-        else:
-            danger_cues = DANGEROUS_CUES & cues.keys()
-            dangers = [
-                (repeats >= 3 or (cues.get("repeat_contact", 0) > 0 and state["complaints"] >= 2),
-                 lambda: "complaining again and again"),
-                (len(tied) > 1, lambda: f"the same story on {len(tied)} platforms"),
-                (bool(danger_cues), lambda: " and ".join(CUE_WORDS[c] for c in sorted(danger_cues))),
-                ("safety" in cues, lambda: "a safety issue"),
-                (max_followers >= K.reach_followers or v_value > 0, lambda: "reach"),
-            ]
-            found = [words for hit, words in dangers if hit]
-            if len(found) >= 2:
-                score = max(score, cfg.warning)
-                reasons.append((1.0, lambda: "one customer's complaint escalating: " + ", ".join(w() for w in found)))
-            else:
-                score = min(score, round(cfg.warning - 0.01, 4))
-    # Critical means spreading beyond one crowd in one place: two of a burst of people, a post going
-    # viral, the news, the story told on another platform (by its thread, link or number, not merely
-    # worded alike there). One platform's burst alone is a warning, unless it is massive.
-    crowded = (b_value >= K.spreading_burst or (state["articles"] > 0 and n_authors >= 3)
+
+def _critical_only_if_spreading(state: IncidentState, score: float, burst_: _Burst, v_value: float,
+                                cfg: ScoringConfig) -> float:
+    """Critical means spreading beyond one crowd in one place: two of a burst of people, a post going
+    viral, the news, the story told on another platform (by its thread, link or number, not merely
+    worded alike there). One platform's burst alone is a warning, unless it is massive."""
+    n_authors = state["n_authors"]
+    tied = state.get("tied_sources") or ()
+    crowded = (burst_.value >= K.spreading_burst or (state["articles"] > 0 and n_authors >= 3)
                or (v_value >= K.viral and n_authors >= 3))
-    spread = [b_value >= K.spreading_burst, v_value >= K.viral, state["articles"] > 0, len(tied) > 1]
-    massive = b_people >= K.massive_people and b_people >= K.massive_ratio * max(b_expected, 1.0)
+    spread = [burst_.value >= K.spreading_burst, v_value >= K.viral, state["articles"] > 0, len(tied) > 1]
+    massive = burst_.people >= K.massive_people and burst_.people >= K.massive_ratio * max(burst_.expected, 1.0)
     if not (crowded and (sum(spread) >= 2 or massive)):
-        score = min(score, round(cfg.critical - 0.01, 4))
-
-    tier = _tier_with_hysteresis(state.get("tier", 0), score, cfg)
-    evidence = (state["mentions"] + state["snapshots"]) >= cfg.min_mentions_first_alert
-    if not explain:
-        return Assessment(score, tier, (), evidence)
-    words = sorted(((p, text()) for p, text in reasons), key=lambda x: (-x[0], x[1]))
-    return Assessment(score, tier, tuple(r for _, r in words), evidence)
+        return min(score, round(cfg.critical - 0.01, 4))
+    return score
 
 
 def _backlash_words(state: IncidentState, base: Baseline, t_now: float) -> str:

@@ -117,73 +117,16 @@ class Grouping:
         the same complaint), and whether the post opened it. ``mentions`` holds the posts the batch
         knows (for the thread), ``pulse`` the brand's, ``find`` an incident by id."""
         obs, brand = item.obs, item.brand
-        votes: dict[str, float] = {}
-        parents_or_ids: set[str] = set()  # incidents this post shares a thread, link or number with
-        for parent in item.parents:  # reply/quote chain or conversation: the strongest link
-            r = mentions.get((obs.source, parent))
-            if r and r["incident_id"]:
-                votes[r["incident_id"]] = votes.get(r["incident_id"], 0) + PARENT_WEIGHT
-                parents_or_ids.add(r["incident_id"])
         keys = item.keys
         if not facts.is_complaint:  # only a complaint's author is a lead to their earlier complaints
             keys = {k: v for k, v in keys.items() if not k.startswith("author:")}
-        table = self.keys
         named = [(brand, key) for key in (*keys, *item.sigs)]  # its identifiers, then its wording
-        slots = [table.get(bk) for bk in named]
-        # A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
-        # look-alike wording only for the short window.
-        since = obs.observed_at - self.repeat_window
-        author_keys = [k.startswith("author:") for k in keys]
-        for slot, weight, by_author in zip(slots, keys.values(), author_keys, strict=False):
-            if slot is not None and slot.last_seen >= since:
-                votes[slot.incident] = votes.get(slot.incident, 0) + weight
-                if not by_author:
-                    parents_or_ids.add(slot.incident)
-        since = obs.observed_at - self.window
-        worded: set[str] = set()  # incidents whose posts this one is worded like
-        sig_hits: dict[str, int] = {}
-        for slot in slots[len(keys):]:
-            if slot is not None and slot.last_seen >= since:
-                sig_hits[slot.incident] = sig_hits.get(slot.incident, 0) + 1
-        n_sig = len(item.sigs)
-        need = max(4, math.ceil(0.6 * n_sig))
-        for inc_id, hits in sig_hits.items():
-            if hits >= need:
-                votes[inc_id] = votes.get(inc_id, 0) + 2 + hits / n_sig
-                worded.add(inc_id)
-        # Many people complaining at once in their own words (an outage), or against the brand at once
-        # (a backlash), or many low ratings at once (a review wave): while the brand surges, a complaint
-        # that no thread, link or number ties to a story joins the storm's incident; while it is in a
-        # backlash, any post against it does; in a review wave, any low-rated review. A
-        # post in someone's thread does not: the thread is its story, even before the thread has one.
-        surge_slot: KeySlot | None = None
-        in_surge = False  # (a post worded like a story still joins the storm: storms repeat words)
-        if (facts.is_complaint or facts.against) and not facts.by_brand:
-            at_ts = obs.created_at.timestamp()
-            if facts.is_complaint and surging(pulse, at_ts):
-                pulse.surge = max(pulse.surge, at_ts)
-                pulse.mark_stormy(at_ts)
-            if backlashing(pulse, at_ts):
-                pulse.backlash = max(pulse.backlash, at_ts)
-                pulse.mark_stormy(at_ts)
-            low = facts.rating is not None and facts.rating <= LOW_STARS
-            if low and reviewing(pulse, at_ts):
-                pulse.wave = max(pulse.wave, at_ts)
-                pulse.mark_stormy(at_ts)
-            own = thread_key(obs.source, obs.id)
-            in_thread = any(k.startswith("thread:") and k != own for k in item.keys)
-            # A storm ebbs out, it does not stop at once.
-            stormy = (pulse.backlash >= at_ts - SURGE_STICKY or (facts.is_complaint and pulse.surge >= at_ts - SURGE_STICKY)
-                      or (low and pulse.wave >= at_ts - SURGE_STICKY))
-            if stormy and not parents_or_ids and not in_thread:
-                in_surge = True
-                surge_slot = table.get((brand, SURGE_KEY))
-                if surge_slot is not None and surge_slot.last_seen >= obs.observed_at - timedelta(seconds=SURGE_HOLD):
-                    votes[surge_slot.incident] = votes.get(surge_slot.incident, 0) + SURGE_WEIGHT
-                else:
-                    # A new surge opens its own incident, rather than joining an old topic it is
-                    # worded like: its alert then shows the surge's posts, not last week's.
-                    votes.clear()
+        slots = [self.keys.get(bk) for bk in named]
+        # The incidents this post shares a thread, link or number with, and the votes of each.
+        votes, parents_or_ids = _thread_votes(item, mentions)
+        self._identifier_votes(obs.observed_at, keys, slots, votes, parents_or_ids)
+        worded = self._wording_votes(obs.observed_at, len(item.sigs), slots[len(keys):], votes)
+        in_surge, surge_slot = self._storm_vote(item, facts, pulse, votes, parents_or_ids)
         inc: Incident | None = None
         opened = False  # this post opens its incident
         if votes:
@@ -196,22 +139,8 @@ class Grouping:
             state["brand_at_start"] = pulse.total - 1  # the brand's traffic before it
             inc = Incident(incident_id(brand, obs.source, obs.id), brand, obs.created_at, state, 0, new=True)
             opened = True
-        # Register this mention's keys so that the next post finds the incident. A storm's incident
-        # keeps only its posts' threads, links and numbers: their authors and wordings are the brand's
-        # everyday ones, and would make it the home of every later complaint worded alike.
         at = obs.observed_at
-        inc_id = inc.id
-        storm = in_surge or bool(inc.state.get("surge"))
-        for bk, slot in zip(named, slots, strict=True):
-            if storm and not bk[1].startswith(STORY_KEYS):
-                continue
-            if slot is None:
-                table[bk] = KeySlot(inc_id, at, False)
-            else:
-                slot.incident = inc_id
-                if at > slot.last_seen:
-                    slot.last_seen = at
-            self.dirty.add(bk)
+        self._register_keys(named, slots, inc.id, at, storm=in_surge or bool(inc.state.get("surge")))
         if in_surge and (surge_slot is None or surge_slot.incident == inc.id or opened):
             self._register((brand, SURGE_KEY), surge_slot, inc.id, at)
             inc.state["surge"] = True
@@ -223,6 +152,91 @@ class Grouping:
                 tied.sort()
         return inc, (opened or inc.id in parents_or_ids or inc.id in worded), opened
 
+    def _identifier_votes(self, observed_at: datetime, keys: Mapping[str, float], slots: list[KeySlot | None],
+                          votes: dict[str, float], parents_or_ids: set[str]) -> None:
+        """A story's own identifiers (its author, its numbers, its links) keep it open for weeks;
+        look-alike wording only for the short window."""
+        since = observed_at - self.repeat_window
+        author_keys = [k.startswith("author:") for k in keys]
+        for slot, weight, by_author in zip(slots, keys.values(), author_keys, strict=False):
+            if slot is not None and slot.last_seen >= since:
+                votes[slot.incident] = votes.get(slot.incident, 0) + weight
+                if not by_author:
+                    parents_or_ids.add(slot.incident)
+
+    def _wording_votes(self, observed_at: datetime, n_sig: int, sig_slots: list[KeySlot | None],
+                       votes: dict[str, float]) -> set[str]:
+        """Votes for the incidents whose recent posts this one is worded like; returns those incidents."""
+        since = observed_at - self.window
+        worded: set[str] = set()  # incidents whose posts this one is worded like
+        sig_hits: dict[str, int] = {}
+        for slot in sig_slots:
+            if slot is not None and slot.last_seen >= since:
+                sig_hits[slot.incident] = sig_hits.get(slot.incident, 0) + 1
+        need = max(4, math.ceil(0.6 * n_sig))
+        for inc_id, hits in sig_hits.items():
+            if hits >= need:
+                votes[inc_id] = votes.get(inc_id, 0) + 2 + hits / n_sig
+                worded.add(inc_id)
+        return worded
+
+    def _storm_vote(self, item: Pending, facts: MentionFacts, pulse: Pulse, votes: dict[str, float],
+                    parents_or_ids: set[str]) -> tuple[bool, KeySlot | None]:
+        """Many people complaining at once in their own words (an outage), or against the brand at once
+        (a backlash), or many low ratings at once (a review wave): while the brand surges, a complaint
+        that no thread, link or number ties to a story joins the storm's incident; while it is in a
+        backlash, any post against it does; in a review wave, any low-rated review. A post in
+        someone's thread does not: the thread is its story, even before the thread has one.
+
+        Returns whether the post is in the storm (a post worded like a story still joins the storm:
+        storms repeat words) and the storm's key slot."""
+        if not (facts.is_complaint or facts.against) or facts.by_brand:
+            return False, None
+        obs = item.obs
+        at_ts = obs.created_at.timestamp()
+        if facts.is_complaint and surging(pulse, at_ts):
+            pulse.surge = max(pulse.surge, at_ts)
+            pulse.mark_stormy(at_ts)
+        if backlashing(pulse, at_ts):
+            pulse.backlash = max(pulse.backlash, at_ts)
+            pulse.mark_stormy(at_ts)
+        low = facts.rating is not None and facts.rating <= LOW_STARS
+        if low and reviewing(pulse, at_ts):
+            pulse.wave = max(pulse.wave, at_ts)
+            pulse.mark_stormy(at_ts)
+        own = thread_key(obs.source, obs.id)
+        in_thread = any(k.startswith("thread:") and k != own for k in item.keys)
+        # A storm ebbs out, it does not stop at once.
+        stormy = (pulse.backlash >= at_ts - SURGE_STICKY or (facts.is_complaint and pulse.surge >= at_ts - SURGE_STICKY)
+                  or (low and pulse.wave >= at_ts - SURGE_STICKY))
+        if not stormy or parents_or_ids or in_thread:
+            return False, None
+        surge_slot = self.keys.get((item.brand, SURGE_KEY))
+        if surge_slot is not None and surge_slot.last_seen >= obs.observed_at - timedelta(seconds=SURGE_HOLD):
+            votes[surge_slot.incident] = votes.get(surge_slot.incident, 0) + SURGE_WEIGHT
+        else:
+            # A new surge opens its own incident, rather than joining an old topic it is
+            # worded like: its alert then shows the surge's posts, not last week's.
+            votes.clear()
+        return True, surge_slot
+
+    def _register_keys(self, named: list[tuple[str, str]], slots: list[KeySlot | None], inc_id: str,
+                       at: datetime, *, storm: bool) -> None:
+        """Register this mention's keys so that the next post finds the incident. A storm's incident
+        keeps only its posts' threads, links and numbers: their authors and wordings are the brand's
+        everyday ones, and would make it the home of every later complaint worded alike."""
+        table = self.keys
+        for bk, slot in zip(named, slots, strict=True):
+            if storm and not bk[1].startswith(STORY_KEYS):
+                continue
+            if slot is None:
+                table[bk] = KeySlot(inc_id, at, False)
+            else:
+                slot.incident = inc_id
+                if at > slot.last_seen:
+                    slot.last_seen = at
+            self.dirty.add(bk)
+
     def _register(self, bk: tuple[str, str], slot: KeySlot | None, inc_id: str, at: datetime) -> None:
         if slot is None:
             self.keys[bk] = KeySlot(inc_id, at, False)
@@ -231,3 +245,16 @@ class Grouping:
             if at > slot.last_seen:
                 slot.last_seen = at
         self.dirty.add(bk)
+
+
+def _thread_votes(item: Pending, mentions: Mapping[tuple[str, str], dict[str, Any]]) -> tuple[dict[str, float], set[str]]:
+    """Votes for the incidents of the post's reply/quote chain or conversation, the strongest link, and
+    those incidents."""
+    votes: dict[str, float] = {}
+    parents_or_ids: set[str] = set()
+    for parent in item.parents:
+        r = mentions.get((item.obs.source, parent))
+        if r and r["incident_id"]:
+            votes[r["incident_id"]] = votes.get(r["incident_id"], 0) + PARENT_WEIGHT
+            parents_or_ids.add(r["incident_id"])
+    return votes, parents_or_ids

@@ -37,7 +37,7 @@ from monitor.textsig import normalise, signature
 log = logging.getLogger("monitor.pipeline")
 
 Router = Callable[[AlertEvent], Sequence[str]]
-"""Which channels an alert goes to (alerts/ decides: routes, silences, snoozes); default: all."""
+"""Which channels an alert goes to (monitor/alerting/ decides: routes, silences, snoozes); default: all."""
 Observer = Callable[[str, str, datetime, float, Tier], None]
 """Told of every assessment (incident, brand, time, score, tier): replay draws its charts from it."""
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from monitor.incidents.coefficients import Baseline
 from monitor.incidents.pulse import Pulse
 from monitor.storage import schema as s
-from monitor.storage.store import upsert
+from monitor.storage.sql import upsert
 
 BASELINE_DAYS = 14
 

@@ -17,7 +17,7 @@ from monitor.incidents.state import Incident
 from monitor.pipeline.days import Days
 from monitor.storage import schema as s
 from monitor.storage.bulk import insert_rows, update_rows
-from monitor.storage.store import insert_ignoring_duplicates, upsert
+from monitor.storage.sql import insert_ignoring_duplicates, upsert
 
 
 @dataclass(frozen=True)

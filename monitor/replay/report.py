@@ -1,6 +1,6 @@
 """``monitor replay --report``: a self-contained HTML post-mortem of a replay.
 
-One page, no script, no network: inline CSS and inline SVG (monitor/replay/charts.py), rendered by the same
+One page, no script, no network: inline CSS and inline SVG (monitor/web/charts.py), rendered by the same
 templates as the daemon's incident pages (monitor/web/render.py: Jinja2, everything from the outside world
 escaped, links only for http(s) URLs, a Content-Security-Policy that forbids scripts). The same replay
 gives the same bytes: no generation time is written.
@@ -16,9 +16,9 @@ from monitor.config.settings import ScoringConfig
 from monitor.events import event_to_dict
 from monitor.files import private_output
 from monitor.models import Tier
-from monitor.replay.charts import slug, source_colors
 from monitor.replay.run import ReplayResult, lead_times
-from monitor.web.history import alert_entry
+from monitor.storage.incident_views import alert_entry
+from monitor.web.charts import slug, source_colors
 from monitor.web.render import incident_charts, render, safe_url, when
 
 __all__ = ["chosen_incidents", "render_report", "safe_url", "write_report"]

@@ -25,8 +25,8 @@ from monitor.pipeline.core import Scorer, replay_options
 from monitor.pipeline.factory import build_pipeline
 from monitor.replay.prescore import Job, Prescored, ScoreAhead
 from monitor.storage import schema as s
+from monitor.storage.incident_views import hourly_counts, posts_of
 from monitor.storage.store import Store
-from monitor.web.history import hourly_counts, posts_of
 
 BATCH = 10_000  # observations per transaction: an incident touched in a batch is written once
 REORDER_WINDOW = 50_000
@@ -136,7 +136,7 @@ def _rare_full_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def replay(observations: Iterable[Observation], config: Config, scorer: Scorer, *,
+def run_replay(observations: Iterable[Observation], config: Config, scorer: Scorer, *,
            channels: tuple[str, ...] = ("replay",), keep_series: bool = False,
            progress: Callable[[int], None] | None = None, after_batch: Callable[[Store], None] | None = None,
            store_url: str | None = None, batch_size: int = BATCH,
@@ -236,7 +236,7 @@ def _batches(observations: Iterable[Observation], size: int) -> Iterator[list[Ob
 
 def _collect_report_data(store: Store, result: ReplayResult) -> None:
     """Mentions per hour by source, the posts and the brand's answers of the incidents worth a chart,
-    read as the incident pages read them (monitor/web/history.py)."""
+    read as the incident pages read them (monitor/storage/incident_views.py)."""
     wanted = {a.incident for a in result.alerts} | {i for i, ser in result.series.items() if ser.peak >= Tier.watch}
     if not wanted:
         return

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from monitor.models import IncidentStatus
 from monitor.storage import schema as s
-
-if TYPE_CHECKING:
-    from monitor.storage.store import Store
+from monitor.storage.sql import Transactional
 
 __all__ = ["ACTIONS", "IncidentStatus", "actions_of", "incident_status", "record_action", "statuses", "statuses_in"]
 
@@ -25,7 +23,7 @@ ACTIONS = ("acknowledge", "snooze", "not_complaint")
 CHUNK = 500  # ids per IN (...) query
 
 
-def record_action(store: Store, incident: str, action: str, at: datetime, *, until: datetime | None = None,
+def record_action(store: Transactional, incident: str, action: str, at: datetime, *, until: datetime | None = None,
                   user: str | None = None, detail: dict[str, Any] | None = None) -> None:
     """Store one action; ``until`` is the end of a snooze."""
     if action not in ACTIONS:
@@ -47,11 +45,11 @@ def _fold(rows: Iterable[Any]) -> IncidentStatus:
     return IncidentStatus(acked, until, nc)
 
 
-def incident_status(store: Store, incident: str) -> IncidentStatus:
+def incident_status(store: Transactional, incident: str) -> IncidentStatus:
     return statuses(store, [incident]).get(incident, IncidentStatus())
 
 
-def statuses(store: Store, incidents: Sequence[str]) -> dict[str, IncidentStatus]:
+def statuses(store: Transactional, incidents: Sequence[str]) -> dict[str, IncidentStatus]:
     """The status of each of ``incidents`` that has any action (the others have none)."""
     with store.begin() as conn:
         return statuses_in(conn, incidents)
@@ -69,7 +67,7 @@ def statuses_in(conn: Connection, incidents: Sequence[str]) -> dict[str, Inciden
     return {inc: _fold(acts) for inc, acts in rows.items()}
 
 
-def actions_of(store: Store, incident: str) -> list[dict[str, Any]]:
+def actions_of(store: Transactional, incident: str) -> list[dict[str, Any]]:
     """Every action on one incident, oldest first, as stored."""
     a = s.incident_actions
     with store.begin() as conn:

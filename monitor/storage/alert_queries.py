@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from monitor.models import IncidentStatus, Silence
 from monitor.storage import actions
 from monitor.storage import schema as s
+from monitor.storage.sql import insert_ignoring_duplicates
 
 
 class AlertQueries:
@@ -61,7 +62,7 @@ class AlertQueries:
 
     def record_action(self, incident: str, action: str, at: datetime, *, until: datetime | None = None,
                       user: str | None = None, detail: dict[str, Any] | None = None) -> None:
-        actions.record_action(self, incident, action, at, until=until, user=user, detail=detail)  # type: ignore[arg-type]
+        actions.record_action(self, incident, action, at, until=until, user=user, detail=detail)
 
     def channel_state(self, incident: str, channel: str) -> dict[str, Any]:
         c = s.channel_state
@@ -92,13 +93,12 @@ class AlertQueries:
             return list(conn.execute(q).all())
 
     def queue_alerts(self, rows: list[dict[str, Any]]) -> int:
-        from monitor.storage.store import insert_ignoring_duplicates
-
         with self.begin() as conn:
             return insert_ignoring_duplicates(conn, s.outbox, rows)
 
 
 def stored_silence(r: Any) -> Silence:
     m = r.matcher or {}
-    return Silence(m.get("brand"), m.get("author"), m.get("keyword"), r.starts_at, r.ends_at, r.comment or "",
-                   bool(m.get("critical")), r.id, r.created_by)
+    return Silence(brand=m.get("brand"), author=m.get("author"), keyword=m.get("keyword"), starts=r.starts_at,
+                   ends=r.ends_at, comment=r.comment or "", critical=bool(m.get("critical")), ident=r.id,
+                   created_by=r.created_by)

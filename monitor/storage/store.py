@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from monitor.errors import ConfigError, MonitorError
 from monitor.files import private_sqlite_file
 from monitor.storage import schema as s
 from monitor.storage.alert_queries import AlertQueries
+from monitor.storage.sql import upsert
 
 
 def _sqlite_pragmas(durable: bool) -> Any:
@@ -198,31 +198,3 @@ def exclusive(store: Store, name: str) -> Iterator[None]:
                 conn.commit()
             except Exception:  # noqa: BLE001 - a broken connection: the server dropped the lock with it
                 conn.invalidate()
-
-
-def upsert(conn: Connection, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any], *,
-           add: bool = False) -> None:
-    """INSERT a row, or UPDATE it where one with these ``keys`` exists: in one statement, so that two
-    writers meeting on a new row do not both try to insert it. ``add`` adds ``values`` to the stored
-    numbers (counters) instead of replacing them."""
-    stmt = _dialect_insert(conn, table).values({**keys, **values})
-    new = stmt.excluded
-    changes = {n: (table.c[n] + new[n] if add else new[n]) for n in values}
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
-
-
-def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
-    """INSERT rows, skipping those whose unique key is already stored; returns how many went in."""
-    if not rows:
-        return 0
-    done = conn.execute(_dialect_insert(conn, table).on_conflict_do_nothing(), rows)
-    return max(0, done.rowcount)
-
-
-def _dialect_insert(conn: Connection, table: Table) -> Any:
-    name = conn.dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise MonitorError(f"storage: the {name} database is not supported (SQLite or PostgreSQL)")

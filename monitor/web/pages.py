@@ -13,7 +13,7 @@ authenticates (``trust_proxy``: requests must then come from ``proxy_addresses``
 ``proxy_header``). Every request must name an allowed host (monitor/web/access.py). Links between pages
 are relative, so they also work under a proxy's path prefix.
 
-Cost: a page reads what it shows (monitor/web/queries.py), whatever the incident's size, and at most
+Cost: a page reads what it shows (monitor/storage/incident_queries.py), whatever the incident's size, and at most
 ``max_renders`` pages are rendered at once: more requests are answered 503 with ``Retry-After`` within
 ``RENDER_WAIT`` seconds instead of queueing memory and threads behind the ones being rendered.
 """
@@ -38,10 +38,10 @@ from monitor.config.secrets import reveal
 from monitor.config.settings import ScoringConfig, WebConfig
 from monitor.interfaces import Clock
 from monitor.models import PAGES, Tier
-from monitor.replay.charts import slug, source_colors
+from monitor.storage.incident_views import NoSuchIncident, count_incidents, incident_history, list_incidents, resolve
 from monitor.storage.store import Store
 from monitor.web.access import LoginThrottle, ProxyCheck, allowed_hosts, host_name
-from monitor.web.history import NoSuchIncident, count_incidents, incident_history, list_incidents, resolve
+from monitor.web.charts import slug, source_colors
 from monitor.web.render import CSP, incident_charts, render, tier_number, when
 
 log = logging.getLogger("monitor.pages")

@@ -1,7 +1,7 @@
 """The one HTML renderer: Jinja2 templates (monitor/templates) with autoescaping, shared by the replay
 report (``monitor replay --report``) and the daemon's incident pages (monitor/web/pages.py).
 
-Every value that reaches a template is escaped unless it is one of the charts, which monitor/replay/charts.py
+Every value that reaches a template is escaped unless it is one of the charts, which monitor/web/charts.py
 builds with every piece of text escaped. Links are written only for http(s) URLs (``safe_url``); pages
 carry a Content-Security-Policy that forbids scripts, so nothing a post says can run. No page needs a
 script to be read.
@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from monitor.config.durations import parse_timestamp
 from monitor.models import Tier
-from monitor.replay.charts import TIER_COLORS, TIER_NAMES, TimeAxis, hour_start, hourly_chart, score_chart
+from monitor.web.charts import TIER_COLORS, TIER_NAMES, TimeAxis, hour_start, hourly_chart, score_chart
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 MAX_TEXT = 700
@@ -83,7 +83,7 @@ def incident_charts(ident: str, points: Sequence[tuple[datetime, float, int]], a
                     markers: Sequence[tuple[str, datetime]] = ()) -> list[Markup]:
     """An incident's charts: score over time on the tier bands with its alerts circled, mentions per hour
     by source on the same axis, and a zoom on the busiest hour when the incident spans days. Each item is
-    an SVG (or a heading) whose text monitor/replay/charts.py escaped."""
+    an SVG (or a heading) whose text monitor/web/charts.py escaped."""
     times = [p[0] for p in points] + [a[0] for a in alerts]
     if not times:
         return []

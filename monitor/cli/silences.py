@@ -1,4 +1,4 @@
-"""``monitor silence`` and ``monitor requeue``: the stored silences and the failed alerts (CONTRACT.md).
+"""``monitor silence``, ``silences`` and ``unsilence``: the stored silences (CONTRACT.md).
 
 A silence given here is kept in the database (the ``silences`` table) and mutes, from its start to its
 end, every alert whose incident all its matchers match (monitor/alerting/chain.py), in the daemon and in
@@ -84,7 +84,7 @@ def silences(everything: bool, fmt: str | None, config_path: str | None) -> None
         stored = store.silences(now, ended=everything)
     finally:
         store.close()
-    config = [c.as_silence() for c in loaded.config.alerts.silences]
+    config: list[Silence] = list(loaded.config.alerts.silences)
     rows = [silence_row(x, now, "database") for x in stored] + [silence_row(x, now, "config") for x in config]
     if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
         click.echo(json.dumps({"silences": rows}, ensure_ascii=False))
@@ -124,19 +124,3 @@ def unsilence(ident: int, config_path: str | None) -> None:
     if ended is None:
         raise InputError(f"no silence {ident} in {shown_url(loaded.config.storage.url)} (monitor silences lists them)")
     click.echo(f"silence {ident} ended")
-
-
-@click.command("requeue")
-@click.option("--channel", default=None, help="Only this channel's alerts.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-def requeue(channel: str | None, config_path: str | None) -> None:
-    """Put the alerts a channel refused for good (a bad token, say) back in line, once the config is fixed."""
-    from monitor.alerting.outbox import requeue_failed
-
-    loaded = load(config_path, only=DATABASE_ONLY)
-    store = Store(loaded.config.storage.url)
-    try:
-        n = requeue_failed(store, channel)
-    finally:
-        store.close()
-    click.echo(f"{n} alert(s) queued again; the daemon (or poll-once) sends them")

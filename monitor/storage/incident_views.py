@@ -14,8 +14,8 @@ An incident is *open* while it has been seen within the scoring window (``[scori
 ``monitor_incidents`` gauge counts them.
 
 What grows with an incident or with the database is read bounded, by the database
-(monitor/web/queries.py): the posts and answers shown, the repeat complainants shown, a page of
-incidents; the rest is counted, never loaded.
+(monitor/storage/incident_queries.py): the posts and answers shown, the repeat complainants shown, a
+page of incidents; the rest is counted, never loaded.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from sqlalchemy import Connection, select
 
 from monitor.config.durations import format_timestamp
 from monitor.models import METRIC_NAMES, Metrics, Tier
+from monitor.storage import incident_queries
 from monitor.storage import schema as s
 from monitor.storage.actions import IncidentStatus, actions_of, statuses_in
 from monitor.storage.store import Store
-from monitor.web import queries
 
 MAX_POSTS = 200  # posts of one incident shown in full; the rest are counted
 MAX_EARLIER = 20  # earlier complaints shown per repeat complainant
@@ -66,10 +66,10 @@ def list_incidents(store: Store, now: datetime, window: float, *, since: datetim
                    offset: int = 0) -> list[dict[str, Any]]:
     """Incidents seen since ``since`` (default: the open ones) at ``min_tier`` or above: open first,
     then by tier, score and last activity; ``limit`` of them from ``offset`` (a page), or all. The
-    database sorts and cuts the page (monitor/web/queries.py): a page of 50 reads 50 rows."""
+    database sorts and cuts the page (monitor/storage/incident_queries.py): a page of 50 reads 50 rows."""
     open_since = now - timedelta(seconds=window)
     with store.begin() as conn:
-        rows = queries.incident_rows(conn, since=since if since is not None else open_since, open_since=open_since,
+        rows = incident_queries.incident_rows(conn, since=since if since is not None else open_since, open_since=open_since,
                                      brand=brand, min_tier=min_tier, limit=limit, offset=offset)
         status = statuses_in(conn, [r.id for r in rows])
     return [_summary(r, status.get(r.id, IncidentStatus()), now, window) for r in rows]
@@ -79,7 +79,7 @@ def count_incidents(store: Store, now: datetime, window: float, *, since: dateti
                     brand: str | None = None, min_tier: Tier = Tier.watch) -> int:
     """How many incidents ``list_incidents`` would list without a limit (the pages' page count)."""
     with store.begin() as conn:
-        return queries.incident_count(conn, since=since if since is not None else now - timedelta(seconds=window),
+        return incident_queries.incident_count(conn, since=since if since is not None else now - timedelta(seconds=window),
                                       brand=brand, min_tier=min_tier)
 
 
@@ -115,9 +115,9 @@ def incident_history(store: Store, incident: str, now: datetime, window: float, 
         r = conn.execute(select(i).where(i.c.id == incident)).first()
         if r is None:
             raise NoSuchIncident(f"no incident {incident!r} in the database (see `monitor incidents`)")
-        hourly, n_posts, n_answers = queries.hourly_and_counts(conn, incident)
-        shown = post_rows(queries.top_posts(conn, incident, max_posts))
-        answers = post_rows(queries.answers(conn, incident, max_posts))
+        hourly, n_posts, n_answers = incident_queries.hourly_and_counts(conn, incident)
+        shown = post_rows(incident_queries.top_posts(conn, incident, max_posts))
+        answers = post_rows(incident_queries.answers(conn, incident, max_posts))
         points = score_points(conn, incident)
         deliveries = _deliveries(conn, incident)
         where = _channel_states(conn, incident)
@@ -160,7 +160,7 @@ def post_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def _post_query() -> Any:
-    return select(*queries.post_columns())
+    return select(*incident_queries.post_columns())
 
 
 def posts_of(conn: Connection, incidents: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -286,10 +286,10 @@ def _repeaters(conn: Connection, brand: str, incident: str, st: dict[str, Any],
     authors = sorted(episodes)
     if not authors:
         return [], 0
-    elsewhere = queries.complaints_elsewhere(conn, brand, incident, authors)
+    elsewhere = incident_queries.complaints_elsewhere(conn, brand, incident, authors)
     ranked = sorted((a for a in authors if episodes[a] >= 2 or elsewhere.get(a)),
                     key=lambda a: (-(episodes[a] + elsewhere.get(a, 0)), a))
     shown = ranked[:limit]
-    earlier = queries.latest_complaints_elsewhere(conn, brand, incident, shown, MAX_EARLIER)
+    earlier = incident_queries.latest_complaints_elsewhere(conn, brand, incident, shown, MAX_EARLIER)
     return [{"author": a, "episodes": episodes[a], "elsewhere": elsewhere.get(a, 0),
              "earlier": post_rows(earlier.get(a, []))} for a in shown], len(ranked) - len(shown)

@@ -1,4 +1,5 @@
-"""Inline SVG charts of the replay report: an incident's score over time and its mentions per hour.
+"""Inline SVG charts of the incident pages and the replay report: an incident's score over time and its
+mentions per hour.
 
 Plain SVG written in Python, so the report opens anywhere with no script and no network. Every piece of
 text that reaches a chart (brands, sources, marker names) goes through ``esc``.
