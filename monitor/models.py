@@ -74,6 +74,12 @@ class Observation:
         return (self.source, self.id)
 
 
+def event_order(obs: Observation) -> tuple[datetime, datetime, str, str]:
+    """The order in which observations are judged, in the daemon and in replay alike: by when they were
+    seen, then written (a poll's page comes newest first), then source and id."""
+    return obs.observed_at, obs.created_at, obs.source, obs.id
+
+
 @dataclass(frozen=True)
 class BrandQuery:
     """What a source needs to know of a brand to search for it."""

@@ -8,8 +8,9 @@ until it reaches reviews it has read (``sources._pages``); the first poll reads 
 The feed's quirks: with one review, ``entry`` is an object, not a list; with none it is absent; old
 feeds put the app's own record first on page 1 (no ``im:rating``), which is not a review. Review ids
 are Apple's, unique across storefronts; an observation's id is ``<country>/<review id>``. A review has
-no address of its own: its url is the app's reviews page in that storefront. The feed carries no
-developer answers.
+no address of its own: its url is the app's reviews page in that storefront, marked with the review's
+id (``#review-<id>``): an observation's url is its own address, and a url two posts share ties them
+into one story, which the reviews of one app are not. The feed carries no developer answers.
 """
 
 from __future__ import annotations
@@ -112,11 +113,11 @@ def parse_entry(entry: Any, app: str, country: str, observed_at: datetime, brand
     uri = _label(author.get("uri")) or ""
     uid = m.group(1) if (m := _AUTHOR_ID.search(uri)) else None
     return Observation(
-        source="appstore", id=f"{country}/{ident}", url=REVIEWS_PAGE.format(country=country, app=app),
+        source="appstore", id=f"{country}/{ident}", url=REVIEWS_PAGE.format(country=country, app=app) + f"#review-{ident}",
         kind="review", text=text, created_at=created, observed_at=observed_at,
         author=Author(id=uid or name, handle=name),
         metrics=Metrics(likes=_count(_label(entry.get("im:voteSum")), drops)),
-        conversation_id=f"app/{app}", brand=brand, rating=stars)
+        brand=brand, rating=stars)  # no conversation: the reviews of one app are not one thread
 
 
 class AppConfig(BaseModel):

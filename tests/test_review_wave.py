@@ -11,6 +11,7 @@ the incidents share one timeline; nothing sleeps.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -136,3 +137,10 @@ def test_a_wave_of_one_star_reviews_warns(world: tuple[FakeReviews, FakeClock, P
     warned = min(at for at, t in points if t >= Tier.warning)
     print(f"review wave: first at warning {warned} (wave from {wave_start}); points {points[-8:]}")
     assert warned > wave_start  # the wave did it, not the fortnight before
+    # ...as a wave: its alert counts the low ratings against the app's usual.
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        events = [e if isinstance(e, dict) else json.loads(e) for (e,) in conn.execute(text("SELECT event FROM outbox"))]
+    engine.dispose()
+    said = " ".join(r for e in events for r in e.get("reasons", ()))
+    assert "one- and two-star reviews in" in said and "a day in all" in said, said

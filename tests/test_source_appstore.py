@@ -65,7 +65,8 @@ def test_reviews_become_observations(fake: FakeReviews) -> None:
     assert (obs.source, obs.id, obs.kind, obs.rating, obs.brand) == ("appstore", f"us/{rid}", "review", 1, "Acme")
     assert obs.text == "Can't log in\nSince 3.2.1 login fails."
     assert obs.created_at == created and obs.observed_at == NOW  # -07:00 read as such
-    assert obs.url == f"https://apps.apple.com/us/app/id{APP}?see-all=reviews"
+    # The reviews page, marked with the review: a url two posts share would make them one story.
+    assert obs.url == f"https://apps.apple.com/us/app/id{APP}?see-all=reviews#review-{obs.id.split('/')[1]}"
     assert obs.author.handle == "Ann B" and obs.author.id and obs.author.id.isdigit()
     assert obs.metrics.likes == 4 and not obs.by_brand
     assert result.cursor["feeds"][f"{APP}/us"]["newest"] == created.timestamp()

@@ -22,7 +22,7 @@ from monitor.daemon.source_health import BatchError, SourceHealth
 from monitor.errors import ConfigError, SourceError
 from monitor.interfaces import Channel, Clock, Source
 from monitor.logs import redact
-from monitor.models import Observation
+from monitor.models import Observation, event_order
 from monitor.pipeline.core import BatchStats, Pipeline, Scorer
 from monitor.pipeline.factory import build_pipeline
 from monitor.storage.scorelog import ScoreLog
@@ -229,9 +229,11 @@ class Monitor:
         return float(getattr(section, "poll_deadline", DEFAULT_POLL_DEADLINE))
 
     def process_batch(self, observations: Sequence[Observation], **kw: Any) -> BatchStats:
-        """One pipeline batch, then the score points it assessed (monitor/storage/scorelog.py) once it committed."""
+        """One pipeline batch, then the score points it assessed (monitor/storage/scorelog.py) once it committed.
+        A poll's page comes newest first: its posts are judged in the order they were written, as a
+        replay of them is (``event_order``), so a wave read in one poll builds up as it happened."""
         try:
-            stats = self.pipeline.process(observations, **kw)
+            stats = self.pipeline.process(sorted(observations, key=event_order), **kw)
         except BaseException:
             self.scores.discard()
             raise

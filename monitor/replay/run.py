@@ -20,7 +20,7 @@ from typing import Any
 from monitor.config.durations import format_timestamp
 from monitor.config.settings import Config
 from monitor.events import contract_alert
-from monitor.models import AlertEvent, Observation, Tier
+from monitor.models import AlertEvent, Observation, Tier, event_order
 from monitor.pipeline.core import Scorer, replay_options
 from monitor.pipeline.factory import build_pipeline
 from monitor.replay.prescore import Job, Prescored, ScoreAhead
@@ -102,20 +102,21 @@ def in_event_order(observations: Iterable[Observation], window: int = REORDER_WI
     puts them right in flat memory. One that arrives later than the buffer can wait for is replayed
     when it arrives (at the simulated clock's current time) and counted in ``late``.
     """
-    # Ties in time are broken by the post's source and id, not by where they stood in the input: the
-    # same observations in any order give the same replay.
-    heap: list[tuple[datetime, str, str, int, Observation]] = []
+    # Ties in time (one poll's page) are broken by when the posts were written, then by their source
+    # and id, not by where they stood in the input: the same observations in any order give the same
+    # replay, and the daemon judges a poll's posts in that order too (``event_order``).
+    heap: list[tuple[datetime, datetime, str, str, int, Observation]] = []
     last: datetime | None = None
     for seq, obs in enumerate(observations):
-        heapq.heappush(heap, (obs.observed_at, obs.source, obs.id, seq, obs))
+        heapq.heappush(heap, (*event_order(obs), seq, obs))
         if len(heap) > window:
-            at, _, _, _, out = heapq.heappop(heap)
+            at, _, _, _, _, out = heapq.heappop(heap)
             if last is not None and at < last and late is not None:
                 late[0] += 1
             last = at if last is None or at > last else last
             yield out
     while heap:
-        at, _, _, _, out = heapq.heappop(heap)
+        at, _, _, _, _, out = heapq.heappop(heap)
         if last is not None and at < last and late is not None:
             late[0] += 1
         last = at if last is None or at > last else last
