@@ -72,3 +72,28 @@ def test_scoring_is_deterministic_and_bounded(scorer: MentionScorer, words: list
     a = scorer.score(text)
     assert a == scorer.score(text)
     assert -1.0 <= a.sentiment <= 1.0 and 0.0 <= a.complaint <= 1.0 and 0.0 <= a.score <= 1.0
+
+
+def test_cue_shortcuts_change_no_match() -> None:
+    """The literal pre-check and the digit-first regex find what the plain regexes find."""
+    import re
+
+    from monitor.scoring.cues import DIGIT, CueMatcher
+    from monitor.scoring.text import clean, mask
+
+    fast, slow = CueMatcher(), CueMatcher()
+    for key, by_family in slow._groups.items():
+        _, gate, entries = slow._compile_key(key)
+        if key == DIGIT:  # as it was compiled before: the word-start check first
+            def plain(alts: list[str]) -> re.Pattern[str]:
+                return re.compile("(?<![^\\W_])(?:" + "|".join(f"(?:{a})" for a in alts) + ")")
+
+            entries = [(fam, plain(alts)) for fam, alts in by_family.items()]
+            gate = plain([a for alts in by_family.values() for a in alts]) if len(entries) > 1 else None
+        slow._compiled[key] = ((), gate, entries)
+    texts = [c["text"] for c in _cases()]
+    texts += ["2nd time calling", "x2nd time", "12th call", "5 hours", "a5 hours", "3. mal", "on hold", "no one answers"]
+    every_key = set(slow._groups)  # every pattern tried on every text, not only those its words offer
+    for text in texts:
+        low = mask(clean(text)).lower()
+        assert fast.scan(low, every_key) == slow.scan(low, every_key), text
