@@ -97,3 +97,14 @@ def test_cue_shortcuts_change_no_match() -> None:
     for text in texts:
         low = mask(clean(text)).lower()
         assert fast.scan(low, every_key) == slow.scan(low, every_key), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aZ'’09.!?;,: _-#@\\n", max_size=40))
+def test_ascii_tokens_as_the_plain_pattern_gives_them(text: str) -> None:
+    import re
+
+    from monitor.scoring.text import _TOKEN_ASCII
+
+    plain = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*|[0-9]+|[.!?;,]")
+    assert _TOKEN_ASCII.findall(text) == plain.findall(text)
