@@ -35,6 +35,8 @@ def clean(text: object) -> str:
         text = "" if text is None else str(text)
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
+    if text.isascii():  # no surrogate: skip the trial encoding (a copy of the whole text)
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
