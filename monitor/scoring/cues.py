@@ -145,6 +145,42 @@ def needle(alternative: str) -> str:
     return out
 
 
+_META = frozenset("\\[](){}?*+|.^$")
+
+
+def literal(alternative: str) -> str:
+    """The literal text every match of ``alternative`` contains at its start ("" if none is sure).
+
+    It is read up to the first regex syntax; a quantifier after a character makes that one optional,
+    and an alternation outside any group makes the whole unsure."""
+    if any(piece == "|" and depth == 0 for _, piece, depth in _scan(alternative)):
+        return ""
+    out: list[str] = []
+    for ch in alternative:
+        if ch in _META:
+            if ch in "?*{" and out:
+                out.pop()
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def _after_digit(alternative: str) -> str | None:
+    """What ``alternative`` (which starts with a digit) matches after its first digit, or None if
+    that is not simple to say: ``\\d+x`` is ``\\d*x`` after it, ``\\dx`` is ``x``, ``2nd`` is
+    ``(?<=2)nd``."""
+    second = alternative[2:3] if alternative.startswith("\\d") else alternative[1:2]
+    if alternative.startswith("\\d+"):
+        return "\\d*" + alternative[3:]
+    if second in ("?", "*", "+", "{"):
+        return None
+    if alternative.startswith("\\d"):
+        return alternative[2:]
+    if alternative[:1] in "0123456789" and alternative[:1]:
+        return f"(?<={alternative[0]})" + alternative[1:]
+    return None
+
+
 def _compile(key: str, alternatives: list[str]) -> re.Pattern[str]:
     """One regex for alternatives sharing the literal start ``key``, matching only at word starts.
 
@@ -152,6 +188,9 @@ def _compile(key: str, alternatives: list[str]) -> re.Pattern[str]:
     starts with a literal is searched for fast, one that starts with an assertion is tried at every
     position. ``[^\\W_]`` is a letter or digit (the patterns' ``\\b``, without the underscore)."""
     if key == DIGIT:
+        after = [_after_digit(a) for a in alternatives]
+        if all(r is not None for r in after):  # the digit first: a regex starting with \d is searched fast
+            return re.compile("\\d(?<![^\\W_]\\d)(?:" + "|".join(f"(?:{r})" for r in after) + ")")
         return re.compile("(?<![^\\W_])(?:" + "|".join(f"(?:{a})" for a in alternatives) + ")")
     lit = re.escape(key)
     rests = "|".join(f"(?:{a[len(key) :]})" for a in alternatives)
@@ -175,7 +214,7 @@ def _group(patterns: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
     return grouped
 
 
-_Entry = tuple["re.Pattern[str] | None", list[tuple[str, "re.Pattern[str]"]]]
+_Entry = tuple[tuple[str, ...], "re.Pattern[str] | None", list[tuple[str, "re.Pattern[str]"]]]
 
 
 class CueMatcher:
@@ -192,13 +231,19 @@ class CueMatcher:
         self._compiled: dict[str, _Entry] = {}
 
     def _compile_key(self, key: str) -> _Entry:
-        """(a regex of all the key's alternatives, which must match before the per-family regexes
-        run, or None if there is only one family; [(family or BREACH, regex)])."""
+        """(the literal starts of the key's alternatives, one of which the text must contain for any
+        regex to match, or () if some alternative has none; a regex of all the key's alternatives,
+        which must match before the per-family regexes run, or None if there is only one family;
+        [(family or BREACH, regex)])."""
         by_family = self._groups[key]
         entries = [(BREACH if fam == BREACH else fam, _compile(key, alts)) for fam, alts in by_family.items()]
-        gate = _compile(key, [a for alts in by_family.values() for a in alts]) if len(entries) > 1 else None
-        self._compiled[key] = (gate, entries)
-        return gate, entries
+        alternatives = [a for alts in by_family.values() for a in alts]
+        gate = _compile(key, alternatives) if len(entries) > 1 else None
+        literals = tuple(dict.fromkeys(map(literal, alternatives)))
+        if "" in literals:
+            literals = ()
+        self._compiled[key] = (literals, gate, entries)
+        return literals, gate, entries
 
     def _keys_of(self, word: str) -> tuple[str, ...]:
         keys = self._keys
@@ -229,7 +274,11 @@ class CueMatcher:
         compiled = self._compiled
         for key in self._scan_keys.intersection(starts):
             entry = compiled.get(key)
-            gate, entries = entry if entry is not None else self._compile_key(key)
+            literals, gate, entries = entry if entry is not None else self._compile_key(key)
+            # Most keys offered by a word ("to", "the", "no") have no match: a substring test, far
+            # cheaper than a regex search, rules that out first ("to court" is not in the text).
+            if literals and not any(map(low.__contains__, literals)):
+                continue
             if gate is not None and gate.search(low) is None:
                 continue
             for family, rx in entries:

@@ -15,8 +15,11 @@ _HASHTAG = re.compile(r"#(?<![\w#]#)(\w+)")
 _TAG = re.compile(r"[@#](?<![\w@#][@#])\w+")
 # Words (letters, with inner apostrophes), digit runs, and the punctuation the rules care about.
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[.!?;,]")
-# The same for ASCII text (most tweets), where simple character classes are faster to test.
-_TOKEN_ASCII = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*|[0-9]+|[.!?;,]")
+# The same for ASCII text (most tweets), where simple character classes are faster to test:
+# ``[A-Za-z]+(?:'[A-Za-z]+)*|[0-9]+|[.!?;,]`` written to start with one character class (then what
+# follows a letter, a digit or a mark), so that the regex engine skips from one such character to the
+# next instead of trying the three alternatives at every space.
+_TOKEN_ASCII = re.compile(r"[A-Za-z0-9.!?;,](?:(?<=[A-Za-z])[A-Za-z]*(?:'[A-Za-z]+)*|(?<=[0-9])[0-9]*|)")
 # The lookahead on the possible first characters lets the regex engine skip ahead to them.
 _EMOTICON = re.compile(
     r"(?=[:;=8()\[\]/\\|<xX^\-ToO0])(?<!\S)"
@@ -32,6 +35,8 @@ def clean(text: object) -> str:
         text = "" if text is None else str(text)
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
+    if text.isascii():  # no surrogate: skip the trial encoding (a copy of the whole text)
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
