@@ -11,7 +11,6 @@ off" (skip it) or "no permission" (a config problem): ``GoogleClient.get`` tells
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +19,6 @@ import requests
 
 from monitor.errors import RateLimited, SourceError
 from monitor.retry import retry_after
-from sources._limits import AnswerTooLarge, DeadlineExceeded
 from sources._rest import RestClient
 
 PACIFIC = ZoneInfo("America/Los_Angeles")  # where Google's daily quotas reset, at midnight
@@ -67,35 +65,13 @@ def until_quota_reset(now: datetime) -> float:
 class GoogleClient(RestClient):
     """``RestClient`` whose failures carry Google's reason: ``RateLimited`` for a rate limit (429 or
     its reasons) and for a spent daily quota (waiting until midnight Pacific), ``GoogleError``
-    otherwise (permanent for 400/401/403/404/410). ``data`` posts a form (the OAuth token request)."""
+    otherwise (permanent for 400/401/403/404/410); a 304 is a failure too. ``data`` posts a form (the
+    OAuth token request)."""
 
-    def get(self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None, *,
-            headers: Mapping[str, str] | None = None, raw: bool = False, json: Any = None,
-            data: Mapping[str, str] | None = None) -> Any:
-        url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        method = "GET" if json is None and data is None else "POST"
-        shown = path.split("?", 1)[0] if not path.startswith("http") else "/".join(path.split("/", 3)[:3])
-        where = f"{self.name}: {method} {shown}"
-        self.usage["requests"] += 1
-        try:
-            response = self.session.request(method, url, params=params, headers=dict(headers or {}), json=json,
-                                            data=data)
-        except (AnswerTooLarge, DeadlineExceeded) as exc:
-            raise SourceError(f"{where}: {exc}") from None
-        except requests.RequestException as exc:
-            raise SourceError(self._redact(f"{where}: no answer ({type(exc).__name__})")) from None
+    def failure(self, where: str, response: requests.Response, *, raw: bool = False) -> SourceError | None:
         status = response.status_code
-        if not 200 <= status < 300:
-            raise self._failure(where, response)
-        if raw:
-            return response
-        try:
-            return response.json()
-        except ValueError:
-            raise SourceError(f"{where}: bad answer (not JSON)") from None
-
-    def _failure(self, where: str, response: requests.Response) -> SourceError:
-        status = response.status_code
+        if 200 <= status < 300:
+            return None
         try:
             reason, message = error_details(response.json())
         except ValueError:

@@ -43,23 +43,16 @@ class RestClient:
         self.usage: dict[str, int] = {"requests": 0, "reads": 0}
 
     def get(self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None, *,
-            headers: Mapping[str, str] | None = None, raw: bool = False, json: Any = None) -> Any:
+            headers: Mapping[str, str] | None = None, raw: bool = False, json: Any = None,
+            data: Mapping[str, str] | None = None) -> Any:
         """``path`` relative to the base URL, or an absolute URL. JSON (or the response when ``raw``).
-        With ``json``, the request is a POST of that body."""
-        method = "GET" if json is None else "POST"
+        With ``json``, the request is a POST of that body; with ``data``, a POST of that form."""
+        method = "GET" if json is None and data is None else "POST"
         where = self.where(method, path)
-        response = self.request(method, path, params, headers=headers, json=json)
-        status = response.status_code
-        if status == 429:
-            wait = retry_after(response.headers, self.clock())
-            raise RateLimited(f"{where}: HTTP 429 (rate limited)", retry_after=wait)
-        if status in _PERMANENT:
-            raise SourceError(f"{where}: HTTP {status} ({_PERMANENT[status]})", permanent=True)
-        if status == 304 and raw:
-            return response
-        if not 200 <= status < 300:
-            wait = retry_after(response.headers, self.clock()) if status == 503 else None
-            raise SourceError(f"{where}: HTTP {status}", retry_after=wait)
+        response = self.request(method, path, params, headers=headers, json=json, data=data)
+        failure = self.failure(where, response, raw=raw)
+        if failure is not None:
+            raise failure
         if raw:
             return response
         try:
@@ -67,19 +60,35 @@ class RestClient:
         except ValueError:
             raise SourceError(f"{where}: bad answer (not JSON)") from None
 
+    def failure(self, where: str, response: requests.Response, *, raw: bool = False) -> SourceError | None:
+        """What an answer's status says went wrong (``None``: nothing; a 304 is an answer when ``raw``).
+        An API whose error bodies say more (Google's) reads them here."""
+        status = response.status_code
+        if status == 429:
+            wait = retry_after(response.headers, self.clock())
+            return RateLimited(f"{where}: HTTP 429 (rate limited)", retry_after=wait)
+        if status in _PERMANENT:
+            return SourceError(f"{where}: HTTP {status} ({_PERMANENT[status]})", permanent=True)
+        if 200 <= status < 300 or (status == 304 and raw):
+            return None
+        wait = retry_after(response.headers, self.clock()) if status == 503 else None
+        return SourceError(f"{where}: HTTP {status}", retry_after=wait)
+
     def where(self, method: str, path: str) -> str:
         """``name: GET /path`` (or the origin of an absolute URL) for messages: never a query string."""
         return f"{self.name}: {method} {path.split('?', 1)[0] if not path.startswith('http') else _origin(path)}"
 
     def request(self, method: str, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None, *,
-                headers: Mapping[str, str] | None = None, json: Any = None) -> requests.Response:
+                headers: Mapping[str, str] | None = None, json: Any = None,
+                data: Mapping[str, str] | None = None) -> requests.Response:
         """The answer whatever its status (counted in ``usage``); ``SourceError`` when there is none.
         For APIs whose error answers say more than their status (the Graph API's error objects)."""
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         where = self.where(method, path)
         self.usage["requests"] += 1
         try:
-            return self.session.request(method, url, params=params, headers=dict(headers or {}), json=json)
+            return self.session.request(method, url, params=params, headers=dict(headers or {}), json=json,
+                                        data=data)
         except (AnswerTooLarge, DeadlineExceeded) as exc:
             raise SourceError(f"{where}: {exc}") from None
         except requests.RequestException as exc:

@@ -18,21 +18,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from monitor.config.durations import Interval
-from monitor.config.sources import SourceBase
-from monitor.errors import RateLimited, SourceError
-from monitor.interfaces import Clock
+from monitor.errors import SourceError
 from monitor.models import RATING_RANGE, Author, BrandQuery, Metrics, Observation, PollResult
+from sources._config import Entry, FromSection, SourceSection, brand_name
 from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
-from sources._pages import Item, read_newest_first
-from sources._rest import RestClient, parse_time
+from sources._pages import FetchPage, Item, ListPoll, PagedList, dated, poll_lists, watched
+from sources._rest import RestSource, parse_time
 
 API = "https://itunes.apple.com"
 REVIEWS_PAGE = "https://apps.apple.com/{country}/app/id{app}?see-all=reviews"
@@ -120,13 +120,11 @@ def parse_entry(entry: Any, app: str, country: str, observed_at: datetime, brand
         brand=brand, rating=stars)  # no conversation: the reviews of one app are not one thread
 
 
-class AppConfig(BaseModel):
+class AppConfig(Entry):
     """One app: ``{ id = "284882215", brand = "Acme", countries = ["us", "gb"] }``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     id: str
-    brand: str
+    brand: Annotated[str, brand_name("the app")]
     countries: list[str] = Field(default_factory=lambda: ["us"], min_length=1)
 
     @field_validator("id", mode="before")
@@ -136,13 +134,6 @@ class AppConfig(BaseModel):
         if not isinstance(v, str) or not _APP_ID.match(v):
             raise ValueError(f"an app id is the number in the app's App Store address (…/id284882215), got {v!r}")
         return v
-
-    @field_validator("brand")
-    @classmethod
-    def _brand(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("name the brand (one of [[brands]]) the app belongs to")
-        return v.strip()
 
     @field_validator("countries")
     @classmethod
@@ -154,7 +145,7 @@ class AppConfig(BaseModel):
         return list(dict.fromkeys(out))
 
 
-class AppStoreConfig(SourceBase):
+class AppStoreConfig(SourceSection):
     """``[sources.appstore]``: the apps whose reviews to read. No key; off while no app is listed."""
 
     interval: Interval = 900.0  # Apple caches the feed; reviews arrive by the hour, not the second
@@ -164,84 +155,38 @@ class AppStoreConfig(SourceBase):
     def idle(self) -> str | None:
         return None if self.apps else "no apps configured"
 
+    def source_options(self) -> dict[str, Any]:
+        return {**super().source_options(), "apps": self.apps, "max_pages": self.max_pages}
 
-class AppStoreSource:
+
+class AppStoreSource(FromSection, RestSource):
     color = "#d6336c"  # its line in the charts
     name = "appstore"
     config_model = AppStoreConfig
 
-    @classmethod
-    def from_config(cls, config: AppStoreConfig, *, clock: Clock) -> AppStoreSource:
-        return cls(clock=clock, apps=config.apps, max_pages=config.max_pages, **config.http_options())
-
     def __init__(self, *, clock: Callable[[], datetime], apps: Sequence[AppConfig] = (), api_base_url: str | None = None,
                  max_pages: int = MAX_PAGES, timeout: float = 20.0, max_response_size: int = DEFAULT_MAX_BYTES,
                  request_deadline: float = DEFAULT_REQUEST_DEADLINE):
-        self._clock = clock
         self.apps = list(apps)
         self.max_pages = max(1, min(MAX_PAGES, int(max_pages)))
-        self._http = RestClient("appstore", api_base_url or API, clock=clock, timeout=timeout,
-                                max_response_size=max_response_size, request_deadline=request_deadline)
-        self.usage = self._http.usage
-        self.drops = Drops()
+        super().__init__(api_base_url or API, clock=clock, timeout=timeout, max_response_size=max_response_size,
+                         request_deadline=request_deadline)
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
-        names = {b.name.casefold(): b.name for b in brands}
-        old = as_dict(as_dict(cursor).get("feeds"))
-        states: dict[str, dict[str, Any]] = {}
-        out: list[Observation] = []
-        skipped: list[str] = []
-        attempted = 0
-        for app in self.apps:
-            brand = names.get(app.brand.casefold())
-            if brand is None:
-                continue  # its brand is not watched by this run
-            for country in app.countries:
-                key = f"{app.id}/{country}"
-                attempted += 1
+        lists: list[PagedList] = [
+            (f"{app.id}/{country}", self._fetch(app.id, country),
+             partial(parse_entry, app=app.id, country=country, observed_at=observed_at, brand=brand, drops=self.drops))
+            for app, brand in watched(self.apps, brands) for country in app.countries]
+        how = ListPoll("appstore", "feeds", self.drops, max_pages=self.max_pages, per_page=PAGE, overlap=OVERLAP)
+        return poll_lists(how, lists, cursor)
 
-                def emit(entry: Any, app_id: str = app.id, country: str = country, brand: str = brand) -> None:
-                    obs = parse_entry(entry, app_id, country, observed_at, brand, self.drops)
-                    if obs is None:
-                        self.drops.add("post")
-                    else:
-                        out.append(obs)
-
-                try:
-                    states[key] = read_newest_first(as_dict(old.get(key)), self._fetch(app.id, country), emit,
-                                                    max_pages=self.max_pages, per_page=PAGE, overlap=OVERLAP)
-                except RateLimited:
-                    if not out:
-                        raise
-                    return PollResult(out, _cursor(states, old), partial=True, note=f"appstore: rate limited at {key}")
-                except SourceError as exc:
-                    if not exc.permanent and not out:
-                        raise
-                    skipped.append(str(exc))  # one app gone from one storefront does not stop the others
-        if skipped and not out and len(skipped) == attempted:
-            raise SourceError("; ".join(skipped[:3]), permanent=True)
-        return PollResult(out, _cursor(states, old), partial=bool(skipped), note="; ".join(skipped[:3]) or None)
-
-    def _fetch(self, app: str, country: str) -> Callable[[int], tuple[list[Item], bool]]:
+    def _fetch(self, app: str, country: str) -> FetchPage:
         def fetch(page: int) -> tuple[list[Item], bool]:
             payload = self._http.get(f"/{country}/rss/customerreviews/page={page}/id={app}/sortby=mostrecent/json")
             raw = entries(payload)
             self.usage["reads"] += len(raw)
-            items: list[Item] = []
-            for entry in raw:
-                if not isinstance(entry, dict):
-                    self.drops.add("post")
-                    continue
-                if "im:rating" not in entry:
-                    continue  # the app's own record, first on page 1 of old feeds: not a review
-                ident = _label(entry.get("id"))
-                stamp = parse_time(_label(entry.get("updated")))
-                if ident is None or not _REVIEW_ID.match(ident) or stamp is None:
-                    self.drops.add("post")  # only a plausible date moves the cursor
-                    continue
-                items.append((ident, stamp.timestamp(), entry))
-            return items, len(raw) >= PAGE and has_next(payload, page)
+            return dated(raw, _identify, self.drops), len(raw) >= PAGE and has_next(payload, page)
 
         return fetch
 
@@ -250,6 +195,12 @@ class AppStoreSource:
         return []
 
 
-def _cursor(states: dict[str, dict[str, Any]], old: dict[str, Any]) -> dict[str, Any]:
-    merged = {**old, **{k: s for k, s in states.items() if s}}
-    return {"v": 1, "feeds": merged}
+def _identify(entry: Any) -> tuple[str | None, datetime | None] | None:
+    """A review's id (when plausible) and date, for its place in the feed; None for the app's own
+    record, first on page 1 of old feeds: not a review."""
+    if not isinstance(entry, dict):
+        return None, None
+    if "im:rating" not in entry:
+        return None
+    ident = _label(entry.get("id"))
+    return (ident if ident is not None and _REVIEW_ID.match(ident) else None), parse_time(_label(entry.get("updated")))

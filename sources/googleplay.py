@@ -24,17 +24,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from google.auth import crypt, jwt
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from monitor.config.durations import Interval, format_duration
 from monitor.config.secrets import Secret, reveal
-from monitor.config.sources import SourceBase
 from monitor.errors import SourceError
-from monitor.interfaces import Clock
 from monitor.models import RATING_RANGE, Author, BrandQuery, Metrics, Observation, PollResult
+from sources._config import Entry, FromSection, SourceSection, matching
 from sources._google import GoogleClient, GoogleError
 from sources._http import Drops, as_dict, epoch_to_utc
 from sources._http import count as _count
@@ -107,28 +106,21 @@ def parse_review(review: Any, package: str, observed_at: datetime, *, brand: str
     return out
 
 
-class AppConfig(BaseModel):
+class AppConfig(Entry):
     """One app: its package name and the brand its reviews are about."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    package: str
+    package: Annotated[str, matching(_PACKAGE, "{v!r} is not an Android package name (com.example.app)")]
     brand: str
 
-    @field_validator("package")
-    @classmethod
-    def _package(cls, v: str) -> str:
-        if not _PACKAGE.match(v):
-            raise ValueError(f"{v!r} is not an Android package name (com.example.app)")
-        return v
 
-
-class GooglePlayConfig(SourceBase):
+class GooglePlayConfig(SourceSection):
     """``[sources.googleplay]``: a service account's JSON key (``service_account_file``) and the apps."""
 
     needs: ClassVar[tuple[str, ...]] = ("service_account", "apps")
     needs_hint: ClassVar[str] = ("the Google Play Developer API needs a service account's JSON key "
                                  "(service_account_file) and the apps to read")
     max_interval: ClassVar[float] = 86400.0
+    api_limit: ClassVar[tuple[str, int, float] | None] = ("requests", REQUESTS_PER_HOUR, 3600.0)
 
     service_account: Secret = None  # the JSON key itself; usually service_account_file = "/path/key.json"
     apps: list[AppConfig] = Field(default_factory=list)
@@ -136,11 +128,10 @@ class GooglePlayConfig(SourceBase):
     translation_language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}([_-][A-Za-z]{2,4})?$")
     max_pages: int = Field(default=10, ge=1, le=100)  # pages of 100 reviews per app and poll
 
-    def limits(self) -> list[tuple[str, int, float]]:
-        out = super().limits()
-        if not any(unit == "requests" for unit, _, _ in out):
-            out.append(("requests", REQUESTS_PER_HOUR, 3600.0))
-        return out
+    def source_options(self) -> dict[str, Any]:
+        return {**super().source_options(), "service_account": reveal(self.service_account) or "",
+                "apps": {a.package: a.brand for a in self.apps}, "translation_language": self.translation_language,
+                "max_pages": self.max_pages}
 
     def problems(self) -> list[tuple[str, str]]:
         out = super().problems()
@@ -169,16 +160,10 @@ def load_key(text: str) -> dict[str, str]:
             "private_key_id": info.get("private_key_id") if isinstance(info.get("private_key_id"), str) else ""}
 
 
-class GooglePlaySource:
+class GooglePlaySource(FromSection):
     color = "#2f9e44"  # its line in the charts
     name = "googleplay"
     config_model = GooglePlayConfig
-
-    @classmethod
-    def from_config(cls, config: GooglePlayConfig, *, clock: Clock) -> GooglePlaySource:
-        return cls(service_account=reveal(config.service_account) or "", clock=clock,
-                   apps={a.package: a.brand for a in config.apps}, translation_language=config.translation_language,
-                   max_pages=config.max_pages, **config.http_options())
 
     def __init__(self, *, service_account: str, clock: Callable[[], datetime], apps: Mapping[str, str],
                  api_base_url: str | None = None, translation_language: str | None = None, max_pages: int = 10,

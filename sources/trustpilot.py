@@ -16,21 +16,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from monitor.config.secrets import Secret, reveal
-from monitor.config.sources import SourceBase
-from monitor.errors import RateLimited, SourceError
-from monitor.interfaces import Clock
+from monitor.errors import SourceError
 from monitor.models import RATING_RANGE, Author, BrandQuery, Metrics, Observation, PollResult
+from sources._config import ApiKeySection, Entry, FromSection, brand_name, matching
 from sources._http import Drops, as_dict
 from sources._http import count as _count
 from sources._http import text_or_none as _text
 from sources._limits import DEFAULT_MAX_BYTES, DEFAULT_REQUEST_DEADLINE
-from sources._pages import Item, read_newest_first
-from sources._rest import RestClient, parse_time
+from sources._pages import FetchPage, Item, ListPoll, PagedList, dated, poll_lists, watched
+from sources._rest import RestSource, parse_time
 
 API = "https://api.trustpilot.com"
 REVIEW_URL = "https://www.trustpilot.com/reviews/"
@@ -96,37 +95,21 @@ def page_of(payload: Any) -> tuple[list[Any], bool]:
     return reviews, more
 
 
-class BusinessUnitConfig(BaseModel):
+class BusinessUnitConfig(Entry):
     """One business unit: ``{ id = "46d6a890000064000500e0c3", brand = "Acme" }``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    brand: str
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not _ID.match(v.strip()):
-            raise ValueError(f"a business unit id is letters and digits (find it with /v1/business-units/find), got {v!r}")
-        return v.strip()
-
-    @field_validator("brand")
-    @classmethod
-    def _brand(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("name the brand (one of [[brands]]) the business unit belongs to")
-        return v.strip()
+    id: Annotated[str, matching(_ID, "a business unit id is letters and digits (find it with "
+                                     "/v1/business-units/find), got {v!r}", strip=True)]
+    brand: Annotated[str, brand_name("the business unit")]
 
 
-class TrustpilotConfig(SourceBase):
+class TrustpilotConfig(ApiKeySection):
     """``[sources.trustpilot]``: an API key and the business units whose reviews to read."""
 
-    needs: ClassVar[tuple[str, ...]] = ("api_key",)
     needs_hint: ClassVar[str] = "Trustpilot's API needs an API key"
     from_env: ClassVar[Mapping[str, str]] = {"api_key": "TRUSTPILOT_API_KEY"}
+    api_limit: ClassVar[tuple[str, int, float] | None] = ("requests", HOURLY_LIMIT, 3600.0)  # never run into 429s
 
-    api_key: Secret = None
     business_units: list[BusinessUnitConfig] = Field(default_factory=list)
     stars: list[int] = Field(default_factory=list)  # only these stars (e.g. [1, 2]); all when empty
     language: str | None = None  # only reviews in this language ("en"); all when unset
@@ -150,25 +133,17 @@ class TrustpilotConfig(SourceBase):
     def idle(self) -> str | None:
         return None if self.business_units else "no business units configured"
 
-    def limits(self) -> list[tuple[str, int, float]]:
-        out = super().limits()
-        if not any(unit == "requests" for unit, _, _ in out):
-            out.append(("requests", HOURLY_LIMIT, 3600.0))  # the key's own limit: never run into 429s
-        return out
+    def source_options(self) -> dict[str, Any]:
+        return {**super().source_options(), "business_units": self.business_units, "stars": self.stars,
+                "language": self.language, "max_pages": self.max_pages}
 
 
-class TrustpilotSource:
+class TrustpilotSource(FromSection, RestSource):
     color = "#00b67a"  # its line in the charts (Trustpilot's green)
     # A review's address (a post that links a review joins its thread): sources.post_link.
     post_link = re.compile(r"^(?:[a-z]{2}\.)?trustpilot\.com/reviews/([0-9a-f]{24})(?:[/?#]|$)")
     name = "trustpilot"
     config_model = TrustpilotConfig
-
-    @classmethod
-    def from_config(cls, config: TrustpilotConfig, *, clock: Clock) -> TrustpilotSource:
-        return cls(api_key=reveal(config.api_key) or "", clock=clock, business_units=config.business_units,
-                   stars=config.stars, language=config.language, max_pages=config.max_pages,
-                   **config.http_options())
 
     def __init__(self, *, api_key: str, clock: Callable[[], datetime],
                  business_units: Sequence[BusinessUnitConfig] = (), stars: Sequence[int] = (),
@@ -177,56 +152,25 @@ class TrustpilotSource:
                  request_deadline: float = DEFAULT_REQUEST_DEADLINE):
         if not api_key:
             raise ValueError("trustpilot: api_key is required")
-        self._clock = clock
         self._key = api_key
         self.units = list(business_units)
         self.stars = list(stars)
         self.language = language
         self.max_pages = max(1, int(max_pages))
-        self._http = RestClient("trustpilot", api_base_url or API, clock=clock, timeout=timeout,
-                                max_response_size=max_response_size, request_deadline=request_deadline,
-                                secrets=[api_key])
-        self.usage = self._http.usage
-        self.drops = Drops()
+        super().__init__(api_base_url or API, clock=clock, timeout=timeout, max_response_size=max_response_size,
+                         request_deadline=request_deadline, secrets=[api_key])
 
     def poll(self, brands: Sequence[BrandQuery], cursor: dict[str, Any]) -> PollResult:
         observed_at = self._clock()
-        names = {b.name.casefold(): b.name for b in brands}
-        old = as_dict(as_dict(cursor).get("units"))
-        states: dict[str, dict[str, Any]] = {}
-        out: list[Observation] = []
-        skipped: list[str] = []
-        attempted = 0
-        for unit in self.units:
-            brand = names.get(unit.brand.casefold())
-            if brand is None:
-                continue  # its brand is not watched by this run
-            attempted += 1
+        lists: list[PagedList] = [
+            (unit.id, self._fetch(unit.id), partial(parse_review, unit=unit.id, observed_at=observed_at, brand=brand,
+                                                    drops=self.drops))
+            for unit, brand in watched(self.units, brands)]
+        how = ListPoll("trustpilot", "units", self.drops, max_pages=self.max_pages, per_page=PER_PAGE, overlap=OVERLAP,
+                       check=_refused)
+        return poll_lists(how, lists, cursor)
 
-            def emit(review: Any, unit_id: str = unit.id, brand: str = brand) -> None:
-                found = parse_review(review, unit_id, observed_at, brand, self.drops)
-                if not found:
-                    self.drops.add("post")
-                out.extend(found)
-
-            try:
-                states[unit.id] = read_newest_first(as_dict(old.get(unit.id)), self._fetch(unit.id), emit,
-                                                    max_pages=self.max_pages, per_page=PER_PAGE, overlap=OVERLAP)
-            except RateLimited:
-                if not out:
-                    raise
-                return PollResult(out, _cursor(states, old), partial=True, note=f"trustpilot: rate limited at {unit.id}")
-            except SourceError as exc:
-                if any(f"HTTP {code}" in str(exc) for code in (401, 403)):
-                    raise SourceError(f"{exc}: check sources.trustpilot.api_key", permanent=True) from None
-                if not exc.permanent and not out:
-                    raise
-                skipped.append(str(exc))  # one unknown business unit does not stop the others
-        if skipped and not out and len(skipped) == attempted:
-            raise SourceError("; ".join(skipped[:3]), permanent=True)
-        return PollResult(out, _cursor(states, old), partial=bool(skipped), note="; ".join(skipped[:3]) or None)
-
-    def _fetch(self, unit: str) -> Callable[[int], tuple[list[Item], bool]]:
+    def _fetch(self, unit: str) -> FetchPage:
         def fetch(page: int) -> tuple[list[Item], bool]:
             params: dict[str, Any] = {"perPage": PER_PAGE, "page": page, "orderBy": "createdat.desc"}
             if self.stars:
@@ -236,15 +180,7 @@ class TrustpilotSource:
             payload = self._http.get(f"/v1/business-units/{unit}/reviews", params, headers={"apikey": self._key})
             reviews, more = page_of(payload)
             self.usage["reads"] += len(reviews)
-            items: list[Item] = []
-            for review in reviews:
-                ident = _text(as_dict(review).get("id"))
-                stamp = parse_time(as_dict(review).get("createdAt"))
-                if ident is None or not _ID.match(ident) or stamp is None:
-                    self.drops.add("post")  # only a plausible date moves the cursor
-                    continue
-                items.append((ident, stamp.timestamp(), review))
-            return items, more and len(reviews) > 0
+            return dated(reviews, _identify, self.drops), more and len(reviews) > 0
 
         return fetch
 
@@ -253,6 +189,13 @@ class TrustpilotSource:
         return []
 
 
-def _cursor(states: dict[str, dict[str, Any]], old: dict[str, Any]) -> dict[str, Any]:
-    merged = {**old, **{k: s for k, s in states.items() if s}}
-    return {"v": 1, "units": merged}
+def _identify(review: Any) -> tuple[str | None, datetime | None]:
+    """A review's id (when plausible) and date, for its place in the list."""
+    ident = _text(as_dict(review).get("id"))
+    return (ident if ident is not None and _ID.match(ident) else None), parse_time(as_dict(review).get("createdAt"))
+
+
+def _refused(exc: SourceError) -> None:
+    """A refused key fails every business unit: said once, as the config's problem."""
+    if any(f"HTTP {code}" in str(exc) for code in (401, 403)):
+        raise SourceError(f"{exc}: check sources.trustpilot.api_key", permanent=True) from None

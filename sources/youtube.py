@@ -28,17 +28,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from monitor.brands import BrandMatcher
 from monitor.config.durations import Interval
-from monitor.config.secrets import Secret, reveal
-from monitor.config.sources import Duration, SourceBase
+from monitor.config.sources import Duration
 from monitor.errors import SourceError
-from monitor.interfaces import Clock
 from monitor.models import Author, BrandQuery, Metrics, Observation, PollResult
+from sources._config import ApiKeySection, Entry, FromSection, matching
 from sources._google import GoogleClient, GoogleError
 from sources._http import Drops, as_dict
 from sources._http import count as _count
@@ -130,29 +129,20 @@ def parse_thread(thread: Any, observed_at: datetime, *, brand: str | None = None
     return out, 1 + len(replies)
 
 
-class ChannelConfig(BaseModel):
+class ChannelConfig(Entry):
     """One brand channel: its comments are the brand's, its own comments ``by_brand``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    channel_id: str
+    channel_id: Annotated[str, matching(_CHANNEL, "{v!r} is not a YouTube channel id (UC followed by 22 letters, "
+                                                  "digits, - or _)")]
     brand: str
 
-    @field_validator("channel_id")
-    @classmethod
-    def _channel(cls, v: str) -> str:
-        if not _CHANNEL.match(v):
-            raise ValueError(f"{v!r} is not a YouTube channel id (UC followed by 22 letters, digits, - or _)")
-        return v
 
-
-class YouTubeConfig(SourceBase):
+class YouTubeConfig(ApiKeySection):
     """``[sources.youtube]``: an API key (docs/CONFIGURATION.md, "YouTube credentials")."""
 
-    needs: ClassVar[tuple[str, ...]] = ("api_key",)
     needs_hint: ClassVar[str] = "the YouTube Data API needs an API key"
     from_env: ClassVar[Mapping[str, str]] = {"api_key": "YOUTUBE_API_KEY"}
 
-    api_key: Secret = None
     interval: Interval = 900.0  # each poll reads comment pages: 1 unit each
     search_interval: Duration = Field(default=6 * 3600.0, ge=900, le=7 * 86400)  # each brand's search: 100 units
     follow_for: Duration = Field(default=3 * 86400.0, ge=3600, le=30 * 86400)  # a found video's comments, after it is published
@@ -164,8 +154,13 @@ class YouTubeConfig(SourceBase):
     def limits(self) -> list[tuple[str, int, float]]:
         return [*super().limits(), ("units", self.quota_units_per_day, 86400.0)]
 
+    def source_options(self) -> dict[str, Any]:
+        return {**super().source_options(), "search_interval": self.search_interval, "follow_for": self.follow_for,
+                "max_videos": self.max_videos, "max_pages": self.max_pages,
+                "channels": {c.channel_id: c.brand for c in self.channels}}
 
-class YouTubeSource:
+
+class YouTubeSource(FromSection):
     color = "#e03131"  # its line in the charts
     # A video's address in its spellings (a post linking it joins its comments): sources.post_link.
     # Links arrive lower-cased, hence the lower-cased conversation ids.
@@ -173,12 +168,6 @@ class YouTubeSource:
                            r"|youtu\.be/)([a-z0-9_-]{11})(?![a-z0-9_-])")
     name = "youtube"
     config_model = YouTubeConfig
-
-    @classmethod
-    def from_config(cls, config: YouTubeConfig, *, clock: Clock) -> YouTubeSource:
-        return cls(api_key=reveal(config.api_key) or "", clock=clock, search_interval=config.search_interval,
-                   follow_for=config.follow_for, max_videos=config.max_videos, max_pages=config.max_pages,
-                   channels={c.channel_id: c.brand for c in config.channels}, **config.http_options())
 
     def __init__(self, *, api_key: str, clock: Callable[[], datetime], api_base_url: str | None = None,
                  search_interval: float = 6 * 3600.0, follow_for: float = 3 * 86400.0, max_videos: int = 30,
