@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from monitor.models import LOW_STARS, MentionScore
-from monitor.scoring.scorer import W_COMPLAINT, W_CUE, W_NEGATIVE, cue_severity, reach
+from monitor.scoring.scorer import escalation
 
 # (complaint probability at least, sentiment at most) for one and two stars.
 _FLOORS = {1: (0.9, -0.6), 2: (0.75, -0.3)}
@@ -19,7 +19,6 @@ def rated(sc: MentionScore, rating: int | None, *, followers: int | None = None,
         return sc
     least, most = _FLOORS[max(1, rating)]
     p, sent = max(sc.complaint, least), min(sc.sentiment, most)  # exact: no rounding of what was given
-    content = W_COMPLAINT * p + W_NEGATIVE * max(0.0, -sent) + W_CUE * cue_severity(sc.cues)
-    score = min(1.0, content * (0.55 + 0.45 * reach(followers, engagement)))
+    score = escalation(p, sent, sc.cues, followers, engagement)
     return replace(sc, complaint=p, sentiment=sent, is_complaint=True,
                    score=max(round(score, 4), sc.score))

@@ -72,6 +72,13 @@ def reach(followers: int | None, engagement: int) -> float:
     return _clamp01(0.6 * rf + 0.4 * re_)
 
 
+def escalation(complaint: float, sentiment: float, cues: tuple[str, ...], followers: int | None, engagement: int) -> float:
+    """A mention's own escalation score in [0, 1]: complaint, negative tone and the worst cue, scaled
+    by its reach (docs/CONTRACT.md, ``monitor score``)."""
+    content = W_COMPLAINT * complaint + W_NEGATIVE * max(0.0, -sentiment) + W_CUE * cue_severity(cues)
+    return _clamp01(content * (0.55 + 0.45 * reach(followers, engagement)))
+
+
 def cue_severity(cues: tuple[str, ...]) -> float:
     """Strongest cue plus a little for each further one, in [0, 1]."""
     if not cues:
@@ -191,8 +198,7 @@ class MentionScorer:
         if calls_for_boycott(text):
             cues = (*cues, BOYCOTT)  # after the model: not one of its features
         sent = max(-1.0, min(1.0, sent))
-        content = W_COMPLAINT * p + W_NEGATIVE * max(0.0, -sent) + W_CUE * cue_severity(cues)
-        score = _clamp01(content * (0.55 + 0.45 * reach(followers, engagement)))
+        score = escalation(p, sent, cues, followers, engagement)
         return MentionScore(
             lang=code or UNKNOWN,
             sentiment=round(sent, 4),
