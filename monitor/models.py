@@ -179,6 +179,10 @@ class Silence:
     def active(self, at: datetime) -> bool:
         return (self.starts is None or self.starts <= at) and (self.ends is None or at < self.ends)
 
+    def state(self, at: datetime) -> str:
+        """"active", "to come" or "ended" at ``at``: the words the CLI and the pages show."""
+        return "ended" if self.ends is not None and self.ends <= at else "active" if self.active(at) else "to come"
+
     def matches(self, event: AlertEvent) -> bool:
         if event.tier >= Tier.critical and not self.critical:
             return False

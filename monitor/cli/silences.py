@@ -100,8 +100,7 @@ def silences(everything: bool, fmt: str | None, config_path: str | None) -> None
 
 
 def silence_row(x: Silence, now: datetime, kept: str) -> dict[str, Any]:
-    state = "ended" if x.ends is not None and x.ends <= now else "active" if x.active(now) else "to come"
-    return {"id": x.ident, "kept": kept, "state": state, "brand": x.brand, "author": x.author, "keyword": x.keyword,
+    return {"id": x.ident, "kept": kept, "state": x.state(now), "brand": x.brand, "author": x.author, "keyword": x.keyword,
             "starts": format_timestamp(x.starts) if x.starts else None,
             "ends": format_timestamp(x.ends) if x.ends else None, "critical": x.critical, "by": x.created_by,
             "comment": x.comment}

@@ -78,7 +78,7 @@ def _pages(mon: Monitor) -> Any:
         return None
     from monitor.web.pages import Pages
 
-    return Pages(mon.store, mon.config.web, mon.config.scoring, mon.clock)
+    return Pages(mon.store, mon.config.web, mon.config.scoring, mon.clock, mon.config.alerts.silences)
 
 
 def run_daemon(mon: Monitor, *, force_exit: Callable[[int], Any] = os._exit) -> None:

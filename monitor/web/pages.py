@@ -27,7 +27,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +37,7 @@ from monitor.config.durations import DAY, MAX_SINCE, since_spec
 from monitor.config.secrets import reveal
 from monitor.config.settings import ScoringConfig, WebConfig
 from monitor.interfaces import Clock
-from monitor.models import PAGES, Tier
+from monitor.models import PAGES, Silence, Tier
 from monitor.storage.incident_views import NoSuchIncident, count_incidents, incident_history, list_incidents, resolve
 from monitor.storage.store import Store
 from monitor.web.access import LoginThrottle, ProxyCheck, allowed_hosts, host_name
@@ -117,8 +117,11 @@ def since_value(text: str, now: datetime) -> datetime | None:
 
 
 class Pages:
-    def __init__(self, store: Store, web: WebConfig, scoring: ScoringConfig, clock: Clock):
+    def __init__(self, store: Store, web: WebConfig, scoring: ScoringConfig, clock: Clock,
+                 silences: Sequence[Silence] = ()):
+        """``silences``: the config's (``[[alerts.silences]]``); the stored ones are read for each page."""
         self.store, self.web, self.scoring, self.clock = store, web, scoring, clock
+        self.config_silences = list(silences)
         self.hosts = allowed_hosts(web)
         self.proxy = ProxyCheck(web)
         self.throttle = LoginThrottle()
@@ -254,7 +257,20 @@ class Pages:
                 "per_page": str(per_page) if per_page != PER_PAGE else ""}
         pager = pagination(page, per_page, total, keep)
         return self._page(200, "incidents.html", title="Incidents", scope=scope, now=now, incidents=rows, base=base,
-                          pager=pager)
+                          pager=pager, silences=self._silences(now, brand))
+
+    def _silences(self, now: datetime, brand: str | None) -> list[dict[str, Any]]:
+        """The silences in force or to come (stored, then the config's), of ``brand`` when the list is
+        filtered by one: what mutes alerts is shown where people look for them."""
+        kept = [(x, "monitor silence") for x in self.store.silences(now)]
+        kept += [(x, "config") for x in self.config_silences if x.state(now) != "ended"]
+        return [{"what": ", ".join(f"{k} {v}" for k, v in (("brand", x.brand), ("author", x.author),
+                                                          ("keyword", x.keyword)) if v),
+                 "state": x.state(now), "starts": x.starts, "ends": x.ends, "critical": x.critical,
+                 "by": x.created_by, "comment": x.comment, "kept": kept_in,
+                 "id": x.ident}
+                for x, kept_in in kept
+                if brand is None or x.brand is None or x.brand.casefold() == brand.casefold()]
 
     def _incident(self, ident: str) -> Response:
         now = self.clock()
