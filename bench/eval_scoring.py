@@ -275,8 +275,8 @@ def report_long(domains: list[tuple[str, list[tuple[str, str, int | None, bool, 
             sel = [x for x in items if x[4] == (part == "development")]
             gold = [x[3] for x in sel]
             runs = {
-                "MentionScorer": [rated(scorer.score(t), stars).is_complaint for _, t, stars, _, _ in sel],
-                "whole texts (before)": [rated(whole.score(t), stars).is_complaint for _, t, stars, _, _ in sel],
+                "MentionScorer": [rated(scorer.score(t, rating=stars), stars).is_complaint for _, t, stars, _, _ in sel],
+                "whole texts (before)": [rated(whole.score(t, rating=stars), stars).is_complaint for _, t, stars, _, _ in sel],
                 "VADER<-0.05": [va.polarity_scores(t)["compound"] < -0.05 for _, t, _, _, _ in sel],
             }
             if any(x[2] is not None for x in sel):

@@ -105,3 +105,11 @@ def test_the_splitter_cuts_after_each_full_stop(words: list[str]) -> None:
 def test_any_long_text_scores_within_bounds(scorer: MentionScorer, text: str) -> None:
     s = scorer.score(text)
     assert 0.0 <= s.complaint <= 1.0 and 0.0 <= s.score <= 1.0
+
+
+def test_a_middling_review_is_read_whole(scorer: MentionScorer, whole: MentionScorer) -> None:
+    """Three stars or fewer: the words decide as a whole text, however long (a middling review names
+    what is wrong plainly); four and five stars, like posts, by their sentences."""
+    assert scorer.score(FIVE_STARS_PRAISE, rating=3) == whole.score(FIVE_STARS_PRAISE)
+    assert scorer.score(FIVE_STARS_PRAISE, rating=4) == scorer.score(FIVE_STARS_PRAISE)
+    assert scorer.score(FIVE_STARS_PRAISE, rating=4) != whole.score(FIVE_STARS_PRAISE)

@@ -37,6 +37,9 @@ FOLLOWERS_CAP, ENGAGEMENT_CAP = 1e7, 1e5
 # development half of the labelled long posts and reviews (BENCHMARKS.md, "Long posts and reviews"),
 # for the complaint model shipped with it.
 LONG_TOP, LONG_THRESHOLD, LONG_SURE, LONG_POSITIVE = 2, 0.75, 0.99, 0.3
+# A review of this many stars or fewer is read whole however long: a middling review says what is
+# wrong plainly, and one or two stars make it a complaint anyway (rating.rated).
+READ_WHOLE_STARS = 3
 _BREACH = 4  # index of the breach feature in ``dense_values``
 
 
@@ -213,10 +216,12 @@ class MentionScorer:
                 top.sort(reverse=True)
         return top[0] if top[0] >= LONG_SURE else sum(top) / LONG_TOP
 
-    def score(self, text: str, *, lang: str | None = None, followers: int | None = None, engagement: int = 0) -> MentionScore:
+    def score(self, text: str, *, lang: str | None = None, followers: int | None = None, engagement: int = 0,
+              rating: int | None = None) -> MentionScore:
+        """The mention's score; ``rating``: a review's stars (the stars themselves count in ``rating.rated``)."""
         code, supported, sent, cues, low, values, numbers = self._analyse(text, lang)
         if code == "en" and self._full is not None:
-            if len(text) > self.long_chars:  # a post, not a tweet: decided by its sentences
+            if len(text) > self.long_chars and (rating is None or rating > READ_WHOLE_STARS):  # by its sentences
                 p, threshold = self._long_probability(text, code), LONG_THRESHOLD
             else:
                 p = self._full.fast_probability(values, cues, low, numbers)
