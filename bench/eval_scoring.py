@@ -3,8 +3,9 @@
 Complaints, cross-domain (the model retrained on each split's training part; see tools/train_complaint.py):
   python bench/eval_scoring.py --complaint-xdomain --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV --spotify SPOTIFY_CSV \
       --xlmt-english XLMT_EN_DIR --tweeteval TWEETEVAL_DIR --ibm IBM_DIR --xlmt XLMT_DIR
-Complaints on Reddit posts about one product (no model is trained on Reddit; hand-labelled):
-  python bench/eval_scoring.py --reddit reddit_notion_posts_2025.json
+Complaints in long posts and reviews (no model is trained on them; hand-labelled; development and held-out halves):
+  python bench/eval_scoring.py --reddit reddit_notion_posts_2025.json --bank-reviews reviews_final.csv \
+      --pet-reviews trustpilot-pet-insurance-reviews/web_scraping
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
   python bench/eval_scoring.py --signs pl:FILE.tsv [--signs sv:FILE.tsv ...]   (lines "text<TAB>neg|pos")
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import bz2
 import csv
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -30,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from monitor.scoring import MentionScorer  # noqa: E402
+from monitor.scoring.rating import rated  # noqa: E402
 from monitor.scoring.scorer import POLARITY_LANGS  # noqa: E402
 
 XLMT = ("english", "german", "spanish", "french", "italian", "portuguese")
@@ -189,26 +192,100 @@ def absabank(folder: str) -> list[tuple[str, int]]:
     return out
 
 
-def reddit_posts(path: str) -> list[tuple[str, bool]]:
-    """The first 120 r/Notion posts of 3yit/Notion_Reddit_Analyzer's export (MIT), October-November 2025,
-    labelled by hand (bench/data/reddit_notion_complaints.tsv: ids and labels; 37 complaints: bans, slowness,
-    bugs, a price rise, features taken away). The text is built as the Reddit source builds it."""
+def reddit_posts(path: str) -> list[tuple[str, str, bool]]:
+    """The 347 r/Notion, r/productivity, r/studytips and r/digitalplanner posts of
+    3yit/Notion_Reddit_Analyzer's export (MIT), October-November 2025, labelled by hand
+    (bench/data/reddit_notion_complaints.tsv: ids and labels; 89 complaints: bans, slowness, bugs, a price
+    rise, features taken away or withheld). (id, text, complaint); the text is built as the Reddit
+    source builds it."""
     try:
         with open(path, encoding="utf-8") as fh:
             posts = {p["id"]: p for p in json.load(fh)}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SystemExit(f"{path}: not the Reddit posts export ({exc})") from None
-    labels = Path(__file__).resolve().parent / "data" / "reddit_notion_complaints.tsv"
-    with open(labels, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+    rows = _labels("reddit_notion_complaints.tsv")
     missing = [r["id"] for r in rows if r["id"] not in posts]
     if missing:
         raise SystemExit(f"{path}: {len(missing)} labelled posts missing (first: {missing[0]})")
     out = []
     for r in rows:
         title, body = posts[r["id"]].get("title") or "", posts[r["id"]].get("selftext") or ""
-        out.append((f"{title}\n\n{body}" if body else title, r["complaint"] == "1"))
+        out.append((r["id"], f"{title}\n\n{body}" if body else title, r["complaint"] == "1"))
     return out
+
+
+def _labels(name: str) -> list[dict[str, str]]:
+    with open(Path(__file__).resolve().parent / "data" / name, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+Review = tuple[str, str, int, bool]  # id, text, stars, complaint
+
+
+def bank_reviews(path: str) -> list[Review]:
+    """Google Play reviews of Ethiopian banks' apps (``dashboard/data/reviews_final.csv`` of
+    Filimon-H/Google-Play-Store-Reviews, MIT), 140 of those of 20 words or more drawn at random and
+    labelled by hand (bench/data/bank_app_review_complaints.tsv)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        by_id = {r["review_id"]: r for r in csv.DictReader(fh)}
+    rows = _labels("bank_app_review_complaints.tsv")
+    missing = [r["review_id"] for r in rows if r["review_id"] not in by_id]
+    if missing:
+        raise SystemExit(f"{path}: {len(missing)} labelled reviews missing (first: {missing[0]})")
+    return [(r["review_id"], by_id[r["review_id"]]["review_text"], int(by_id[r["review_id"]]["rating"]),
+             r["complaint"] == "1") for r in rows]
+
+
+def pet_reviews(folder: str) -> list[Review]:
+    """Trustpilot reviews of pet insurers (``web_scraping/*_reviews.csv`` of
+    dgazeyreyn/trustpilot-pet-insurance-reviews, no licence: evaluation only), 140 of those of 30 words
+    or more drawn at random and labelled by hand (bench/data/pet_insurance_review_complaints.tsv). The
+    text is title and body, as the Trustpilot source joins them."""
+    by_id: dict[str, dict[str, str]] = {}
+    for path in sorted(Path(folder).glob("*_reviews.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            by_id.update((r["id"], r) for r in csv.DictReader(fh))
+    rows = _labels("pet_insurance_review_complaints.tsv")
+    missing = [r["id"] for r in rows if r["id"] not in by_id]
+    if missing:
+        raise SystemExit(f"{folder}: {len(missing)} labelled reviews missing (first: {missing[0]})")
+    out = []
+    for r in rows:
+        title, body = by_id[r["id"]]["title"].strip(), by_id[r["id"]]["text"].strip()
+        out.append((r["id"], f"{title}\n{body}" if title and body else title or body, int(by_id[r["id"]]["rating"]),
+                    r["complaint"] == "1"))
+    return out
+
+
+def development(ident: str) -> bool:
+    """Half of each labelled set, by a hash of the id, chose the long-post rule; the other half is held out."""
+    return int(hashlib.sha256(ident.encode()).hexdigest(), 16) % 2 == 0
+
+
+def report_long(domains: list[tuple[str, list[tuple[str, str, int | None, bool, bool]]]]) -> None:
+    """Complaints in long posts and reviews, development and held-out halves apart: the scorer (stars
+    read by ``rated``), the same reading every text whole (the scorer before the long-post path), VADER."""
+    scorer = MentionScorer()
+    whole = MentionScorer()
+    whole.long_chars = 10**9
+    va = vader()
+    print("Complaints in long posts and reviews (P / R of the complaint class, macro-F1):")
+    for name, items in domains:
+        for part in ("development", "held out"):
+            sel = [x for x in items if x[4] == (part == "development")]
+            gold = [x[3] for x in sel]
+            runs = {
+                "MentionScorer": [rated(scorer.score(t, rating=stars), stars).is_complaint for _, t, stars, _, _ in sel],
+                "whole texts (before)": [rated(whole.score(t, rating=stars), stars).is_complaint for _, t, stars, _, _ in sel],
+                "VADER<-0.05": [va.polarity_scores(t)["compound"] < -0.05 for _, t, _, _, _ in sel],
+            }
+            if any(x[2] is not None for x in sel):
+                runs["VADER or 1-2 stars"] = [va.polarity_scores(t)["compound"] < -0.05 or (s is not None and s <= 2)
+                                              for _, t, s, _, _ in sel]
+            print(f"  {name}, {part}: n={len(sel)}, complaints={sum(gold)}")
+            for label, pred in runs.items():
+                p, r, _, m = prf(gold, pred)
+                print(f"    {label:22s} P {p:.3f}  R {r:.3f}  macro-F1 {m:.3f}")
 
 
 def report_swedish_langid(path: str) -> None:
@@ -251,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
     ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction checkout (dev.json, test.json; hand-labelled)")
     ap.add_argument("--reddit", help="reddit_notion_posts_2025.json (hand-labelled r/Notion posts)")
+    ap.add_argument("--bank-reviews", help="reviews_final.csv of Filimon-H/Google-Play-Store-Reviews (hand-labelled)")
+    ap.add_argument("--pet-reviews", help="web_scraping/ of dgazeyreyn/trustpilot-pet-insurance-reviews (hand-labelled)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
@@ -277,10 +356,19 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.signs:
         lang, _, path = spec.partition(":")
         report_signs(f"{path} ({lang})", lang, labelled_signs(path), "never trained on")
-    if args.reddit:
-        pairs = reddit_posts(args.reddit)
-        texts, gold = [t for t, _ in pairs], [g for _, g in pairs]
-        report_complaints("Reddit r/Notion posts, 2025 (no Reddit in training)", texts, gold, None)
+    domains: list[tuple[str, list[tuple[str, str, int | None, bool, bool]]]] = []
+    if args.reddit:  # the first 120 labelled posts were looked at in an earlier round: development
+        posts = reddit_posts(args.reddit)
+        domains.append(("Reddit posts about Notion", [(i, t, None, g, k < 120 or development(i))
+                                                      for k, (i, t, g) in enumerate(posts)]))
+    if args.bank_reviews:
+        domains.append(("Bank-app reviews, Google Play", [(i, t, s, g, development(i))
+                                                          for i, t, s, g in bank_reviews(args.bank_reviews)]))
+    if args.pet_reviews:
+        domains.append(("Pet-insurance reviews, Trustpilot", [(i, t, s, g, development(i))
+                                                              for i, t, s, g in pet_reviews(args.pet_reviews)]))
+    if domains:
+        report_long(domains)
     if args.airline:
         with open(args.airline, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))

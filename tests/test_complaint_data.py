@@ -104,13 +104,41 @@ def test_reddit_posts_join_their_labels_and_read_as_the_source_writes_them(tmp_p
     import eval_scoring
 
     rows = list(csv.DictReader(open(REPO / "bench" / "data" / "reddit_notion_complaints.tsv", encoding="utf-8"), delimiter="\t"))
-    assert len(rows) == 120 and len({r["id"] for r in rows}) == 120
+    assert len(rows) == 347 and len({r["id"] for r in rows}) == 347
     posts = [{"id": r["id"], "title": f"title {i}", "selftext": "body" if i % 2 else ""} for i, r in enumerate(rows)]
     path = tmp_path / "posts.json"
     path.write_text(json.dumps(posts), "utf-8")
-    pairs = eval_scoring.reddit_posts(str(path))
-    assert pairs[0] == ("title 0", rows[0]["complaint"] == "1")
-    assert pairs[1][0] == "title 1\n\nbody"
+    triples = eval_scoring.reddit_posts(str(path))
+    assert triples[0] == (rows[0]["id"], "title 0", rows[0]["complaint"] == "1")
+    assert triples[1][1] == "title 1\n\nbody"
     path.write_text(json.dumps(posts[1:]), "utf-8")
     with pytest.raises(SystemExit, match="1 labelled posts missing"):
         eval_scoring.reddit_posts(str(path))
+
+
+@pytest.mark.parametrize(("name", "key", "columns", "n"), [
+    ("bank_app_review_complaints.tsv", "review_id", {"review_id", "complaint"}, 140),
+    ("pet_insurance_review_complaints.tsv", "id", {"id", "company", "complaint"}, 140),
+])
+def test_review_labels_files(name: str, key: str, columns: set[str], n: int) -> None:
+    with open(REPO / "bench" / "data" / name, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(rows) == n and len({r[key] for r in rows}) == n
+    assert set(rows[0]) == columns
+    assert {r["complaint"] for r in rows} == {"0", "1"}
+
+
+def test_pet_reviews_read_title_and_body_as_the_trustpilot_source_joins_them(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    import eval_scoring
+
+    rows = list(csv.DictReader(open(REPO / "bench" / "data" / "pet_insurance_review_complaints.tsv",
+                                    encoding="utf-8"), delimiter="\t"))
+    with open(tmp_path / "figo_reviews.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["id", "text", "rating", "title"])
+        w.writeheader()
+        for i, r in enumerate(rows):
+            w.writerow({"id": r["id"], "text": f"body {i} ", "rating": 1 + i % 5, "title": "Title" if i % 2 else ""})
+    reviews = eval_scoring.pet_reviews(str(tmp_path))
+    assert reviews[0] == (rows[0]["id"], "body 0", 1, rows[0]["complaint"] == "1")
+    assert reviews[1][1:3] == ("Title\nbody 1", 2)

@@ -178,7 +178,7 @@ def score(config_path: str | None, input_path: str | None, strict: bool, text: s
 
     def emit(source: str | None, ident: str | None, t: str, lang: str | None, followers: int | None,
              engagement: int, rating: int | None = None) -> None:
-        r = rated(scorer.score(t, lang=lang, followers=followers, engagement=engagement), rating,
+        r = rated(scorer.score(t, lang=lang, followers=followers, engagement=engagement, rating=rating), rating,
                   followers=followers, engagement=engagement)
         out.write(json.dumps({"source": source, "id": ident, "lang": r.lang, "sentiment": r.sentiment,
                               "complaint": r.complaint, "is_complaint": r.is_complaint, "cues": list(r.cues),

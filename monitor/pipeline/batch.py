@@ -154,7 +154,8 @@ class Batch:
             sc = MentionScore(lang=obs.lang or "und", sentiment=0.0, complaint=0.0, is_complaint=False, cues=(),
                               score=0.0)
         else:
-            sc = self.p.scorer.score(obs.text, lang=obs.lang, followers=obs.author.followers, engagement=engagement)
+            sc = self.p.scorer.score(obs.text, lang=obs.lang, followers=obs.author.followers, engagement=engagement,
+                                     rating=obs.rating)
             sc = rated(sc, obs.rating, followers=obs.author.followers, engagement=engagement)
         author = obs.author.handle or obs.author.id
         # A post that reads clearly positive is not a complaint to the incident logic, whatever the

@@ -44,7 +44,7 @@ Observer = Callable[[str, str, datetime, float, Tier], None]
 
 class Scorer(Protocol):
     def score(self, text: str, *, lang: str | None = None, followers: int | None = None,
-              engagement: int = 0) -> MentionScore: ...
+              engagement: int = 0, rating: int | None = None) -> MentionScore: ...
 
 
 @dataclass

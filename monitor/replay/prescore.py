@@ -19,7 +19,7 @@ from typing import Any
 from monitor.models import MentionScore, Observation
 from monitor.textsig import signature
 
-Request = tuple[str, str | None, int | None, int]  # text, lang, followers, engagement: what score() takes
+Request = tuple[str, str | None, int | None, int, int | None]  # text, lang, followers, engagement, rating: what score() takes
 Words = frozenset[str]  # the brand's own words, which a signature leaves out
 Answer = tuple[MentionScore, list[int] | None]  # and the signature, if its words were given
 Job = tuple[list[tuple[Request, Words | None]], "Future[list[Answer]]"]
@@ -37,9 +37,9 @@ def _start(factory: Callable[[], Any]) -> None:
 
 def _score_all(requests: Sequence[tuple[Request, Words | None]]) -> list[Answer]:
     score = _worker_scorer.score
-    return [(score(text, lang=lang, followers=followers, engagement=engagement),
+    return [(score(text, lang=lang, followers=followers, engagement=engagement, rating=rating),
              None if words is None else signature(text, words))
-            for (text, lang, followers, engagement), words in requests]
+            for (text, lang, followers, engagement, rating), words in requests]
 
 
 class Prescored:
@@ -63,12 +63,12 @@ class Prescored:
         return signature(text, words)
 
     def score(self, text: str, *, lang: str | None = None, followers: int | None = None,
-              engagement: int = 0) -> MentionScore:
-        hit = self.ready.get((text, lang, followers, engagement))
+              engagement: int = 0, rating: int | None = None) -> MentionScore:
+        hit = self.ready.get((text, lang, followers, engagement, rating))
         if hit is not None:
             self.answered += 1
             return hit
-        return self.scorer.score(text, lang=lang, followers=followers, engagement=engagement)
+        return self.scorer.score(text, lang=lang, followers=followers, engagement=engagement, rating=rating)
 
 
 class ScoreAhead:
@@ -91,7 +91,7 @@ class ScoreAhead:
             if key in self.recent or key in self.older:
                 continue
             self.recent.add(key)
-            requests.append(((obs.text, obs.lang, obs.author.followers, obs.metrics.engagement()),
+            requests.append(((obs.text, obs.lang, obs.author.followers, obs.metrics.engagement(), obs.rating),
                              words(obs.brand) if words is not None and obs.brand else None))
         if len(self.recent) > RECENT:  # two generations: bounded memory, the recent past remembered
             self.older, self.recent = self.recent, set()
