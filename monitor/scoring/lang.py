@@ -20,7 +20,10 @@ _LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
 _SV_WORDS = re.compile(
     r"(?<![^\W\d_])(?:och|inte|är|jag|att|någon|något|några|också|bara|vad|varför|från|säger|tack|"
     r"mycket|kanske|väldigt|själv|fått|bättre|sämre|inga|hade|måste|här|där|nån|nåt|än|även|utan|"
-    r"fortfarande)(?![^\W\d_])"
+    r"fortfarande|"
+    # the same without their letters, as posts typed on other keyboards write them ("nagon", "varfor");
+    # not "ar", "har", "dar", "an": words of English, Danish or Norwegian too
+    r"nagon|nagot|nagra|ocksa|varfor|fran|sager|valdigt|sjalv|battre|samre|maste)(?![^\W\d_])"
 )
 # Languages a short Swedish post is mistaken for: one piece of evidence outweighs them; any other takes two.
 _SV_NEIGHBOURS = frozenset({"de", "da", "no", "nb", "nn", "nl", "fi", "et", "is", "af", "fy", "lb"})

@@ -12,20 +12,33 @@ import json
 import math
 from importlib import resources
 
+from monitor.scoring.rule_words import fold
+
 _MIN_LEN = 3
+_MIN_FOLDED = 5  # letters of a stem also looked up without its diacritics
 CONFIDENT = 0.35
 """Default of a model's "confident": below that |2P - 1| it has no opinion, so that a plain statement
 ("Za masło zapłaciłem 10 zł") stays neutral instead of leaning the way its words lean in reviews."""
 
 
 class PolarityModel:
-    def __init__(self, spec: dict[str, object], negators: frozenset[str], function_words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, spec: dict[str, object], negators: frozenset[str], function_words: frozenset[str] = frozenset(),
+                 folds: bool = False) -> None:
         import snowballstemmer  # a dependency; loaded only when a language with a model is met
 
         self._stem = snowballstemmer.stemmer(str(spec["stemmer"])).stemWord
         weights = spec["weights"]
         assert isinstance(weights, dict)
         self._weights: dict[str, float] = {str(k): float(v) for k, v in weights.items()}
+        if folds:
+            # Posts that drop diacritics ("nie dziala", "zaluje"): a stem of the folded word finds the
+            # weight of the stem it folds from; a folded stem that is a stem of its own keeps its weight.
+            # Short stems are left out: "męcz" (tiring) folded is "mecz" (a match).
+            folded: dict[str, list[float]] = {}
+            for k, v in self._weights.items():
+                if fold(k) != k and len(k.lstrip("~")) >= _MIN_FOLDED:
+                    folded.setdefault(fold(k), []).append(v)
+            self._weights = {**{k: sum(v) / len(v) for k, v in folded.items()}, **self._weights}
         self._bias = float(str(spec["bias"]))
         self.blend = float(str(spec.get("blend", 0.5)))
         """The model's share when blended with the lexicon's compound."""
@@ -68,10 +81,11 @@ class PolarityModel:
         return sign if abs(sign) >= self._confident else None
 
 
-def load_polarity(lang: str, negators: frozenset[str], function_words: frozenset[str] = frozenset()) -> PolarityModel | None:
+def load_polarity(lang: str, negators: frozenset[str], function_words: frozenset[str] = frozenset(),
+                  folds: bool = False) -> PolarityModel | None:
     """The shipped model for ``lang``, or None if there is none."""
     try:
         text = resources.files("monitor.scoring").joinpath("model", f"polarity_{lang}.json").read_text("utf-8")
     except (FileNotFoundError, OSError):
         return None
-    return PolarityModel(json.loads(text), negators, function_words)
+    return PolarityModel(json.loads(text), negators, function_words, folds)

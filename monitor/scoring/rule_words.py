@@ -14,13 +14,13 @@ DEC = -0.293
 
 
 _FOLD = str.maketrans(
-    "ąćęłńóśźżáéíóúüàâäèêëîïôöùûç",
-    "acelnoszzaeiouuaaaeeeiioouuc",
+    "ąćęłńóśźżáéíóúüàâäèêëîïôöùûçå",
+    "acelnoszzaeiouuaaaeeeiioouuca",
 )
 
 
 def fold(word: str) -> str:
-    """``word`` without the diacritics of Polish, Spanish and French (ñ is kept: a letter of its own)."""
+    """``word`` without the diacritics of Polish, Swedish, Spanish and French (ñ is kept: a letter of its own)."""
     return word.translate(_FOLD)
 
 
@@ -63,14 +63,23 @@ def rules(table: dict[str, Any]) -> LangRules:
                               "stemmer"}
     if unknown:
         raise ValueError(f"{RULE_WORDS_FILE}: unknown keys {sorted(unknown)}")
+    folds = bool(table.get("fold_diacritics", False))
     return LangRules(
-        boosters=_b(table["boosters"], table.get("dampeners", "")),
+        boosters=_with_folded(_b(table["boosters"], table.get("dampeners", "")), folds),
         negating_prefixes=tuple(table.get("negating_prefixes", ())),
-        fold_diacritics=table.get("fold_diacritics", False),
+        fold_diacritics=folds,
         endings=tuple(table.get("endings", ())),
         stemmer=table.get("stemmer", ""),
-        **{key: frozenset(table.get(key, "").split()) for key in WORD_LISTS},
+        **{key: frozenset(_with_folded(dict.fromkeys(table.get(key, "").split(), 0.0), folds)) for key in WORD_LISTS},
     )
+
+
+def _with_folded(words: dict[str, float], folds: bool) -> dict[str, float]:
+    """``words`` and, in a language whose posts often drop diacritics, their spellings without them
+    ("väldigt" as "valdigt", "bardziej" as is); a spelling that is a word of its own keeps its value."""
+    if not folds:
+        return words
+    return {**{fold(w): v for w, v in words.items()}, **words}
 
 
 def load_rules() -> dict[str, LangRules]:

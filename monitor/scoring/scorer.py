@@ -46,13 +46,17 @@ _BREACH = 4  # index of the breach feature in ``dense_values``
 _MIN_FOLDED_STEM = 6
 
 
-def _folded(entries: list[tuple[str, float]]) -> list[tuple[str, float]]:
+def _folded(entries: list[tuple[str, float]], function_words: frozenset[str]) -> list[tuple[str, float]]:
     """Entries spelled without diacritics. Short stems are left out: folded, they would catch other
-    words ("męcz*" tiring as "mecz*" match, "mił*" nice as "mil*" million)."""
+    words ("męcz*" tiring as "mecz*" match, "mił*" nice as "mil*" million); so are spellings that are
+    a function word ("hår" hair as "har" has) or that the lexicon already knows, stems included
+    ("täck" pretty as "tack" thanks, which "tack*" covers)."""
+    real = Lexicon(entries)
     out = []
     for word, value in entries:
         f = fold(word)
-        if f != word and (not f.endswith("*") or len(f) > _MIN_FOLDED_STEM):
+        if (f != word and (not f.endswith("*") or len(f) > _MIN_FOLDED_STEM) and f not in function_words
+                and real.get(f.rstrip("*")) is None):
             out.append((f, value))
     return out
 
@@ -117,7 +121,7 @@ class MentionScorer:
                 mine = Lexicon(authored)
                 entries = [e for e in vendored if mine.get(e[0]) is None] + authored
             if RULES[lang].fold_diacritics:  # folded spellings first: any real entry overrides them
-                entries = _folded(entries) + entries
+                entries = _folded(entries, RULES[lang].function_words) + entries
             self._lexicons[lang] = Lexicon(entries)
             self._engines[lang] = SentimentEngine(self._lexicons[lang], RULES[lang])
         self._emoji = Lexicon(read_tsv("emoji.tsv")).words
@@ -181,7 +185,8 @@ class MentionScorer:
     def _blend(self, code: str, sent: float, low: list[str]) -> float:
         """The lexicon's compound blended with the language's trained model, when it knows a word."""
         if code not in self._polarity:  # loaded on the first text in that language
-            self._polarity[code] = load_polarity(code, RULES[code].negators, RULES[code].function_words)
+            rules = RULES[code]
+            self._polarity[code] = load_polarity(code, rules.negators, rules.function_words, rules.fold_diacritics)
         model = self._polarity[code]
         sign = model.sign(low) if model is not None else None
         if sign is None or model is None:
