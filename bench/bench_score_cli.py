@@ -8,6 +8,8 @@ With a CSV, its text column is repeated to N observation lines in a temporary JS
 `python -m monitor.cli score --input FILE` and a bare-VADER child (json.loads, polarity_scores,
 json.dumps per line) run alternately ROUNDS times each, output to /dev/null. Prints the median
 wall time, texts/s, the ratio monitor/VADER and each child's peak RSS (from os.wait4).
+With --compare DIR (another checkout, say a copy of an older commit), that checkout's `monitor score`
+runs too, in each round between the other two, so that before and after are measured side by side.
 """
 
 from __future__ import annotations
@@ -56,11 +58,12 @@ def write_jsonl(csv_path: str, column: str, n: int, out: Path) -> int:
     return n
 
 
-def run(cmd: list[str], errfile: Path) -> tuple[float, float]:
+def run(cmd: list[str], errfile: Path, root: Path = ROOT) -> tuple[float, float]:
     """(wall seconds, peak RSS of this child in MB, from os.wait4); fails loudly if the child fails."""
     t0 = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(root)}  # this checkout's monitor package, whatever is installed
     with open(os.devnull, "w") as sink, errfile.open("w") as err:
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=err, cwd=root, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=50_000)
     ap.add_argument("--column", default="text")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--compare", metavar="DIR", help="also time `monitor score` of the checkout in DIR")
     args = ap.parse_args(argv)
     if not args.csv_path and not args.jsonl:
         ap.error("give AIRLINE_CSV or --jsonl FILE")
@@ -92,22 +96,27 @@ def main(argv: list[str] | None = None) -> int:
             n = write_jsonl(args.csv_path, args.column, args.n, data)
         monitor_cmd = [sys.executable, "-m", "monitor.cli", "score", "--input", str(data)]
         vader_cmd = [sys.executable, str(script), str(data)]
-        times: dict[str, list[float]] = {"monitor": [], "vader": []}
-        rss: dict[str, float] = {"monitor": 0.0, "vader": 0.0}
+        runs = [("vader", vader_cmd, ROOT), ("monitor", monitor_cmd, ROOT)]
+        if args.compare:
+            runs.insert(1, ("compared", monitor_cmd, Path(args.compare).resolve()))
+        times: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+        rss: dict[str, float] = {name: 0.0 for name, _, _ in runs}
         errfile = Path(tmp) / "stderr.txt"
         for _ in range(args.rounds):
-            for name, cmd in (("vader", vader_cmd), ("monitor", monitor_cmd)):
-                wall, peak = run(cmd, errfile)
+            for name, cmd, root in runs:
+                wall, peak = run(cmd, errfile, root)
                 times[name].append(wall)
                 rss[name] = max(rss[name], peak)
     med = {k: statistics.median(v) for k, v in times.items()}
     rate = {k: n / med[k] for k in med}
     print(f"texts: {n}, rounds: {args.rounds} (alternating)")
-    for name in ("vader", "monitor"):
-        runs = ", ".join(f"{t:.2f}" for t in times[name])
-        print(f"{name:8s} median {med[name]:6.2f} s  {rate[name]:9,.0f} texts/s  (runs: {runs})")
+    for name in times:
+        runs_s = ", ".join(f"{t:.2f}" for t in times[name])
+        print(f"{name:8s} median {med[name]:6.2f} s  {rate[name]:9,.0f} texts/s  peak RSS {rss[name]:4.0f} MB  "
+              f"(runs: {runs_s})")
     print(f"ratio monitor/VADER texts/s: {rate['monitor'] / rate['vader']:.2f}")
-    print(f"peak RSS: VADER child {rss['vader']:.0f} MB, monitor child {rss['monitor']:.0f} MB")
+    if args.compare:
+        print(f"ratio compared ({args.compare}) /VADER texts/s: {rate['compared'] / rate['vader']:.2f}")
     return 0
 
 

@@ -17,8 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy.engine import make_url
-
 from monitor.errors import InputError
 
 log = logging.getLogger("monitor.files")
@@ -40,6 +38,8 @@ def open_input(name: str) -> Iterator[IO[str]]:
 def private_sqlite_file(url: str) -> None:
     """Create the SQLite file of ``url`` with mode 0600 if it does not exist yet; one that others can
     read is tightened to 0600 when this user owns it (and warned about either way); other URLs: nothing."""
+    from sqlalchemy.engine import make_url  # here: the commands that open no database need not import sqlalchemy
+
     try:
         parsed = make_url(url)
     except Exception:  # noqa: BLE001 - an unusable URL is reported where the engine is made

@@ -12,8 +12,6 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
-import structlog
-
 from monitor.redaction import redact, register_secrets
 
 __all__ = ["redact", "register_secrets", "setup_logging"]  # redaction itself lives in monitor/redaction.py
@@ -30,17 +28,26 @@ def _extras(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutabl
     return event
 
 
-class _Redacting(structlog.stdlib.ProcessorFormatter):
+class _Redacting(logging.Formatter):
+    """structlog's ProcessorFormatter, redacted, built on the first record: importing structlog costs
+    ~0.1 s, which a command that logs nothing (``monitor score``, most runs) need not pay."""
+
+    def __init__(self, json: bool) -> None:
+        super().__init__()
+        self._json = json
+        self._inner: logging.Formatter | None = None
+
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        if self._inner is None:
+            self._inner = _structlog_formatter(self._json)
+        return redact(self._inner.format(record))
 
 
-def setup_logging(level: str = "info", *, json: bool | None = None, stream: Any = None) -> None:
-    stream = stream or sys.stderr
-    if json is None:
-        json = not (hasattr(stream, "isatty") and stream.isatty())
+def _structlog_formatter(json: bool) -> logging.Formatter:
+    import structlog
+
     renderer: Any = structlog.processors.JSONRenderer(sort_keys=True) if json else structlog.dev.ConsoleRenderer(colors=False)
-    formatter = _Redacting(
+    return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[
             structlog.stdlib.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -49,6 +56,13 @@ def setup_logging(level: str = "info", *, json: bool | None = None, stream: Any 
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info, renderer],
     )
+
+
+def setup_logging(level: str = "info", *, json: bool | None = None, stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    if json is None:
+        json = not (hasattr(stream, "isatty") and stream.isatty())
+    formatter = _Redacting(json)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()

