@@ -250,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english (generic tweets for training)")
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
     ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction checkout (dev.json, test.json; hand-labelled)")
+    ap.add_argument("--ericsson", help="kechtel/ericsson checkout (600 more TWCS tweets, hand-labelled; training only)")
     ap.add_argument("--reddit", help="reddit_notion_posts_2025.json (hand-labelled r/Notion posts)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
