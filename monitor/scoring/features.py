@@ -135,7 +135,7 @@ def dense_values(
         hate,
         hate if seen & 516 else 0.0,  # hatred said to someone: "you", an @handle
         request,
-        1.0 if seen & 256 else 0.0,
+        1.0 if seen & 256 and context else 0.0,  # "again" about a service or a problem, not about a friend
     )
 
 
