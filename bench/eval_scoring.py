@@ -327,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english (generic tweets for training)")
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (generic tweets for training)")
     ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction checkout (dev.json, test.json; hand-labelled)")
+    ap.add_argument("--ericsson", help="kechtel/ericsson checkout (600 more TWCS tweets, hand-labelled; training only)")
     ap.add_argument("--reddit", help="reddit_notion_posts_2025.json (hand-labelled r/Notion posts)")
     ap.add_argument("--bank-reviews", help="reviews_final.csv of Filimon-H/Google-Play-Store-Reviews (hand-labelled)")
     ap.add_argument("--pet-reviews", help="web_scraping/ of dgazeyreyn/trustpilot-pet-insurance-reviews (hand-labelled)")

@@ -61,3 +61,40 @@ def test_threshold_is_chosen_without_the_test_part() -> None:
     assert T.choose_threshold(full, y, w, groups, train, 1.0) == before
     assert before in T.THRESHOLDS
     assert T.choose_threshold(full, y, w, groups, list(range(12)), 1.0) == 0.5  # one industry: nothing to choose on
+
+
+def _xlsx(path: Path, rows: list[list[str]]) -> None:
+    """A minimal .xlsx (shared strings, one sheet), as spreadsheet programs write it."""
+    import zipfile
+
+    strings = sorted({v for r in rows for v in r})
+    cells = "".join(
+        f'<row r="{i + 1}">'
+        + "".join(f'<c r="{chr(65 + j)}{i + 1}" t="s"><v>{strings.index(v)}</v></c>' for j, v in enumerate(r))
+        + "</row>"
+        for i, r in enumerate(rows)
+    )
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/sharedStrings.xml", f"<sst {ns}>" + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>")
+        z.writestr("xl/worksheets/sheet1.xml", f"<worksheet {ns}><sheetData>{cells}</sheetData></worksheet>")
+
+
+def test_labelled_sheet_texts_are_read_by_tweet_id(tmp_path: Path) -> None:
+    import complaint_data
+
+    name = tmp_path / "sheet.xlsx"
+    _xlsx(name, [["tweet_id", "text", "Delivery"], ["11", "my  parcel\nnever came", "1"], ["12", "thanks!", "0"]])
+    assert complaint_data._xlsx_texts(name) == {"11": "my parcel never came", "12": "thanks!"}
+
+
+def test_extra_labelled_tweets_are_held_out_with_their_industry() -> None:
+    from complaint_data import Example
+
+    examples = [Example("a", 1, "twcs:retail", 5.0), Example("b", 0, "twcs:food", 5.0),
+                Example("c", 1, "twcs-extra:retail", 2.0), Example("d", 1, "twcs-extra:software", 2.0)]
+    split = {name: (train, test) for name, train, test in T.splits(examples)}
+    train, test = split["twcs industry retail"]
+    assert test == [0] and 2 not in train and 3 in train
+    train, _ = split["twcs all, trained without twcs or ibm"]
+    assert 2 not in train and 3 not in train

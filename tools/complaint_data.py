@@ -33,6 +33,13 @@ belongs to (an airline, an industry, a source) and a training weight. Where each
   support accounts (games, software, streaming, finance, retail, telecom, travel) in 2020,
   labelled by hand with the TWCS definition (``bench/data/ibm_complaints.tsv``, ids, account, industry
   and label). Trained on like the TWCS tweets; held out with their industry, and as a domain of its own.
+- ``ericsson``: 600 more customer tweets of the full Customer Support on Twitter corpus, 200 each to
+  @AmazonHelp, @AppleSupport and @SpotifyCares, as sampled (and lightly cleaned: spelling corrected,
+  "&amp;" read as "camp", some numbers as "i") by kechtel/ericsson (``data/labeled/twcs-<brand>-200-
+  inbound.xlsx``; GPL-3.0 repository, the tweets under the corpus's CC BY-NC-SA 4.0). Their topic labels
+  are not used: every tweet was labelled by hand for this project with the TWCS definition, feature
+  requests and "bring it back" included (``bench/data/twcs_ericsson_complaints.tsv``, ids, brand,
+  industry and label). Training only, held out with their industry.
 """
 
 from __future__ import annotations
@@ -40,15 +47,18 @@ from __future__ import annotations
 import csv
 import json
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
+from xml.etree import ElementTree
 
 REPO = Path(__file__).resolve().parent.parent
 TWCS_LABELS = REPO / "bench" / "data" / "twcs_complaints.tsv"
 TWCS_REPLY_LABELS = REPO / "bench" / "data" / "twcs_replies.tsv"
 XLMT_TEST_LABELS = REPO / "bench" / "data" / "xlmt_en_test_complaints.tsv"
 IBM_LABELS = REPO / "bench" / "data" / "ibm_complaints.tsv"
+ERICSSON_LABELS = REPO / "bench" / "data" / "twcs_ericsson_complaints.tsv"
 
 _BRANDS = (
     r"united|southwest(?:air)?|jet ?blue|virgin(?: ?america| ?atlantic| ?trains)?|american(?: ?air(?:lines)?)?|"
@@ -181,3 +191,47 @@ def _ibm_files(files: Sequence[str]) -> list[Path]:
     for f in map(Path, files):
         out += [f / "dev.json", f / "test.json"] if f.is_dir() else [f]
     return out
+
+
+def ericsson(folder: str, weight: float = 2.0, labels: Path = ERICSSON_LABELS) -> list[Example]:
+    """The hand-labelled tweets of the kechtel/ericsson sample (``folder``: a checkout of that repository);
+    group "twcs-extra:<industry>". Weighted like the replies: their text was rewritten a little by the
+    sample's own cleaning, so they are noisier examples than the openings."""
+    text: dict[str, str] = {}
+    for brand in ("AmazonHelp", "AppleSupport", "SpotifyCares"):
+        name = Path(folder) / "data" / "labeled" / f"twcs-{brand}-200-inbound.xlsx"
+        try:
+            text.update(_xlsx_texts(name))
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise SystemExit(f"{name}: not a labelled sheet of kechtel/ericsson ({exc})") from None
+    out = []
+    with open(labels, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            if r["tweet_id"] not in text:
+                raise SystemExit(f"{folder}: tweet {r['tweet_id']} of {labels.name} is missing")
+            out.append(Example(mask_brands(text[r["tweet_id"]]), int(r["complaint"]), "twcs-extra:" + r["industry"], weight))
+    return out
+
+
+_SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _xlsx_texts(path: Path) -> dict[str, str]:
+    """tweet_id -> text of the first sheet of an .xlsx file with "tweet_id" and "text" columns (read with
+    the standard library: an .xlsx is a zip of XML)."""
+    with zipfile.ZipFile(path) as z:
+        shared = [
+            "".join(t.text or "" for t in si.iter(_SHEET + "t"))
+            for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml")).findall(_SHEET + "si")
+        ]
+        sheet = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
+    rows: list[dict[str, str]] = []
+    for row in sheet.iter(_SHEET + "row"):
+        cells: dict[str, str] = {}
+        for c in row.findall(_SHEET + "c"):
+            v = c.find(_SHEET + "v")
+            if v is not None and v.text is not None:
+                cells[re.sub(r"\d+", "", c.get("r", ""))] = shared[int(v.text)] if c.get("t") == "s" else v.text
+        rows.append(cells)
+    head = {name: col for col, name in rows[0].items()}
+    return {r[head["tweet_id"]]: " ".join(r[head["text"]].split()) for r in rows[1:] if head["text"] in r}

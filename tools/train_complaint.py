@@ -40,7 +40,7 @@ C_WORDS = 0.1
 NB_ALPHA = 1.0  # smoothing of the word features' naive-Bayes ratio
 THRESHOLDS = tuple(round(0.3 + 0.025 * k, 3) for k in range(13))  # 0.3 .. 0.6
 HAND = ("twcs:", "ibm:")  # the hand-labelled opening tweets to brands' support accounts
-BY_INDUSTRY = (*HAND, "twcs-reply:")  # hand-labelled, so held out with their industry
+BY_INDUSTRY = (*HAND, "twcs-reply:", "twcs-extra:")  # hand-labelled, so held out with their industry
 GENERIC_LIKE_TEST = ("generic:xlmt", "generic:emotion")  # the generic training tweets of the test's kind
 GENERIC_SHARE = 290 / 1396  # generic negative tweets in the mixed evaluation set
 SEEDS = (0, 1, 2, 3, 4)
@@ -284,6 +284,7 @@ def load(args: argparse.Namespace, scorer: MentionScorer) -> list[Example]:
     examples += complaint_data.twcs_replies(args.twcs, english)
     examples += complaint_data.spotify(args.spotify) if args.spotify else []
     examples += complaint_data.ibm([args.ibm]) if args.ibm else []
+    examples += complaint_data.ericsson(args.ericsson) if args.ericsson else []
     examples += complaint_data.generic(args.xlmt_english, args.tweeteval, GENERIC_WEIGHT, GENERIC_OTHER_WEIGHT)
     return examples + (complaint_data.generic_test(args.xlmt_test) if args.xlmt_test else [])
 
@@ -316,6 +317,7 @@ def add_data_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--xlmt-english", help="cardiffnlp/xlm-t data/sentiment/english folder (its training set is used)")
     ap.add_argument("--tweeteval", help="cardiffnlp/tweeteval checkout (the emotion, hate, irony and offensive training sets)")
     ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction checkout (dev.json, test.json; hand-labelled)")
+    ap.add_argument("--ericsson", help="kechtel/ericsson checkout (600 more TWCS tweets, hand-labelled)")
     ap.add_argument("--xlmt-test", help="evaluation only: the xlmt_sentiment folder with english_test_text.txt")
 
 
