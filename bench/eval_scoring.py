@@ -9,6 +9,7 @@ Complaints in long posts and reviews (no model is trained on them; hand-labelled
 Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs negative):
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
   python bench/eval_scoring.py --signs pl:FILE.tsv [--signs sv:FILE.tsv ...]   (lines "text<TAB>neg|pos")
+  python bench/eval_scoring.py --polish-social CBD_TEST_FT [--strip]   (Polish tweets, hand-labelled subset)
 Complaints (precision, recall, macro-F1 of the shipped is_complaint):
   python bench/eval_scoring.py --airline AIRLINE_CSV          (negative -> complaint)
   python bench/eval_scoring.py --csv FILE --text-col text --label-col label [--positive 1]
@@ -26,6 +27,7 @@ import csv
 import hashlib
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +178,32 @@ def swedish_forum(path: str) -> list[tuple[str, int]]:
     if missing:
         raise SystemExit(f"{path}: {len(missing)} labelled sentences missing (first: {missing[0]}); not all-data.conllu?")
     return [(text[r["sent_id"]], 2 if r["sentiment"] == "positive" else 0) for r in rows]
+
+
+def polish_social(path: str) -> list[tuple[str, int]]:
+    """Polish tweets of the PolEval 2019 cyberbullying task (Ptaszynski et al., BSD 3-Clause; test part,
+    1,000 tweets, as the fastText file ``task1/test.ft`` of the public repository
+    djstrong/poleval2019-task6). 620 drawn at random (seed 24) and labelled by hand for the author's
+    sentiment (bench/data/pl_cbd_tweets_sentiment.tsv: 258 negative, 68 positive, the rest neutral and left
+    out). The tweets carry no ids, so a label is keyed by the first 12 hex digits of the text's SHA-1."""
+    text: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            tweet = line.rstrip("\n").partition(" ")[2]  # "__label__0 text"
+            text[hashlib.sha1(tweet.encode()).hexdigest()[:12]] = tweet
+    labels = Path(__file__).resolve().parent / "data" / "pl_cbd_tweets_sentiment.tsv"
+    with open(labels, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["sentiment"] != "neutral"]
+    missing = [r["sha1_12"] for r in rows if r["sha1_12"] not in text]
+    if missing:
+        raise SystemExit(f"{path}: {len(missing)} labelled tweets missing (first: {missing[0]}); not task1/test.ft?")
+    return [(text[r["sha1_12"]], 2 if r["sentiment"] == "positive" else 0) for r in rows]
+
+
+def strip_diacritics(text: str) -> str:
+    """The post as typed without Polish letters ("nie działa" -> "nie dziala"); ł has no decomposition."""
+    text = text.replace("ł", "l").replace("Ł", "L")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def absabank(folder: str) -> list[tuple[str, int]]:
@@ -333,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pet-reviews", help="web_scraping/ of dgazeyreyn/trustpilot-pet-insurance-reviews (hand-labelled)")
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
+    ap.add_argument("--polish-social", help="task1/test.ft of the PolEval 2019 cyberbullying tweets (hand-labelled subset)")
+    ap.add_argument("--strip", action="store_true", help="--polish-social: also score the tweets without diacritics")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
     ap.add_argument("--absabank", help="SuperLim 2 absabank-imm folder (Swedish stance, for reference)")
     ap.add_argument("--signs", action="append", default=[], metavar="LANG:FILE",
@@ -349,6 +379,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.swedish:
         report_signs("Swedish, Familjeliv and Flashback forum posts", "sv", swedish_forum(args.swedish), "labelled by hand")
         report_swedish_langid(args.swedish)
+    if args.polish_social:
+        tweets = polish_social(args.polish_social)
+        report_signs("Polish, PolEval 2019 tweets", "pl", tweets, "labelled by hand")
+        if args.strip:
+            stripped = [(strip_diacritics(t), g) for t, g in tweets]
+            report_signs("Polish, PolEval 2019 tweets without diacritics", "pl", stripped, "labelled by hand")
     if args.xed:
         for lang, name in (("pl", "Polish"), ("sv", "Swedish")):
             report_signs(f"{name}, XED subtitle lines", lang, xed(args.xed, lang), "one in five, never trained on")

@@ -108,3 +108,13 @@ def test_hand_labelled_swedish_posts_file() -> None:
     assert len(rows) == 600
     assert {r["sentiment"] for r in rows} == {"positive", "negative", "neutral"}
     assert len({r["sent_id"] for r in rows}) == 600
+
+
+def test_hand_labelled_polish_tweets_file() -> None:
+    """Hashes of public tweets and a sentiment each; no text."""
+    with open(DATA / "pl_cbd_tweets_sentiment.tsv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(rows) == 620
+    assert {r["sentiment"] for r in rows} == {"positive", "negative", "neutral"}
+    assert len({r["sha1_12"] for r in rows}) == 620
+    assert all(len(r["sha1_12"]) == 12 and int(r["sha1_12"], 16) >= 0 for r in rows)
