@@ -2,6 +2,7 @@
 
     python bench/sign_sets.py allegro POLISH_SENTIMENT_ANALYSIS/Data [SEED] > pl_allegro.tsv
     python bench/sign_sets.py trustpilot SENTIMENT_DATASETS/data/trustpilot/trustpilot_reviews.tsv > sv_trustpilot.tsv
+    python bench/sign_sets.py services SWEDISH_SENTIMENT/sentiment-sv-small.csv > sv_services.tsv
     python bench/eval_scoring.py --signs pl:pl_allegro.tsv --signs sv:sv_trustpilot.tsv
 
 - ``allegro``: buyers' comments on Allegro sellers (AleksanderObuchowski/Polish_Sentiment_Analysis,
@@ -10,14 +11,19 @@
   those files; under 15 characters or with broken encoding they are left out.
 - ``trustpilot``: Swedish reviews from se.trustpilot.com with the author's stars
   (TeaElming/sentiment-datasets, scraped in 2025): 1-2 stars negative, 4-5 positive, 3 left out.
+- ``services``: Swedish reviews of local services and shops (cleaners, estate agents, restaurants,
+  craftsmen...) scraped from Swedish review sites (timpal0l/swedish-sentiment, ``sentiment-sv-small.csv``,
+  published 2020: 5,000 positive and 5,000 negative, labelled by the site's rating; a third domain beside forums
+  and Trustpilot).
 
-Neither repository states a licence: the files are for measurement on this machine, never shipped,
+None of these repositories states a licence: the files are for measurement on this machine, never shipped,
 never trained on. Texts that occur with both labels are dropped; 1,500 of each sign are drawn with the
 seed given (0 by default).
 """
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 import sys
@@ -53,6 +59,16 @@ def trustpilot(path: str) -> dict[str, set[str]]:
     return items
 
 
+def services(path: str) -> dict[str, set[str]]:
+    items: dict[str, set[str]] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = " ".join(row["text"].split())
+            if text and row["sentiment"] in ("positive", "negative"):
+                items.setdefault(text, set()).add(row["sentiment"][:3])
+    return items
+
+
 def sample(items: dict[str, set[str]], seed: int = 0) -> list[tuple[str, str]]:
     rows = [(t, next(iter(s))) for t, s in items.items() if len(s) == 1]
     rng = random.Random(seed)
@@ -66,10 +82,11 @@ def sample(items: dict[str, set[str]], seed: int = 0) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3) or argv[0] not in ("allegro", "trustpilot"):
+    readers = {"allegro": allegro, "trustpilot": trustpilot, "services": services}
+    if len(argv) not in (2, 3) or argv[0] not in readers:
         print(__doc__, file=sys.stderr)
         return 2
-    items = allegro(argv[1]) if argv[0] == "allegro" else trustpilot(argv[1])
+    items = readers[argv[0]](argv[1])
     for text, sign in sample(items, int(argv[2]) if len(argv) == 3 else 0):
         print(f"{text}\t{sign}")
     return 0
