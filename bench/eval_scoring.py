@@ -171,13 +171,18 @@ def swedish_forum(path: str) -> list[tuple[str, int]]:
                 sent_id = line.split("=", 1)[1].strip()
             elif line.startswith("# text"):
                 text[sent_id] = line.split("=", 1)[1].strip()
-    labels = Path(__file__).resolve().parent / "data" / "sv_forum_sentiment.tsv"
-    with open(labels, newline="", encoding="utf-8") as fh:
+    return hand_signs(text, "sv_forum_sentiment.tsv", "sent_id", f"{path}: labelled sentences missing; not all-data.conllu?")
+
+
+def hand_signs(text: dict[str, str], labels_file: str, key: str, missing_says: str) -> list[tuple[str, int]]:
+    """The positive and negative texts of a hand-labelled file of ``bench/data`` (``key`` column, ``sentiment``
+    column), looked up in ``text``; neutral ones are left out (0 negative, 2 positive)."""
+    with open(Path(__file__).resolve().parent / "data" / labels_file, newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["sentiment"] != "neutral"]
-    missing = [r["sent_id"] for r in rows if r["sent_id"] not in text]
+    missing = [r[key] for r in rows if r[key] not in text]
     if missing:
-        raise SystemExit(f"{path}: {len(missing)} labelled sentences missing (first: {missing[0]}); not all-data.conllu?")
-    return [(text[r["sent_id"]], 2 if r["sentiment"] == "positive" else 0) for r in rows]
+        raise SystemExit(f"{missing_says} ({len(missing)}, first: {missing[0]})")
+    return [(text[r[key]], 2 if r["sentiment"] == "positive" else 0) for r in rows]
 
 
 def polish_social(path: str) -> list[tuple[str, int]]:
@@ -191,13 +196,7 @@ def polish_social(path: str) -> list[tuple[str, int]]:
         for line in fh:
             tweet = line.rstrip("\n").partition(" ")[2]  # "__label__0 text"
             text[hashlib.sha1(tweet.encode()).hexdigest()[:12]] = tweet
-    labels = Path(__file__).resolve().parent / "data" / "pl_cbd_tweets_sentiment.tsv"
-    with open(labels, newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["sentiment"] != "neutral"]
-    missing = [r["sha1_12"] for r in rows if r["sha1_12"] not in text]
-    if missing:
-        raise SystemExit(f"{path}: {len(missing)} labelled tweets missing (first: {missing[0]}); not task1/test.ft?")
-    return [(text[r["sha1_12"]], 2 if r["sentiment"] == "positive" else 0) for r in rows]
+    return hand_signs(text, "pl_cbd_tweets_sentiment.tsv", "sha1_12", f"{path}: labelled tweets missing; not task1/test.ft?")
 
 
 def strip_diacritics(text: str) -> str:
