@@ -57,7 +57,7 @@ def staged(scorer: object) -> Callable[[str], list[float]]:
             for em in emoticons(text):
                 extra += s._emoji.get(em.lower(), 0.0)
         t4 = clock()
-        engine = s._engines.get(code)
+        engine = s._engine(code)
         if engine is not None:
             sent, pos, neg = engine.compound(toks, low, extra, text)
             if code in sc.POLARITY_LANGS:

@@ -8,9 +8,11 @@ import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-from pydantic import SecretStr
+if TYPE_CHECKING:  # pydantic itself is not needed here, and `monitor score` never loads it (start-up)
+    from pydantic import SecretStr
 
 _SECRETS: list[str] = []
 _PATTERN: re.Pattern[str] | None = None
@@ -28,7 +30,7 @@ def _forms(values: Iterable[str | SecretStr | None]) -> set[str]:
     percent-encoded (a URL). Short values and words of our own vocabulary are not worth hiding."""
     found: set[str] = set()
     for v in values:
-        v = v.get_secret_value() if isinstance(v, SecretStr) else v
+        v = v if v is None or isinstance(v, str) else v.get_secret_value()  # a SecretStr
         if not v or len(v) < 4 or v.casefold() in _VOCABULARY:
             continue
         found |= {v, json.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1], quote(v, safe=""),

