@@ -10,6 +10,7 @@ Polish and Swedish sentiment sign on real posts (balanced accuracy, positive vs 
   python bench/eval_scoring.py --polish POLEMO_SENTENCES --swedish SV_FORUM_CONLLU [--xed XED_DIR] [--absabank DIR]
   python bench/eval_scoring.py --signs pl:FILE.tsv [--signs sv:FILE.tsv ...]   (lines "text<TAB>neg|pos")
   python bench/eval_scoring.py --polish-social CBD_TEST_FT [--strip]   (Polish tweets, hand-labelled subset)
+  python bench/eval_scoring.py --polish-comments KOMENTARZE   (Polish news-site comments, hand-labelled subset)
 Complaints (precision, recall, macro-F1 of the shipped is_complaint):
   python bench/eval_scoring.py --airline AIRLINE_CSV          (negative -> complaint)
   python bench/eval_scoring.py --csv FILE --text-col text --label-col label [--positive 1]
@@ -199,6 +200,24 @@ def polish_social(path: str) -> list[tuple[str, int]]:
     return hand_signs(text, "pl_cbd_tweets_sentiment.tsv", "sha1_12", f"{path}: labelled tweets missing; not task1/test.ft?")
 
 
+def polish_comments(folder: str) -> list[tuple[str, int]]:
+    """Readers' comments on the Polish news portal Wirtualna Polska (2015-2016; politics, television,
+    migration), the public repository krzjoa/Komentarze (CC BY 4.0), one JSON file a comment, sorted by
+    the author into kinds of offence. 400 drawn at random (seed 24: 130 criticism, 70 harsh criticism,
+    200 "other") and labelled by hand for the author's sentiment before any was scored
+    (bench/data/pl_komentarze_sentiment.tsv: 277 negative, 55 positive, 65 neutral and left out, three
+    repeated texts dropped). Sarcasm counts as what it means ("Dziękujemy" to a terror attack: negative)."""
+    root = Path(folder)
+    text = {}
+    with open(Path(__file__).resolve().parent / "data" / "pl_komentarze_sentiment.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            path = root / row["file"]
+            if path.is_file():
+                text[row["file"]] = json.loads(path.read_text(encoding="utf-8"))["komentarz"]
+    missing = f"{folder}: labelled comments missing; not a Komentarze checkout?"
+    return hand_signs(text, "pl_komentarze_sentiment.tsv", "file", missing)
+
+
 def strip_diacritics(text: str) -> str:
     """The post as typed without Polish letters ("nie działa" -> "nie dziala"); ł has no decomposition."""
     text = text.replace("ł", "l").replace("Ł", "L")
@@ -361,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--polish", help="PolEmo 2.0 sentence file (held-out sentences are scored)")
     ap.add_argument("--swedish", help="all-data.conllu(.bz2) of the Familjeliv/Flashback sentences (hand-labelled subset)")
     ap.add_argument("--polish-social", help="task1/test.ft of the PolEval 2019 cyberbullying tweets (hand-labelled subset)")
+    ap.add_argument("--polish-comments", help="checkout of krzjoa/Komentarze (Polish news-site comments, hand-labelled subset)")
     ap.add_argument("--strip", action="store_true", help="--polish-social: also score the tweets without diacritics")
     ap.add_argument("--xed", help="Helsinki-NLP/XED checkout: held-out Polish and Swedish subtitle lines")
     ap.add_argument("--absabank", help="SuperLim 2 absabank-imm folder (Swedish stance, for reference)")
@@ -384,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.strip:
             stripped = [(strip_diacritics(t), g) for t, g in tweets]
             report_signs("Polish, PolEval 2019 tweets without diacritics", "pl", stripped, "labelled by hand")
+    if args.polish_comments:
+        report_signs("Polish, comments on a news portal", "pl", polish_comments(args.polish_comments), "labelled by hand")
     if args.xed:
         for lang, name in (("pl", "Polish"), ("sv", "Swedish")):
             report_signs(f"{name}, XED subtitle lines", lang, xed(args.xed, lang), "one in five, never trained on")
