@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.scoring import MentionScorer
-from monitor.scoring.posts import reports_a_problem, title_asks_how_to
+from monitor.scoring.posts import PROBLEM, reports_a_problem, title_asks_how_to
 from monitor.scoring.scorer import POST_HOW_TO, POST_PROBLEM, POST_THRESHOLD
 from monitor.scoring.sentences import LONG_CHARS
 
@@ -105,3 +105,20 @@ def test_more_text_never_takes_a_problem_away(title: str, body: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_characters="\n\r")), st.text(), st.text())
 def test_only_the_first_line_is_the_title(title: str, body: str, other: str) -> None:
     assert title_asks_how_to(f"{title}\n{body}") == title_asks_how_to(f"{title}\n{other}")
+
+
+# Words of the problem states, their denials and near misses, joined by what separates words in a post.
+_PIECES = ["won't", "wont", "not", "cannot", "no", "longer", "no longer", "stopped", "fails to", "unable to", "even",
+           "work", "working", "load", "sync", "keeps", "keep crashing", "broke", "broken", "bugs", "debug", "glitchy",
+           "crashes", "error", "errors", "error message", "never", "without", "any", "zero", "deleted", "lost", "lost my",
+           "missing", "since", "the", "latest", "update", "updates", "anymore", "charged", "refund", "price hike",
+           "cancelled my subscription", "banned", "locked out", "x", "_", "1", "Ä", "é"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from([" ", "  ", "\n", ", ", ". ", "", "-", "'"])),
+                max_size=12))
+def test_the_fast_search_finds_what_the_definition_does(words: list[tuple[str, str]]) -> None:
+    text = "".join(w + sep for w, sep in words)
+    assert reports_a_problem(text) == (PROBLEM.search(text.lower()) is not None)
+    if text.isascii():
+        assert reports_a_problem(text) == (PROBLEM.search(text) is not None)
