@@ -6,7 +6,7 @@ database template?"); the tweet-trained complaint model reads both alike. What t
 problem state: something that stopped working, broke, was lost or charged, "since the update",
 "anymore". A title that asks how to do something, and names no such state, is a question.
 
-The lists are written from what help forums and app reviews commonly say, not from the labelled posts
+The lists are written from what help forums and app reviews commonly say, not from the held-out posts
 (BENCHMARKS.md, "Long posts and reviews"); how much each counts was chosen on the development half.
 """
 
