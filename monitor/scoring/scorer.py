@@ -12,6 +12,7 @@ from monitor.scoring.features import as_dict, dense_values, lexical
 from monitor.scoring.lang import UNKNOWN, LanguageDetector, from_tag
 from monitor.scoring.lexicon import Lexicon, read_tsv, read_vader_english
 from monitor.scoring.polarity import PolarityModel, load_polarity
+from monitor.scoring.posts import reports_a_problem, title_asks_how_to
 from monitor.scoring.rule_words import RULES, SUPPORTED, fold
 from monitor.scoring.sentences import LONG_CHARS, MAX_SENTENCES, split
 from monitor.scoring.sentiment import SentimentEngine, normalise
@@ -37,6 +38,12 @@ FOLLOWERS_CAP, ENGAGEMENT_CAP = 1e7, 1e5
 # development half of the labelled long posts and reviews (BENCHMARKS.md, "Long posts and reviews"),
 # for the complaint model shipped with it.
 LONG_TOP, LONG_THRESHOLD, LONG_SURE, LONG_POSITIVE = 2, 0.75, 0.99, 0.3
+# A long post without stars (a forum post, not a review) counts POST_PROBLEM more when it names a problem
+# state and POST_HOW_TO less when its title asks how to do something (posts.py), and is a complaint from
+# POST_THRESHOLD: on a help forum a bug report is written as a request for help, like a how-to question.
+# Chosen on the development half of the labelled Reddit posts (BENCHMARKS.md, "Long posts and reviews").
+# Reviews keep the rule above: their stars already say what the words of a post must.
+POST_PROBLEM, POST_HOW_TO, POST_THRESHOLD = 0.2, 0.2, 0.8
 # A review of this many stars or fewer is read whole however long: a middling review says what is
 # wrong plainly, and one or two stars make it a complaint anyway (rating.rated).
 READ_WHOLE_STARS = 3
@@ -232,12 +239,24 @@ class MentionScorer:
                 top.sort(reverse=True)
         return top[0] if top[0] >= LONG_SURE else sum(top) / LONG_TOP
 
+    def _post_probability(self, text: str, code: str) -> float:
+        """``_long_probability`` moved up by a problem state and down by a how-to title (``score`` clamps it)."""
+        p = self._long_probability(text, code)
+        if reports_a_problem(text):
+            p += POST_PROBLEM
+        if title_asks_how_to(text):
+            p -= POST_HOW_TO
+        return p
+
     def score(self, text: str, *, lang: str | None = None, followers: int | None = None, engagement: int = 0,
               rating: int | None = None) -> MentionScore:
         """The mention's score; ``rating``: a review's stars (the stars themselves count in ``rating.rated``)."""
         code, supported, sent, cues, low, values, numbers = self._analyse(text, lang)
         if code == "en" and self._full is not None:
-            if len(text) > self.long_chars and (rating is None or rating > READ_WHOLE_STARS):  # by its sentences
+            long = len(text) > self.long_chars
+            if long and rating is None:  # a post: by its sentences and the problem it names
+                p, threshold = self._post_probability(text, code), POST_THRESHOLD
+            elif long and rating is not None and rating > READ_WHOLE_STARS:  # a good review: by its sentences
                 p, threshold = self._long_probability(text, code), LONG_THRESHOLD
             else:
                 p = self._full.fast_probability(values, cues, low, numbers)
