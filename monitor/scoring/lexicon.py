@@ -56,8 +56,13 @@ class Lexicon:
     def __init__(self, entries: list[tuple[str, float]]) -> None:
         self.words: dict[str, float] = {}
         self.stems: dict[str, float] = {}
+        # Entries of several words ("ręce opadają", "dzięki za nic"): an idiom whose value is not its
+        # words' (the sentiment engine matches them on consecutive tokens).
+        self.phrases: dict[tuple[str, ...], float] = {}
         for word, value in entries:
-            if word.endswith("*") and len(word) > MIN_STEM and word[0].isalpha():
+            if " " in word.strip():
+                self.phrases[tuple(word.split())] = value
+            elif word.endswith("*") and len(word) > MIN_STEM and word[0].isalpha():
                 self.stems[word[:-1]] = value
             elif word:
                 self.words[word] = value

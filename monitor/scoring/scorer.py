@@ -206,6 +206,10 @@ class MentionScorer:
             rules = RULES[code]
             self._polarity[code] = load_polarity(code, rules.negators, rules.function_words, rules.fold_diacritics)
         model = self._polarity[code]
+        found = self._engines[code].phrases(low)
+        if found:  # the model never saw an idiom as one: it reads "dzięki za nic" as thanks
+            skip = {j for i, (n, _) in found.items() for j in range(i, i + n)}
+            low = [w for j, w in enumerate(low) if j not in skip]
         sign = model.sign(low) if model is not None else None
         if sign is None or model is None:
             return sent

@@ -58,6 +58,27 @@ class SentimentEngine:
         self._modifiers = frozenset(rules.boosters) | rules.negators | rules.post_negators
         self._stem: Callable[[str], str] | None = None
         self._stem_values: dict[str, float] = {}
+        # Idioms by their first word, longest first: "dzięki za nic" is no thanks.
+        phrases: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+        for words, value in sorted(lex.phrases.items() if rules.idioms else (), key=lambda p: -len(p[0])):
+            phrases.setdefault(words[0], []).append((words, value))
+        self._phrases = phrases
+
+    def phrases(self, low: list[str]) -> dict[int, tuple[int, float]]:
+        """Idioms of the lexicon found in ``low``: first token's index -> (length, valence)."""
+        out: dict[int, tuple[int, float]] = {}
+        table = self._phrases
+        if not table or table.keys().isdisjoint(low):
+            return out
+        i = 0
+        while i < len(low):
+            for words, value in table.get(low[i], ()):
+                if tuple(low[i : i + len(words)]) == words:
+                    out[i] = (len(words), value)
+                    i += len(words) - 1
+                    break
+            i += 1
+        return out
 
     def _lookup(self, w: str) -> float:
         lex = self.lex
@@ -120,6 +141,8 @@ class SentimentEngine:
                 if v is None:
                     found[i] = lookup(low[i])
         vals = cast(list[float], found)
+        for i, (length, value) in self.phrases(low).items():  # an idiom's value replaces its words'
+            vals[i : i + length] = [value] + [0.0] * (length - 1)
         rules = self.rules
         boosters = rules.boosters
         negators = rules.negators
