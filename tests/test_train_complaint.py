@@ -98,3 +98,17 @@ def test_extra_labelled_tweets_are_held_out_with_their_industry() -> None:
     assert test == [0] and 2 not in train and 3 in train
     train, _ = split["twcs all, trained without twcs or ibm"]
     assert 2 not in train and 3 not in train
+
+
+def test_the_screen_reports_the_mixed_set_and_its_worst_industry() -> None:
+    import screen_complaint
+
+    groups = ["twcs:telecom"] * 4 + ["twcs:food"] * 4 + ["test:generic"] * 2
+    y = np.array([1, 1, 0, 0, 1, 0, 1, 0, 0, 0])
+    # telecom all right; food one complaint missed, one invented; one generic tweet flagged.
+    preds = dict(enumerate([True, True, False, False, False, True, True, False, True, False]))
+    line = screen_complaint.summary(y, groups, preds)
+    p, r, f = T.scores(list(y), list(preds.values()))
+    assert f"mixed P {p:.3f} R {r:.3f} macro-F1 {f:.3f}" in line
+    assert (p, r) == (3 / 5, 3 / 4)
+    assert "worst food 0.500" in line and "telecom 1.000" in line
