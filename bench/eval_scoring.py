@@ -211,12 +211,8 @@ def polish_comments(folder: str, labels: str = "pl_komentarze_sentiment.tsv") ->
     social posts (``pl_komentarze_sentiment_dev.tsv``: 256 negative, 53 positive, 86 neutral); the first
     is the measure and is never tuned on."""
     root = Path(folder)
-    text = {}
-    with open(Path(__file__).resolve().parent / "data" / labels, encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            path = root / row["file"]
-            if path.is_file():
-                text[row["file"]] = json.loads(path.read_text(encoding="utf-8"))["komentarz"]
+    text = {p.relative_to(root).as_posix(): json.loads(p.read_text(encoding="utf-8"))["komentarz"]
+            for p in root.glob("*/*.json")}
     missing = f"{folder}: labelled comments missing; not a Komentarze checkout?"
     return hand_signs(text, labels, "file", missing)
 

@@ -101,10 +101,14 @@ def test_property_blend_is_bounded_and_deterministic(text: str, lang: str) -> No
 _SCORER = MentionScorer()
 
 
+def _labelled(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
 def test_hand_labelled_swedish_posts_file() -> None:
     """Sentence ids of the public forum corpus and a sentiment each; no text."""
-    with open(DATA / "sv_forum_sentiment.tsv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+    rows = _labelled("sv_forum_sentiment.tsv")
     assert len(rows) == 600
     assert {r["sentiment"] for r in rows} == {"positive", "negative", "neutral"}
     assert len({r["sent_id"] for r in rows}) == 600
@@ -112,8 +116,7 @@ def test_hand_labelled_swedish_posts_file() -> None:
 
 def test_hand_labelled_polish_tweets_file() -> None:
     """Hashes of public tweets and a sentiment each; no text."""
-    with open(DATA / "pl_cbd_tweets_sentiment.tsv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+    rows = _labelled("pl_cbd_tweets_sentiment.tsv")
     assert len(rows) == 620
     assert {r["sentiment"] for r in rows} == {"positive", "negative", "neutral"}
     assert len({r["sha1_12"] for r in rows}) == 620

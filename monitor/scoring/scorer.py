@@ -183,7 +183,7 @@ class MentionScorer:
         if ":" in text or ";" in text or "<" in text or "_" in text or "=" in text or "^" in text:
             for em in emoticons(text):
                 extra += table.get(em.lower(), 0.0)
-        engine = self._engines.get(code) or self._engine(code)
+        engine = self._engine(code)
         if engine is not None:
             sent, pos, neg = engine.compound(toks, low, extra, text)
             if code in POLARITY_LANGS:
