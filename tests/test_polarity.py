@@ -121,3 +121,76 @@ def test_hand_labelled_polish_tweets_file() -> None:
     assert {r["sentiment"] for r in rows} == {"positive", "negative", "neutral"}
     assert len({r["sha1_12"] for r in rows}) == 620
     assert all(len(r["sha1_12"]) == 12 and int(r["sha1_12"], 16) >= 0 for r in rows)
+
+
+def test_hand_labelled_polish_comment_files_are_three_apart_draws() -> None:
+    """The measure, development and training draws of news comments: file and sentiment, no text,
+    and no comment in two of them (nothing trained on is ever measured)."""
+    draws = {name: _labelled(f"pl_komentarze_sentiment{name}.tsv") for name in ("", "_dev", "_train")}
+    assert [len(rows) for rows in draws.values()] == [397, 395, 1200]
+    files = [{r["file"] for r in rows} for rows in draws.values()]
+    assert sum(map(len, files)) == len(set().union(*files))
+    for rows in draws.values():
+        assert {r["sentiment"] for r in rows} == {"positive", "negative", "neutral"}
+        assert all(r["file"].endswith(".json") and "/" in r["file"] for r in rows)
+
+
+def _training_tools():  # type: ignore[no-untyped-def]
+    import sys
+
+    sys.path.insert(0, str(DATA.parent.parent / "tools"))
+    import train_polarity
+
+    return train_polarity
+
+
+def test_shipped_polish_model_gives_no_weight_to_parties_groups_or_names() -> None:
+    """A post that names a party, a nation, a faith or a person is not hostile or friendly for it."""
+    import json
+
+    import snowballstemmer
+
+    tp = _training_tools()
+    spec = json.loads((DATA.parent.parent / "monitor" / "scoring" / "model" / "polarity_pl.json").read_text("utf-8"))
+    stems = {k.lstrip("~") for k in spec["weights"]}
+    stem = snowballstemmer.stemmer("polish").stemWord
+    assert not stems & tp.topic_stems("pl")
+    assert not stems & {stem(w) for w in ("karolina", "piotr", "isabella", "johnny", "lewicka", "tvp", "jarek")}
+    assert {"polec", "~polec"} & stems  # the model is still there: "polecam" (I recommend) carries weight
+
+
+def test_names_are_stems_written_with_a_capital_inside_sentences() -> None:
+    tp = _training_tools()
+    texts = [
+        "Wczoraj Karolina mówiła dobrze.", "Znowu Karolina w telewizji!", "Oglądam jak Karolina prowadzi program.",
+        "Dobrze to idzie.", "To dobrze, że dobrze.", "Tak DOBRZE jeszcze nie było.",  # shouting is no name
+        "Dziękuję, Pan doktor pomógł.", "Niech Pan to zrobi.", "Pan wie lepiej, Pan zawsze wie.",
+    ]
+    names = tp.name_stems(texts, "polish")
+    assert "karolin" in names
+    assert "dobrz" not in names and "pan" not in names
+
+
+def test_a_labelled_comment_missing_from_the_checkout_is_named(tmp_path: Path) -> None:
+    tp = _training_tools()
+    (tmp_path / "Krytyka").mkdir()
+    (tmp_path / "Krytyka" / "kr1.json").write_text('{"komentarz": "Brawo!"}', encoding="utf-8")
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("file\tsentiment\nKrytyka/kr1.json\tpositive\nKrytyka/kr2.json\tnegative\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="kr2.json missing"):
+        tp.read_comments(str(tmp_path), labels)
+    labels.write_text("file\tsentiment\nKrytyka/kr1.json\tpositive\n", encoding="utf-8")
+    assert tp.read_comments(str(tmp_path), labels) == [("Brawo!", 1)]
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["Pani {n} z infolinii obiecała oddzwonić jutro.", "Na czacie odpisała mi {n}, sprawa w toku.",
+     "Zamówienie odebrał {n} w poniedziałek."],
+)
+def test_a_name_does_not_change_how_a_polish_post_reads(scorer: MentionScorer, template: str) -> None:
+    """Support posts name the agent or the customer; the name is no opinion (the model once learned
+    Karolina, Piotr or Johnny as positive or negative from the reviews and subtitles it read)."""
+    names = ("Karolina", "Piotr", "Isabella", "Johnny", "Kamil", "Magda", "Anna", "Tomek")
+    values = [scorer.score(template.format(n=n), lang="pl").sentiment for n in names]
+    assert max(values) - min(values) <= 0.02
