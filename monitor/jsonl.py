@@ -116,7 +116,7 @@ def observation_from_dict(d: Any) -> Observation:
         author=Author(id=c.author_id, handle=c.handle, followers=c.followers, verified=c.verified),
         metrics=Metrics(**c.counts), in_reply_to=c.in_reply_to, conversation_id=c.conversation_id,
         brand=c.brand, rating=c.rating, by_brand=d.get("by_brand") is True,
-        extra={k: v for k, v in d.items() if k not in _KNOWN},
+        extra={} if d.keys() <= _KNOWN else {k: v for k, v in d.items() if k not in _KNOWN},  # usually none
     )
 
 
