@@ -199,7 +199,8 @@ def score_line(source: str | None, ident: str | None, r: MentionScore) -> str:
 
     Written out with the encoder's own string quoting and ``repr`` of the floats (which is how it
     writes a finite float), ~2 µs a line less than building and encoding a dict; anything else (no
-    source, a number that is not a float in range, as in a hand-made score) goes through ``_encode``."""
+    source, a number that is not a float in range, as in a hand-made score) goes through ``_encode``.
+    ``lang`` and ``cues`` are the scorer's strings."""
     sent, p, s = r.sentiment, r.complaint, r.score
     if (type(source) is str and type(ident) is str and type(sent) is float and type(p) is float
             and type(s) is float and -1.0 <= sent <= 1.0 and 0.0 <= p <= 1.0 and 0.0 <= s <= 1.0
