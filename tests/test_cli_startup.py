@@ -81,4 +81,3 @@ def test_a_language_lexicon_is_built_on_its_first_text() -> None:
     assert "pl" in scorer._engines and first.sentiment < 0
     assert scorer.score("Nie polecam, towar uszkodzony i brak kontaktu", lang="pl") == first
     assert scorer.score("gracias", lang="it").lang == "it" and "it" not in scorer._engines
-
