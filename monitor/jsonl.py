@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -19,6 +19,7 @@ from monitor.timestamps import format_timestamp, parse_timestamp
 _KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
           "metrics", "in_reply_to", "conversation_id", "brand", "rating", "by_brand"}
 _METRIC_KEYS = frozenset(METRIC_NAMES)
+_ENGAGEMENT = ("likes", "reposts", "replies", "quotes", "score")  # Metrics.engagement's, in its order
 
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
@@ -51,8 +52,31 @@ def _time(d: dict[str, Any], key: str) -> datetime:
         raise ValueError(f"'{key}' {exc}") from None
 
 
-def observation_from_dict(d: Any) -> Observation:
-    """Raises ValueError with a message naming the field."""
+class Checked(NamedTuple):
+    """The fields of one observation line, each checked: what ``observation_from_dict`` builds its
+    records from, and all that ``monitor score`` reads of a line (it builds no record)."""
+
+    source: str
+    id: str
+    text: str
+    created_at: datetime
+    observed_at: datetime
+    kind: str
+    url: str | None
+    lang: str | None
+    author_id: str | None
+    handle: str | None
+    followers: int | None
+    verified: bool | None
+    counts: dict[str, int | None]  # the metrics given, by name (unknown ones absent)
+    in_reply_to: str | None
+    conversation_id: str | None
+    brand: str | None
+    rating: int | None
+
+
+def checked(d: Any) -> Checked:
+    """Raises ValueError with a message naming the field (the first bad one, in the order below)."""
     if not isinstance(d, dict):
         raise ValueError("expected a JSON object")
     for key in ("source", "id", "text", "created_at"):
@@ -75,18 +99,30 @@ def observation_from_dict(d: Any) -> Observation:
     if not isinstance(m, dict):
         raise ValueError("'metrics' must be an object")
     verified = a.get("verified")
-    return Observation(
-        source=str(source).lower(), id=str(ident), text=d["text"], created_at=created, observed_at=observed,
-        url=_opt_str(d, "url"), kind=kind, lang=_opt_str(d, "lang"),
-        author=Author(id=_opt_str(a, "id"), handle=_opt_str(a, "handle"),
-                      followers=_opt_int(a, "followers", "author"),
-                      verified=bool(verified) if verified is not None else None),
-        metrics=_metrics(m),
-        in_reply_to=_opt_str(d, "in_reply_to"), conversation_id=_opt_str(d, "conversation_id"),
-        brand=_opt_str(d, "brand"), rating=_rating(d),
-        by_brand=d.get("by_brand") is True,
-        extra={k: v for k, v in d.items() if k not in _KNOWN},
+    return Checked(
+        str(source).lower(), str(ident), d["text"], created, observed, kind, _opt_str(d, "url"),
+        _opt_str(d, "lang"), _opt_str(a, "id"), _opt_str(a, "handle"), _opt_int(a, "followers", "author"),
+        bool(verified) if verified is not None else None, _counts(m), _opt_str(d, "in_reply_to"),
+        _opt_str(d, "conversation_id"), _opt_str(d, "brand"), _rating(d),
     )
+
+
+def observation_from_dict(d: Any) -> Observation:
+    """Raises ValueError with a message naming the field."""
+    c = checked(d)
+    return Observation(
+        source=c.source, id=c.id, text=c.text, created_at=c.created_at, observed_at=c.observed_at,
+        url=c.url, kind=c.kind, lang=c.lang,
+        author=Author(id=c.author_id, handle=c.handle, followers=c.followers, verified=c.verified),
+        metrics=Metrics(**c.counts), in_reply_to=c.in_reply_to, conversation_id=c.conversation_id,
+        brand=c.brand, rating=c.rating, by_brand=d.get("by_brand") is True,
+        extra={} if d.keys() <= _KNOWN else {k: v for k, v in d.items() if k not in _KNOWN},  # usually none
+    )
+
+
+def engagement(counts: dict[str, int | None]) -> int:
+    """``Metrics.engagement`` of these counts, without building the record."""
+    return sum(v for k in _ENGAGEMENT if (v := counts.get(k)))
 
 
 def _rating(d: dict[str, Any]) -> int | None:
@@ -99,10 +135,10 @@ def _rating(d: dict[str, Any]) -> int | None:
     return round(v)
 
 
-def _metrics(m: dict[str, Any]) -> Metrics:
+def _counts(m: dict[str, Any]) -> dict[str, int | None]:
     if all(type(v) is int and 0 <= v <= MAX_COUNT for v in m.values()) and m.keys() <= _METRIC_KEYS:  # usual case
-        return Metrics(**m)
-    return Metrics(**{k: _opt_int(m, k, "metrics") for k in METRIC_NAMES})
+        return m
+    return {k: _opt_int(m, k, "metrics") for k in METRIC_NAMES}
 
 
 def _loads(line: str) -> Any:
@@ -143,14 +179,24 @@ class ReadStats:
 def read_observations(stream: Iterable[str], name: str, *, strict: bool = False,
                       stats: ReadStats | None = None, warn: IO[str] | None = None) -> Iterator[Observation]:
     """Yield observations; a malformed line is reported with its number and skipped (or raised)."""
+    return read_lines(stream, name, observation_from_dict, strict=strict, stats=stats, warn=warn)
+
+
+T = TypeVar("T")
+
+
+def read_lines(stream: Iterable[str], name: str, build: Callable[[Any], T], *, strict: bool = False,
+               stats: ReadStats | None = None, warn: IO[str] | None = None) -> Iterator[T]:
+    """``build`` of each line's JSON (``observation_from_dict`` or ``checked``); a malformed line is
+    reported with its number and skipped (or raised)."""
     stats = stats if stats is not None else ReadStats()
     warn = warn if warn is not None else sys.stderr
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
+        if not line or line.isspace():  # what ``not line.strip()`` says, without copying the line
             continue
         stats.lines += 1
         try:
-            obs = observation_from_dict(_loads(line))
+            item = build(_loads(line))
         except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
             message = f"{name}:{number}: {exc if not isinstance(exc, RecursionError) else 'nested too deeply'}"
             if strict:
@@ -158,4 +204,4 @@ def read_observations(stream: Iterable[str], name: str, *, strict: bool = False,
             stats.skipped += 1
             print(f"skipped {message}", file=warn)
             continue
-        yield obs
+        yield item

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.fakes.social import FakeSocial
 
@@ -208,3 +210,19 @@ def test_check_config_exit_codes(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert monitor("check-config", str(tmp_path / "missing.toml")).returncode == 2
     assert monitor("nonsense-command").returncode == 2
+
+
+@given(st.one_of(st.none(), st.text()), st.one_of(st.none(), st.text()), st.text(max_size=5),
+       st.one_of(st.floats(), st.integers(-2, 2), st.booleans()), st.one_of(st.floats(), st.integers(-2, 2)),
+       st.one_of(st.booleans(), st.integers(0, 1)), st.lists(st.text(max_size=6), max_size=3),
+       st.one_of(st.floats(), st.integers(-2, 2)))
+def test_score_lines_are_what_the_json_encoder_writes(source: str | None, ident: str | None, lang: str, sent: float,
+                                                      p: float, is_complaint: bool, cues: list[str], s: float) -> None:
+    """`monitor score` writes its lines by hand: byte for byte the encoder's, NaN, odd types and quotes included."""
+    from monitor.cli import score_line
+    from monitor.models import MentionScore
+
+    r = MentionScore(lang=lang, sentiment=sent, complaint=p, is_complaint=is_complaint, cues=tuple(cues), score=s)
+    expected = json.dumps({"source": source, "id": ident, "lang": lang, "sentiment": sent, "complaint": p,
+                           "is_complaint": is_complaint, "cues": cues, "score": s}, ensure_ascii=False) + "\n"
+    assert score_line(source, ident, r) == expected

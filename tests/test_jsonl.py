@@ -143,3 +143,29 @@ def test_a_post_the_source_knows_the_brand_wrote_is_the_brands_answer() -> None:
     assert matcher.by_brand(answer, "Acme") and '"by_brand": true' in dumps(answer)
     plain = observation_from_dict(base)
     assert not matcher.by_brand(plain, "Acme") and "by_brand" not in dumps(plain)
+
+
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**13, max_value=10**13),
+                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+                    st.sampled_from(["2020-01-01", "2024-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "review", "post"]),
+                    st.dictionaries(st.sampled_from(["likes", "views", "score", "followers", "id", "handle", "x"]),
+                                    st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=3))))
+
+
+@given(st.dictionaries(st.sampled_from(sorted(CONTRACT_EXAMPLE) + ["rating", "by_brand", "other"]), _VALUES))
+def test_checked_fields_are_the_observations_and_fail_alike(d: dict) -> None:
+    """``monitor score`` reads lines with ``checked``: the same values, the same message for a bad line."""
+    from monitor.jsonl import checked, engagement
+
+    d = {**CONTRACT_EXAMPLE, **d} if d.get("other") is None else d  # mostly good lines, some bare ones
+    try:
+        obs = observation_from_dict(d)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as got:
+            checked(d)
+        assert str(got.value) == str(exc)
+        return
+    c = checked(d)
+    assert (c.source, c.id, c.text, c.lang, c.followers, c.rating) == (
+        obs.source, obs.id, obs.text, obs.lang, obs.author.followers, obs.rating)
+    assert engagement(c.counts) == obs.metrics.engagement()

@@ -8,8 +8,9 @@ import json
 import logging
 import os
 import sys
+from json.encoder import encode_basestring as _quote  # the quoting of JSONEncoder(ensure_ascii=False)
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +20,9 @@ from monitor.cli.common import load as _load
 from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.files import check_output, open_input, private_output, write_error
 from monitor.logs import redact, register_secrets, setup_logging
+
+if TYPE_CHECKING:
+    from monitor.models import MentionScore
 
 log = logging.getLogger("monitor")
 
@@ -186,6 +190,28 @@ def check_config(path: str) -> None:
         click.echo(redact(line))
 
 
+# json.dumps(..., ensure_ascii=False) builds this encoder anew for every call: one, reused.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def score_line(source: str | None, ident: str | None, r: MentionScore) -> str:
+    """The line `monitor score` writes for ``r`` (CONTRACT.md), byte for byte what ``_encode`` writes.
+
+    Written out with the encoder's own string quoting and ``repr`` of the floats (which is how it
+    writes a finite float), ~2 µs a line less than building and encoding a dict; anything else (no
+    source, a number that is not a float in range, as in a hand-made score) goes through ``_encode``.
+    ``lang`` and ``cues`` are the scorer's strings."""
+    sent, p, s = r.sentiment, r.complaint, r.score
+    if (type(source) is str and type(ident) is str and type(sent) is float and type(p) is float
+            and type(s) is float and -1.0 <= sent <= 1.0 and 0.0 <= p <= 1.0 and 0.0 <= s <= 1.0
+            and type(r.is_complaint) is bool):
+        return (f'{{"source": {_quote(source)}, "id": {_quote(ident)}, "lang": {_quote(r.lang)}, '
+                f'"sentiment": {sent!r}, "complaint": {p!r}, "is_complaint": {"true" if r.is_complaint else "false"}, '
+                f'"cues": [{", ".join(map(_quote, r.cues))}], "score": {s!r}}}\n')
+    return _encode({"source": source, "id": ident, "lang": r.lang, "sentiment": sent, "complaint": p,
+                    "is_complaint": r.is_complaint, "cues": list(r.cues), "score": s}) + "\n"
+
+
 @main.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.option("--input", "input_path", metavar="FILE.jsonl", help="Observation JSONL to score ('-' for stdin).")
@@ -193,7 +219,7 @@ def check_config(path: str) -> None:
 @click.argument("text", required=False)
 def score(config_path: str | None, input_path: str | None, strict: bool, text: str | None) -> None:
     """Score observations (JSONL) or one TEXT: one JSON object per input on stdout."""
-    from monitor.jsonl import ReadStats, read_observations
+    from monitor.jsonl import ReadStats, checked, engagement, read_lines
     from monitor.scoring import MentionScorer
     from monitor.scoring.rating import rated
 
@@ -203,16 +229,12 @@ def score(config_path: str | None, input_path: str | None, strict: bool, text: s
         raise click.UsageError("give either --input FILE.jsonl or one TEXT")
     scorer = MentionScorer()
     out = sys.stdout
-    # json.dumps(..., ensure_ascii=False) builds this encoder anew for every line: the same bytes, ~1 µs less.
-    encode = json.JSONEncoder(ensure_ascii=False).encode
 
     def emit(source: str | None, ident: str | None, t: str, lang: str | None, followers: int | None,
              engagement: int, rating: int | None = None) -> None:
         r = rated(scorer.score(t, lang=lang, followers=followers, engagement=engagement, rating=rating), rating,
                   followers=followers, engagement=engagement)
-        out.write(encode({"source": source, "id": ident, "lang": r.lang, "sentiment": r.sentiment,
-                          "complaint": r.complaint, "is_complaint": r.is_complaint, "cues": list(r.cues),
-                          "score": r.score}) + "\n")
+        out.write(score_line(source, ident, r))
 
     if text is not None:
         emit(None, None, text, None, None, 0)
@@ -220,8 +242,10 @@ def score(config_path: str | None, input_path: str | None, strict: bool, text: s
     assert input_path is not None
     stats = ReadStats()
     with open_input(input_path) as stream:
-        for obs in read_observations(stream, input_path, strict=strict, stats=stats):
-            emit(obs.source, obs.id, obs.text, obs.lang, obs.author.followers, obs.metrics.engagement(), obs.rating)
+        # ``checked`` validates a line exactly as ``read_observations`` does (the same message for a
+        # bad line) without building the Observation, Author and Metrics records (~4 µs a line).
+        for c in read_lines(stream, input_path, checked, strict=strict, stats=stats):
+            emit(c.source, c.id, c.text, c.lang, c.followers, engagement(c.counts), c.rating)
     if stats.skipped:
         click.echo(f"{stats.skipped} malformed line(s) skipped of {stats.lines}", err=True)
     if stats.lines and stats.skipped == stats.lines:

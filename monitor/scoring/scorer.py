@@ -71,11 +71,12 @@ def _folded(entries: list[tuple[str, float]], function_words: frozenset[str]) ->
 def build_lexicon(lang: str) -> Lexicon:
     """The language's lexicon from its files (``_LEXICON_FILES``; English on top of VADER's own)."""
     files = _LEXICON_FILES[lang]
+    parts = [read_tsv(name) for name in files]  # each file read once (a vendored one is ~10,000 lines)
     entries = read_vader_english() if lang == "en" else []
-    for name in files:
-        entries.extend(read_tsv(name))
+    for part in parts:
+        entries.extend(part)
     if files[0].endswith(_VENDORED):  # the authored supplement wins, its stems included
-        vendored = read_tsv(files[0])
+        vendored = parts[0]
         authored = entries[len(vendored) :]
         mine = Lexicon(authored)
         entries = [e for e in vendored if mine.get(e[0]) is None] + authored

@@ -115,7 +115,7 @@ class SentimentEngine:
             sums: dict[str, list[float]] = {}
             # Spellings without diacritics added for tweets ("meczy" for "męczy") are left out: stemmed,
             # they would catch other words ("meczu", of a match).
-            folded = {fold(w) for w in self.lex.words if fold(w) != w}
+            folded = {f for w in self.lex.words if (f := fold(w)) != w}
             for word, value in self.lex.words.items():
                 if len(word) >= _MIN_STEMMED and word.isalpha() and word not in folded:
                     root = stem(word)
