@@ -24,11 +24,24 @@ _ENGAGEMENT = ("likes", "reposts", "replies", "quotes", "score")  # Metrics.enga
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
     v = d.get(key)
-    if v is None or type(v) is str:
+    if type(v) is str:
+        if not v.isascii():
+            _utf8(v, key)
+        return v
+    if v is None:
         return v
     if isinstance(v, (str, int)) and not isinstance(v, bool):
         return str(v)
     raise ValueError(f"'{key}' must be a string")
+
+
+def _utf8(v: str, key: str) -> None:
+    """An identifier or tag is echoed, stored and sent on: a lone surrogate ("\\ud800" in the JSON) has
+    no UTF-8 and would fail every writer after this one, so the line is refused here, named."""
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"'{key}' holds a lone surrogate (not Unicode text)") from None
 
 
 def _opt_int(d: dict[str, Any], key: str, where: str) -> int | None:

@@ -192,6 +192,17 @@ def test_score_reports_bad_lines_by_number_without_traceback(tmp_path: Path) -> 
     assert missing.returncode == 2 and "nope.jsonl" in missing.stderr
 
 
+def test_score_sets_aside_a_line_whose_id_is_no_unicode(tmp_path: Path) -> None:
+    """A lone surrogate in an id (valid JSON, no UTF-8) once stopped the whole run at the first write."""
+    data = tmp_path / "in.jsonl"
+    good = '{"source": "x", "id": "%s", "text": "%s", "created_at": "2024-01-01T00:00:00Z"}'
+    data.write_text("\n".join([good % ("1\\ud800", "late again"), good % ("2", "awful \\ud800 service")]) + "\n")
+    proc = monitor("score", "--input", str(data))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == ["2"]
+    assert "in.jsonl:1: 'id' holds a lone surrogate" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_score_one_text() -> None:
     proc = monitor("score", "Charged twice and still no refund. I have contacted my lawyer.")
     assert proc.returncode == 0, proc.stderr

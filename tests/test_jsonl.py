@@ -59,6 +59,9 @@ def test_defaults_and_unknown_fields() -> None:
         ('{"source": "x", "id": "1", "text": "t", "created_at": "2020-01-01", "kind": "tweet"}', "kind"),
         ("[1, 2]", "JSON object"),
         ("{not json", "Expecting"),
+        ('{"source": "x", "id": "1\\ud800", "text": "t", "created_at": "2020-01-01"}', "'id' holds a lone surrogate"),
+        ('{"source": "x", "id": "1", "text": "t", "created_at": "2020-01-01", "author": {"handle": "\\udcff"}}',
+         "'handle' holds a lone surrogate"),
     ],
 )
 def test_malformed_lines_are_named_by_number(line: str, fragment: str) -> None:
@@ -71,6 +74,13 @@ def test_malformed_lines_are_named_by_number(line: str, fragment: str) -> None:
     assert "in.jsonl:2:" in warn.getvalue() and fragment in warn.getvalue()
     with pytest.raises(InputError, match="in.jsonl:2:"):
         list(read_observations(io.StringIO(f"{good}\n{line}\n"), "in.jsonl", strict=True))
+
+
+def test_a_lone_surrogate_in_the_text_keeps_the_post() -> None:
+    """The text is cleaned where it is used (scored, stored); only identifiers and tags are refused."""
+    line = '{"source": "x", "id": "1", "text": "awful \\ud800 service", "created_at": "2020-01-01"}'
+    [obs] = read_observations(io.StringIO(line + "\n"), "in.jsonl", strict=True)
+    assert obs.text == "awful \ud800 service"
 
 
 def test_deeply_nested_json_is_a_bad_line_not_a_crash() -> None:
