@@ -40,6 +40,9 @@ def test_idiom_replaces_its_words() -> None:
         "Ręce opadają, znowu to samo",
         "Rece opadaja jak sie to czyta",  # typed without the letters
         "Obsługa do bani",
+        "Śmieją się z klientów, a pieniędzy jak nie było, tak nie ma",  # scorn is no laughter
+        "Robią nas w konia z tą dopłatą",
+        "Ciekawe kiedy oddacie pieniądze",  # doubt, not interest
         "Strata czasu i pieniędzy",
         "Omijać szerokim łukiem",
         "Nigdy więcej tego przewoźnika",
@@ -51,7 +54,8 @@ def test_polish_complaint_idioms_are_negative(scorer: MentionScorer, text: str) 
     assert scorer.score(text, lang="pl").sentiment < -0.05
 
 
-@pytest.mark.parametrize("text", ["Jedzenie na medal", "Obsługa bez zarzutu", "Trzymam kciuki za was"])
+@pytest.mark.parametrize("text", ["Jedzenie na medal", "Obsługa bez zarzutu", "Trzymam kciuki za was",
+                                  "Ciekawe rozwiązanie, polecam", "Śmiałam się cały wieczór"])
 def test_polish_praise_idioms_are_positive(scorer: MentionScorer, text: str) -> None:
     assert scorer.score(text, lang="pl").sentiment > 0.05
 
