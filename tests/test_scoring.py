@@ -98,6 +98,13 @@ def test_cue_family_fires(scorer: MentionScorer, family: str, lang: str, text: s
     assert family.removesuffix("_more") in scorer.score(text, lang=lang).cues
 
 
+@pytest.mark.parametrize("name", ["Sam", "David", "Alexandra", "Maximilian"])
+def test_repeat_contact_whatever_the_name_between(scorer: MentionScorer, name: str) -> None:
+    """The gap was 15 characters: "asked Sam for help three times" was a repeat, "asked David …" not."""
+    assert "repeat_contact" in scorer.score(f"Asked {name} for help three times, nothing", lang="en").cues
+    assert "repeat_contact" in scorer.score(f"Called {name} three times", lang="en").cues
+
+
 def test_boycott_calls_are_a_cue_after_the_model(scorer: MentionScorer) -> None:
     """A backlash's mark (issue 21): the word in several languages and the hashtags that say it; not a
     feature of the complaint model, so its probability is the same with or without the cue."""
