@@ -12,14 +12,13 @@ from typing import IO, Any, NamedTuple, TypeVar
 import orjson
 
 from monitor.errors import InputError
-from monitor.models import KINDS, METRIC_NAMES, RATING_RANGE, Author, Metrics, Observation
+from monitor.models import ENGAGEMENT_METRICS, KINDS, METRIC_NAMES, RATING_RANGE, Author, Metrics, Observation
 from monitor.sanitize import MAX_COUNT, valid_count, valid_time
 from monitor.timestamps import format_timestamp, parse_timestamp
 
 _KNOWN = {"source", "id", "url", "kind", "text", "lang", "author", "created_at", "observed_at",
           "metrics", "in_reply_to", "conversation_id", "brand", "rating", "by_brand"}
 _METRIC_KEYS = frozenset(METRIC_NAMES)
-_ENGAGEMENT = ("likes", "reposts", "replies", "quotes", "score")  # Metrics.engagement's, in its order
 
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
@@ -135,7 +134,7 @@ def observation_from_dict(d: Any) -> Observation:
 
 def engagement(counts: dict[str, int | None]) -> int:
     """``Metrics.engagement`` of these counts, without building the record."""
-    return sum(v for k in _ENGAGEMENT if (v := counts.get(k)))
+    return sum(v for k in ENGAGEMENT_METRICS if (v := counts.get(k)))
 
 
 def _rating(d: dict[str, Any]) -> int | None:

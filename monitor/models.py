@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 METRIC_NAMES = ("likes", "reposts", "replies", "quotes", "views", "score")
+ENGAGEMENT_METRICS = ("likes", "reposts", "replies", "quotes", "score")  # what spreads a post: not views
 KINDS = ("post", "comment", "article", "review")
 RATING_RANGE = (1, 5)  # a review's stars, as the app stores and review sites give them
 LOW_STARS = 2  # a review of this many stars or fewer is a low rating: a complaint, whatever its words
@@ -40,8 +41,8 @@ class Metrics:
     score: Count = None
 
     def engagement(self) -> int:
-        """One comparable number: interactions that spread a post (views excluded)."""
-        return sum(v for v in (self.likes, self.reposts, self.replies, self.quotes, self.score) if v)
+        """One comparable number: interactions that spread a post (``ENGAGEMENT_METRICS``; views excluded)."""
+        return sum(v for k in ENGAGEMENT_METRICS if (v := getattr(self, k)))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import pickle  # the wheel's own format; read from a file the user downloaded, never shipped
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ import snowballstemmer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_polarity import held_out, read_polemo  # noqa: E402
+from train_polarity import held_out, read_comments, read_polemo  # noqa: E402
 
 from monitor.scoring.rule_words import RULES  # noqa: E402
 from monitor.scoring.scorer import MentionScorer, build_lexicon  # noqa: E402
@@ -92,13 +91,10 @@ def report(scorer: MentionScorer, name: str, rows: list[tuple[str, int]]) -> Non
 
 
 def dev_sets(args: argparse.Namespace) -> list[tuple[str, list[tuple[str, int]]]]:
-    polemo = [(t, {0: NEG, 1: POS}.get(label, NEU)) for t, label in read_polemo(args.polemo) if held_out(t)]
-    data = Path(__file__).resolve().parent.parent / "bench" / "data" / "pl_komentarze_sentiment_dev.tsv"
-    with open(data, encoding="utf-8") as fh:
-        labels = list(csv.DictReader(fh, delimiter="\t"))
-    root = Path(args.komentarze)
-    comments = [(json.loads((root / r["file"]).read_text(encoding="utf-8"))["komentarz"],
-                 {"negative": NEG, "positive": POS}.get(r["sentiment"], NEU)) for r in labels]
+    three = {0: NEG, 1: POS}  # train_polarity's labels; anything else is its NEUTRAL
+    polemo = [(t, three.get(label, NEU)) for t, label in read_polemo(args.polemo) if held_out(t)]
+    dev = Path(__file__).resolve().parent.parent / "bench" / "data" / "pl_komentarze_sentiment_dev.tsv"
+    comments = [(t, three.get(label, NEU)) for t, label in read_comments(args.komentarze, dev)]
     with open(args.allegro, encoding="utf-8") as fh:
         rows = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         allegro = [(r[0], NEG if r[1] == "neg" else POS) for r in rows if len(r) == 2]
