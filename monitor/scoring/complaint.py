@@ -17,6 +17,9 @@ MODEL_FILE = "complaint.json"
 START = "<s>"
 """Bigram context at the start of a text and after ``.``, ``,`` or ``;``."""
 SKIP = frozenset(".,;")
+NAME = "<name>"
+"""The one word every first name of the model's ``names`` list is read as: that a person is named
+counts, which person does not (tools/train_complaint.py ``name_words``)."""
 
 
 def _sigmoid(z: float) -> float:
@@ -31,6 +34,7 @@ class LinearModel:
         self.weights: dict[str, float] = {str(k): float(v) for k, v in spec.get("weights", {}).items()}
         self.bias = float(spec.get("bias", 0.0))
         self.threshold = float(spec.get("threshold", 0.5))
+        self.names = frozenset(str(n) for n in spec.get("names", ()))
         # Word features by integer id, for ``fast_probability``: word -> id (0: not in the model;
         # ".", "," and ";" share the id of the start context), unigram weight by id, and bigram
         # weight by ``id(previous) * stride + id(word)``. One pass over the weights (start-up).
@@ -56,14 +60,26 @@ class LinearModel:
         self._bi = {a * stride + b: v for a, b, v in bi}
         for w in SKIP:
             vocab[w] = 1
+        name_id = vocab.get(NAME, 0)
+        for w in self.names:  # every name shares the id of NAME: no cost per word at run time
+            vocab[w] = name_id
         self._vocab = vocab
         self._values = tuple(self.weights.get(name, 0.0) for name in DENSE[:N_VALUES])
 
     def probability(self, dense: dict[str, float], binary: Iterable[str] = ()) -> float:
         """P(complaint) from real-valued ``dense`` features and present-or-absent ``binary`` ones."""
         get = self.weights.get
+        if self.names:
+            binary = map(self._named, binary)
         z = self.bias + sum(filter(None, map(get, binary)))
         return _sigmoid(z + self._dense_z(dense))
+
+    def _named(self, key: str) -> str:
+        """A ``features.lexical`` key with its first names read as NAME ("b:hi tom" -> "b:hi <name>")."""
+        words = key[2:].split(" ")
+        if self.names.isdisjoint(words):
+            return key
+        return key[:2] + " ".join(NAME if w in self.names else w for w in words)
 
     def _dense_z(self, dense: dict[str, float]) -> float:
         get = self.weights.get
