@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaint_data  # noqa: E402
 from complaint_data import Example  # noqa: E402
 
-from monitor.scoring.complaint import NAME  # noqa: E402
+from monitor.scoring.complaint import named  # noqa: E402
 from monitor.scoring.features import DENSE  # noqa: E402
 from monitor.scoring.scorer import MentionScorer  # noqa: E402
 from monitor.scoring.text import mask, tokens  # noqa: E402
@@ -87,8 +87,7 @@ def featurise(scorer: MentionScorer, texts: Sequence[str]) -> tuple[list[dict[st
         for key in a.lexical:
             words = key[2:].split(" ")
             if MASK not in words and HANDLE not in words:
-                if not NAMES.isdisjoint(words):  # one token for every first name (complaint.NAME)
-                    key = key[:2] + " ".join(NAME if w in NAMES else w for w in words)
+                key = named(key, NAMES)  # one word for every first name (complaint.NAME)
                 counts[key] = counts.get(key, 0.0) + 1.0
         full.append({**counts, **a.dense})
         dense.append({k: v for k, v in a.dense.items() if not k.startswith("e:")})

@@ -22,6 +22,15 @@ NAME = "<name>"
 counts, which person does not (tools/train_complaint.py ``name_words``)."""
 
 
+def named(key: str, names: frozenset[str]) -> str:
+    """A ``features.lexical`` key with its first names read as NAME ("b:hi tom" -> "b:hi <name>");
+    training and the feature path of ``LinearModel`` both read keys through it."""
+    words = key[2:].split(" ")
+    if names.isdisjoint(words):
+        return key
+    return key[:2] + " ".join(NAME if w in names else w for w in words)
+
+
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -70,16 +79,9 @@ class LinearModel:
         """P(complaint) from real-valued ``dense`` features and present-or-absent ``binary`` ones."""
         get = self.weights.get
         if self.names:
-            binary = map(self._named, binary)
+            binary = (named(key, self.names) for key in binary)
         z = self.bias + sum(filter(None, map(get, binary)))
         return _sigmoid(z + self._dense_z(dense))
-
-    def _named(self, key: str) -> str:
-        """A ``features.lexical`` key with its first names read as NAME ("b:hi tom" -> "b:hi <name>")."""
-        words = key[2:].split(" ")
-        if self.names.isdisjoint(words):
-            return key
-        return key[:2] + " ".join(NAME if w in self.names else w for w in words)
 
     def _dense_z(self, dense: dict[str, float]) -> float:
         get = self.weights.get
