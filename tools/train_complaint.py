@@ -27,12 +27,12 @@ from sklearn.linear_model import LogisticRegression
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaint_data  # noqa: E402
+from capitals import capitalised  # noqa: E402
 from complaint_data import Example  # noqa: E402
 
 from monitor.scoring.complaint import named  # noqa: E402
 from monitor.scoring.features import DENSE  # noqa: E402
 from monitor.scoring.scorer import MentionScorer  # noqa: E402
-from monitor.scoring.text import mask, tokens  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "monitor" / "scoring" / "model" / "complaint.json"
 MIN_COUNT = 3
@@ -100,21 +100,17 @@ def name_words(texts: Sequence[str]) -> frozenset[str]:
     a customer who names the agent ("Hi Tom, still nothing") is mid-conversation about a problem, but
     which name it is says nothing (word by word, the model once weighed "David" and "Jason" at -0.67,
     and a support post's decision turned on the agent's name). Places and other names are kept: in the
-    generic tweets they mark talk of something else. All-capital tokens ("WTF", "OMG") are not counted.
+    generic tweets they mark talk of something else. A word after a full stop or a leading @handle
+    starts its sentence and is not counted.
     Label-free: the same list for every split of the evaluation."""
-    seen: dict[str, int] = {}
-    capital: dict[str, int] = {}
-    for text in texts:
-        toks = tokens(mask(text))
-        for prev, tok in zip(toks, toks[1:], strict=False):
-            # After a full stop or a leading @handle a word starts its sentence: no evidence either way.
-            if prev in (".", "!", "?", HANDLE, MASK) or not tok.isalpha() or len(tok) < 2 or tok.isupper():
-                continue
-            w = tok.lower()
-            seen[w] = seen.get(w, 0) + 1
-            capital[w] = capital.get(w, 0) + tok[0].isupper()
-    return frozenset(w for w, n in seen.items() if n >= MIN_COUNT and capital[w] >= NAME_SHARE * n
-                     and w in FIRST_NAMES and w not in CAPITALISED_WORDS)
+    found = capitalised(texts, after=(".", "!", "?", HANDLE, MASK), counts=_judged_word, key=str.lower,
+                        min_count=MIN_COUNT, share=NAME_SHARE)
+    return frozenset(w for w in found if w in FIRST_NAMES and w not in CAPITALISED_WORDS)
+
+
+def _judged_word(tok: str) -> bool:
+    """A word of two letters or more, not all capitals ("WTF", "OMG" say nothing of names)."""
+    return tok.isalpha() and len(tok) >= 2 and not tok.isupper()
 
 
 def read_first_names(folder: str | None) -> frozenset[str]:

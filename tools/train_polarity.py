@@ -37,6 +37,9 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from capitals import capitalised  # noqa: E402
+
 from monitor.scoring.polarity import PolarityModel  # noqa: E402
 from monitor.scoring.rule_words import RULES  # noqa: E402
 from monitor.scoring.text import mask, tokens  # noqa: E402
@@ -159,20 +162,15 @@ def name_stems(texts: list[str], stemmer: str) -> frozenset[str]:
     import snowballstemmer
 
     stem = snowballstemmer.stemmer(stemmer).stemWord
-    seen: dict[str, int] = {}
-    capital: dict[str, int] = {}
-    for text in set(texts):
-        toks = tokens(mask(text))
-        for prev, tok in zip(toks, toks[1:], strict=False):
-            if prev in (".", "!", "?", "…") or not tok.isalpha() or len(tok) < _NAME_MIN:
-                continue
-            if tok.isupper() and len(tok) > _ACRONYM_MAX:  # shouting, not a name
-                continue
-            s = stem(tok.lower())
-            seen[s] = seen.get(s, 0) + 1
-            capital[s] = capital.get(s, 0) + tok[0].isupper()
-    common = {stem(w) for w in CAPITALISED_WORDS}
-    return frozenset(s for s, n in seen.items() if n >= MIN_COUNT and capital[s] >= NAME_SHARE * n and s not in common)
+    found = capitalised(set(texts), after=(".", "!", "?", "…"), counts=_judged_word, key=lambda tok: stem(tok.lower()),
+                        min_count=MIN_COUNT, share=NAME_SHARE)
+    return found - {stem(w) for w in CAPITALISED_WORDS}
+
+
+def _judged_word(tok: str) -> bool:
+    """A word of ``_NAME_MIN`` letters or more, and not shouting: all capitals only up to
+    ``_ACRONYM_MAX`` letters ("TVN" is a name, "DOBRZE" is not)."""
+    return tok.isalpha() and len(tok) >= _NAME_MIN and not (tok.isupper() and len(tok) > _ACRONYM_MAX)
 
 
 def held_out(text: str) -> bool:
