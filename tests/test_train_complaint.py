@@ -147,3 +147,25 @@ def test_names_read_as_one_word_in_training() -> None:
     keys = {k for k in full[0] if k.startswith(("w:", "b:"))}
     assert "w:<name>" in keys and "b:hi <name>" in keys and "b:<name> my" not in keys  # "," starts a context
     assert not any("tom" in k for k in keys)
+
+
+def test_word_clusters_group_words_used_alike_and_the_screen_counts_them() -> None:
+    """tools/word_clusters.py: words that take the same neighbours share a cluster, words that never
+    do not; the screen's cluster feature counts a clustered word as often as the word itself."""
+    import screen_complaint
+    import word_clusters
+
+    lines = []
+    for k in range(40):
+        lines += [f"my {w} keeps dropping since monday" for w in ("wifi", "router", "modem")]
+        lines += [f"the {w} was lovely and warm tonight" for w in ("soup", "pasta", "pizza")]
+        lines.append(f"@acme note {k} for the count")
+    found = word_clusters.clusters(lines, k=2, min_count=10)
+    assert found["wifi"] == found["router"] == found["modem"]
+    assert found["soup"] == found["pasta"] == found["pizza"] != found["wifi"]
+    assert word_clusters.words("@acme since 2019") == ["user", "since", "0"]  # as features.lexical reads them
+    assert "user" not in found and "0" in found  # a handle is no word to cluster; a number is
+
+    rows = screen_complaint.with_clusters([{"w:wifi": 2.0, "w:modem": 1.0, "b:my wifi": 1.0, "d:neg": 0.5}],
+                                          {w: str(c) for w, c in found.items()})
+    assert rows[0][f"w:#k{found['wifi']}"] == 3.0 and rows[0]["w:wifi"] == 2.0 and rows[0]["d:neg"] == 0.5

@@ -3,6 +3,7 @@
 Usage:
   python tools/screen_complaint.py --airline AIRLINE_CSV --twcs TWCS_HEAD_CSV ... (the data arguments of
       tools/train_complaint.py, with --xlmt-test) [--nested] [--c C] [--drop NAME,...] [--weight GROUP=FACTOR ...]
+      [--clusters CLUSTERS_TSV]
 
 Only the rows the bar is about: each TWCS industry predicted by a model trained without it, and the
 generic negative tweets by a model trained on everything else, pooled into the mixed set, at fixed
@@ -10,7 +11,8 @@ thresholds (0.40 / 0.45 / 0.50; eight fits, one or two minutes on this machine) 
 also at the threshold chosen without the test domain (as ``train_complaint.py --eval``; five to eight
 minutes, against nine for the full evaluation). ``--drop`` leaves features out (``e:irony,e:hate``;
 a name ending in ":" drops every feature with that prefix, "b:" the bigrams), ``--weight`` scales the
-training weight of every group starting with GROUP ("generic:=0.5", "twcs-reply:=2").
+training weight of every group starting with GROUP ("generic:=0.5", "twcs-reply:=2"), ``--clusters``
+adds a feature per word of a cluster file (tools/word_clusters.py).
 """
 
 from __future__ import annotations
@@ -44,6 +46,26 @@ def summary(y: np.ndarray, groups: list[str], preds: dict[int, bool]) -> str:
     )
 
 
+def read_clusters(path: str) -> dict[str, str]:
+    with open(path, encoding="utf-8") as fh:
+        return dict(line.rstrip("\n").split("\t", 1) for line in fh if "\t" in line)
+
+
+def with_clusters(full: list[dict[str, float]], clusters: dict[str, str]) -> list[dict[str, float]]:
+    """Each row with one more word feature per clustered unigram, ``w:#k<cluster>``: counted like a word
+    and scaled like one (the naive-Bayes ratio of ``train_complaint.fit``), and never a word the
+    tokeniser makes, so the words' own features stay as they are."""
+    out = []
+    for row in full:
+        extra: dict[str, float] = {}
+        for key, v in row.items():
+            cluster = clusters.get(key[2:]) if key.startswith("w:") else None
+            if cluster is not None:
+                extra["w:#k" + cluster] = extra.get("w:#k" + cluster, 0.0) + v
+        out.append({**row, **extra})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     tc.add_data_args(ap)
@@ -51,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nested", action="store_true", help="also the threshold chosen without the test domain")
     ap.add_argument("--drop", default="", help="features to leave out, comma-separated")
     ap.add_argument("--weight", action="append", default=[], help="GROUP_PREFIX=FACTOR")
+    ap.add_argument("--clusters", help="word<TAB>cluster lines (tools/word_clusters.py): a feature per clustered word")
     args = ap.parse_args(argv)
     if not args.xlmt_test:
         ap.error("the mixed set needs --xlmt-test")
@@ -58,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     scorer = MentionScorer()
     examples = tc.load(args, scorer)
     full, _ = tc.featurise(scorer, [e.text for e in examples])
+    if args.clusters:
+        full = with_clusters(full, read_clusters(args.clusters))
     drop = tuple(d for d in args.drop.split(",") if d)
     if drop:
         full = [{k: v for k, v in row.items() if not k.startswith(drop)} for row in full]
