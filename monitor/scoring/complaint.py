@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from importlib import resources
-from itertools import repeat
-from operator import add, mul
+from operator import mul
 from typing import Any
 
 import orjson
@@ -103,13 +102,23 @@ class LinearModel:
             for c in cues:
                 z += get(c, 0.0)
         if words:
-            if numbers:  # False promises no word starts with a digit
-                words = ["0" if w[0].isdigit() else w for w in words]
-            ids = list(map(self._vocab.get, words, repeat(0)))
-            z += sum(map(self._uni.__getitem__, ids))
-            prev = map(mul, [1, *ids[:-1]], repeat(self._stride))
-            bi_get: Callable[[int, float], float] = self._bi.get
-            z += sum(map(bi_get, map(add, prev, ids), repeat(0.0)))
+            # One loop, not a pass of map() per step: faster on CPython 3.11+, and the unigram and
+            # bigram sums are kept apart and added in the order the feature path adds them.
+            vocab = self._vocab.get
+            uni = self._uni
+            bi = self._bi.get
+            stride = self._stride
+            u = b = 0.0
+            prev = stride  # the start context's id (1) times the stride
+            for w in words:
+                if numbers and w[0].isdigit():  # numbers False promises no word starts with a digit
+                    w = "0"
+                i = vocab(w, 0)
+                u += uni[i]
+                b += bi(prev + i, 0.0)
+                prev = i * stride
+            z += u
+            z += b
         return _sigmoid(z)
 
 

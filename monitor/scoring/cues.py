@@ -256,12 +256,15 @@ class CueMatcher:
 
     def starts(self, words: list[str]) -> set[str]:
         """The pattern keys (word starts, and DIGIT for a number) that lower-case ``words`` offer."""
-        found: list[tuple[str, ...] | None] = list(map(self._word_keys.get, words))
-        if None in found:
-            for i, keys in enumerate(found):
-                if keys is None:
-                    found[i] = self._keys_of(words[i])
-        return set(chain.from_iterable(filter(None, found)))
+        get = self._word_keys.get
+        out: set[str] = set()
+        for w in words:
+            keys = get(w)
+            if keys is None:
+                keys = self._keys_of(w)
+            if keys:
+                out.update(keys)
+        return out
 
     def find(self, low: str, starts: set[str]) -> tuple[str, ...]:
         """Cue families present in ``low``, in FAMILIES order."""
