@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from importlib import resources
-from itertools import chain
 
 # Cue severity used by the escalation score: safety > media/legal/regulator > executive > the rest.
 SEVERITY: dict[str, float] = {
