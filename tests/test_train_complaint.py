@@ -169,3 +169,16 @@ def test_word_clusters_group_words_used_alike_and_the_screen_counts_them() -> No
     rows = screen_complaint.with_clusters([{"w:wifi": 2.0, "w:modem": 1.0, "b:my wifi": 1.0, "d:neg": 0.5}],
                                           {w: str(c) for w, c in found.items()})
     assert rows[0][f"w:#k{found['wifi']}"] == 3.0 and rows[0]["w:wifi"] == 2.0 and rows[0]["d:neg"] == 0.5
+
+
+def test_the_screen_can_train_on_a_share_of_the_hand_labelled_tweets() -> None:
+    """``--share``: the same tweets for a seed, about that share of them, and nothing else left out."""
+    import screen_complaint
+
+    texts = [f"@acme order {k} never came" for k in range(2000)]
+    half = [screen_complaint.kept(t, "twcs:retail", 0.5, 1) for t in texts]
+    assert 900 < sum(half) < 1100
+    assert half == [screen_complaint.kept(t, "twcs:retail", 0.5, 1) for t in texts]
+    assert half != [screen_complaint.kept(t, "twcs:retail", 0.5, 2) for t in texts]
+    assert all(screen_complaint.kept(t, "generic:xlmt", 0.1, 1) for t in texts)  # only hand labels thin out
+    assert all(screen_complaint.kept(t, "twcs-reply:food", 1.0, 3) for t in texts)
