@@ -103,8 +103,8 @@ class LinearModel:
                 z += get(c, 0.0)
         if words:
             # One loop, not a pass of map() per step: faster on CPython 3.11+. The unigram and bigram
-            # sums are kept apart and added as ``probability`` adds them: the same bits on 3.11; from
-            # 3.12 on, sum() there compensates its rounding, a difference far below a score's 4 places.
+            # sums are kept apart and added last, as the map() version did, so every score it gave
+            # is the same to the bit on CPython 3.11 (tests/test_scorer_exact.py).
             vocab = self._vocab.get
             uni = self._uni
             bi = self._bi.get
