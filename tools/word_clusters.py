@@ -7,8 +7,9 @@ Each file holds one tweet a line. Words are tokenised as the scorer does (lower 
 @handles "user", links "http"); each word is described by the words around it (two on each side,
 positive pointwise mutual information with the context counts smoothed to the power 0.75, Levy,
 Goldberg and Dagan 2015), that description cut to ``DIMS`` dimensions by a truncated SVD and the words
-grouped by k-means on it. Words used alike land together: "outage", "wifi" and "signal" beside each
-other, though no labelled complaint named them. Writes ``word<TAB>cluster`` lines.
+grouped by k-means on it. Words used alike can land together though no labelled complaint named them
+("disconnected", "rebooted", "router"), and some clusters mix meanings (BENCHMARKS.md, "Words used
+alike"). Writes ``word<TAB>cluster`` lines.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def words(text: str) -> list[str]:
 def clusters(lines: list[str], k: int, min_count: int, seed: int = 0) -> dict[str, int]:
     docs = [words(line) for line in lines]
     counts = Counter(w for d in docs for w in d)
-    vocab = {w: i for i, (w, n) in enumerate(counts.most_common()) if n >= min_count and w not in SKIP}
-    vocab = {w: i for i, w in enumerate(vocab)}
+    kept = [w for w, n in counts.most_common() if n >= min_count and w not in SKIP]
+    vocab = {w: i for i, w in enumerate(kept)}
     rows: list[int] = []
     cols: list[int] = []
     for d in docs:
